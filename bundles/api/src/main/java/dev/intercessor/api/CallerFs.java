@@ -1,0 +1,58 @@
+package dev.intercessor.api;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * File operations performed as the caller, inside {@link Target#asCaller}. Relative paths resolve
+ * from the directory given there; absolute paths from the caller's root. Symlinks resolve inside
+ * the caller's root; {@code /proc} magic links are refused ({@code ELOOP}) in the directories of a
+ * path, since they could lead outside it.
+ */
+@ProviderType
+public interface CallerFs {
+
+    /**
+     * {@code mknodat(2)} as the caller.
+     *
+     * @param path  where, as the caller named it
+     * @param mode  file type and permission bits; the caller's umask applies
+     * @param major device major
+     * @param minor device minor
+     * @throws SyscallException the kernel's errno
+     */
+    void mknod(String path, int mode, int major, int minor) throws SyscallException;
+
+    /**
+     * Whether a device node at {@code path} can be opened: {@code false} on a filesystem that
+     * refuses device nodes, such as a tmpfs mounted inside a user namespace ({@code SB_I_NODEV}).
+     * Permission bits are not considered.
+     *
+     * @param path  a character device node
+     * @param major the device major it must have
+     * @param minor the device minor it must have
+     * @throws SyscallException if it cannot be looked up, or is not that device ({@code EINVAL})
+     */
+    boolean deviceOpens(String path, int major, int minor) throws SyscallException;
+
+    /**
+     * Makes the character device node at {@code path} usable where its filesystem will not open
+     * device nodes: an identical node (same device number, owner, group and mode) is made on a
+     * filesystem of the supervisor's and bind-mounted over it. The caller sees its node, and it
+     * opens.
+     *
+     * @param path  the node, which must be that character device
+     * @param major its device major
+     * @param minor its device minor
+     * @throws SyscallException the kernel's errno
+     */
+    void mountUsableNode(String path, int major, int minor) throws SyscallException;
+
+    /**
+     * {@code fstatat(2)} as the caller.
+     *
+     * @param path           what to look up
+     * @param followSymlinks whether a final symlink is followed
+     * @return what the kernel reports
+     */
+    FileStat stat(String path, boolean followSymlinks) throws SyscallException;
+}

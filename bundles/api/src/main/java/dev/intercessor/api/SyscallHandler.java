@@ -1,0 +1,41 @@
+package dev.intercessor.api;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A system-call emulator, registered as an OSGi service (whiteboard pattern).
+ *
+ * <p>Service properties: {@link #SYSCALLS} (required, the syscall names served, e.g.
+ * {@code mknod, mknodat}), {@link #HANDLER} (required, the handler's name, which is also the prefix
+ * of its policy keys), {@link #ENABLED_BY_DEFAULT} (optional, default {@code false}) and the usual
+ * {@code service.ranking}, which decides between two handlers for the same syscall.
+ *
+ * <p>The core calls {@link #handle} only when the handler is enabled by the container's policy.
+ * A handler must not block for long on the calling thread: a slow action (mounting, loading a
+ * module) answers with {@link Response#later} and completes from its own thread.
+ */
+@ConsumerType
+public interface SyscallHandler {
+
+    /** Service property: the names of the system calls this handler serves ({@code String[]}). */
+    String SYSCALLS = "intercessor.syscalls";
+
+    /** Service property: the handler's name, used for policy keys such as {@code <name>.enabled}. */
+    String HANDLER = "intercessor.handler";
+
+    /** Service property: whether the handler is on when no policy says otherwise ({@code Boolean}). */
+    String ENABLED_BY_DEFAULT = "intercessor.enabled.default";
+
+    /**
+     * Decides one trapped call.
+     *
+     * @param call   the trapped call, as the kernel reported it
+     * @param target the calling process; valid only during this call (or until a deferred
+     *               response completes)
+     * @param policy the effective policy of the caller's container
+     * @return the answer; never {@code null}
+     * @throws SyscallException to fail the call with the exception's errno
+     * @throws Exception        anything else fails the call with {@code ENOSYS} and is logged
+     */
+    Response handle(Notification call, Target target, Policy policy) throws Exception;
+}

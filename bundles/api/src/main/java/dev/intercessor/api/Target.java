@@ -1,0 +1,88 @@
+package dev.intercessor.api;
+
+import java.util.Set;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Safe access to the process that made a trapped call. Every method is bound to that process,
+ * not to its pid: if the caller has gone (and its pid may have been reused) the methods throw
+ * {@link SyscallException} with {@code ESRCH} instead of touching another process.
+ *
+ * <p>Read what you need from the caller's memory once, decide on your copy, and act on your copy:
+ * the caller (or another of its threads) can change its memory after you read it.
+ */
+@ProviderType
+public interface Target {
+
+    /** {@code AT_FDCWD}: resolve relative paths from the caller's working directory. */
+    int AT_FDCWD = -100;
+
+    /** Largest path the kernel accepts, including the terminating NUL ({@code PATH_MAX}). */
+    int PATH_MAX = 4096;
+
+    /** @return the calling thread's id in the host's pid namespace */
+    int pid();
+
+    /**
+     * Reads {@code length} bytes of the caller's memory.
+     *
+     * @throws SyscallException {@code EFAULT} if any byte is not readable, {@code ESRCH} if the
+     *                          caller is gone
+     */
+    byte[] read(long address, int length) throws SyscallException;
+
+    /**
+     * Reads a NUL-terminated string the way the kernel copies a path from user space.
+     *
+     * @param maxLength the largest accepted size including the NUL (use {@link #PATH_MAX} for paths)
+     * @return the string without its NUL, decoded as UTF-8 (bytes that are not UTF-8 are replaced;
+     *         use {@link #readCString} for the raw bytes)
+     * @throws SyscallException {@code EFAULT} for an unreadable byte before the NUL,
+     *                          {@code ENAMETOOLONG} if no NUL comes within {@code maxLength} bytes
+     */
+    String readString(long address, int maxLength) throws SyscallException;
+
+    /**
+     * As {@link #readString}, returning the bytes without the NUL.
+     */
+    byte[] readCString(long address, int maxLength) throws SyscallException;
+
+    /**
+     * Writes into the caller's memory, honouring its page protections (a read-only page gives
+     * {@code EFAULT}, as the kernel's own {@code copy_to_user} would).
+     */
+    void write(long address, byte[] data) throws SyscallException;
+
+    /** @return the caller's identity, read when this target was opened */
+    Credentials credentials() throws SyscallException;
+
+    /**
+     * @param namespace {@code mnt}, {@code user}, {@code pid}, {@code net}, {@code cgroup}, …
+     * @return the inode number identifying the caller's namespace of that kind
+     */
+    long namespaceInode(String namespace) throws SyscallException;
+
+    /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
+    boolean stillWaiting();
+
+    /**
+     * Runs {@code action} as the caller would act: inside its mount namespace and root, with the
+     * given directory as working directory, with its umask and fsuid/fsgid, and with no effective
+     * capability but {@code capabilities}. Paths given to {@link CallerFs} resolve exactly as the
+     * caller's own would, and can never leave its root.
+     *
+     * <p>The action runs on the current thread, which belongs to the caller until it returns:
+     * do only {@link CallerFs} work there (no logging, no class loading, no blocking).
+     *
+     * @param dirfd        the caller's descriptor to resolve relative paths from, or
+     *                     {@link #AT_FDCWD}; {@code EBADF}/{@code ENOTDIR} as the kernel would
+     * @param capabilities the capabilities the action needs, checked against nothing: the handler
+     *                     decides whether the caller deserves them
+     * @param action       the work
+     * @return what the action returned
+     * @throws SyscallException what the action threw, or {@code ESRCH} if the caller is gone
+     */
+    <T> T asCaller(int dirfd, Set<Capability> capabilities, CallerAction<T> action)
+            throws SyscallException;
+}

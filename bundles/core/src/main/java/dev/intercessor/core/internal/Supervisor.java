@@ -1,0 +1,145 @@
+package dev.intercessor.core.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import dev.intercessor.api.SyscallHandler;
+import dev.intercessor.core.internal.dispatch.Dispatcher;
+import dev.intercessor.core.internal.dispatch.HandlerBinding;
+import dev.intercessor.core.internal.dispatch.HandlerRegistry;
+import dev.intercessor.core.internal.dispatch.Multiplexer;
+import dev.intercessor.core.internal.dispatch.NotifyChannel;
+import dev.intercessor.core.internal.dispatch.Session;
+import dev.intercessor.core.internal.linux.DeviceNodeStore;
+import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.oci.OciState;
+
+/**
+ * The notification engine: tracks {@link SyscallHandler} services, owns the multiplexer, and takes
+ * the notify fds that runtime listeners receive.
+ */
+@Component(service = Supervisor.class, immediate = true, configurationPid = Supervisor.PID)
+@Designate(ocd = Supervisor.Config.class)
+public class Supervisor {
+
+    public static final String PID = "dev.intercessor.core";
+
+    @ObjectClassDefinition(name = "Intercessor supervisor",
+            description = "The threads that receive and answer trapped system calls.")
+    public @interface Config {
+        @AttributeDefinition(description = "Threads serving all notify fds (0: one per CPU, at least 2).")
+        int threads() default 0;
+
+        @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
+                + "before the call fails with EINTR.")
+        long deferredTimeoutMillis() default 120_000;
+
+        @AttributeDefinition(description = "Where the supervisor mounts the small tmpfs that holds "
+                + "device nodes made usable for containers (see the mknod handler).")
+        String deviceStore() default "/run/intercessor/devices";
+    }
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core");
+
+    private final HandlerRegistry registry = new HandlerRegistry();
+    private final Dispatcher dispatcher = new Dispatcher(registry);
+
+    @Reference
+    private GlobalPolicy globalPolicy;
+
+    private Multiplexer multiplexer;
+
+    @Activate
+    void activate(Config config) throws LinuxException, IOException {
+        DeviceNodeStore.mount(config.deviceStore());
+        int threads = config.threads() > 0 ? config.threads()
+                : Math.max(2, Runtime.getRuntime().availableProcessors());
+        dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
+        multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads);
+        LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");
+    }
+
+    @Deactivate
+    void deactivate() {
+        multiplexer.close();
+        DeviceNodeStore.unmount();
+    }
+
+    @Reference(service = SyscallHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
+        HandlerBinding binding = binding(handler, reference);
+        registry.add(binding);
+        LOG.log(Level.INFO, () -> "handler " + binding.name() + " " + binding.syscalls()
+                + " from " + binding.bundle() + " is available");
+    }
+
+    void unbindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
+        registry.remove((Long) reference.getProperty(Constants.SERVICE_ID));
+        LOG.log(Level.INFO, () -> "handler " + reference.getProperty(SyscallHandler.HANDLER) + " is gone");
+    }
+
+    private static HandlerBinding binding(SyscallHandler handler, ServiceReference<SyscallHandler> r) {
+        Object ranking = r.getProperty(Constants.SERVICE_RANKING);
+        Object enabled = r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT);
+        Object name = r.getProperty(SyscallHandler.HANDLER);
+        Bundle bundle = r.getBundle();
+        return new HandlerBinding(
+                name instanceof String ? (String) name : null,
+                strings(r.getProperty(SyscallHandler.SYSCALLS)),
+                enabled instanceof Boolean ? (Boolean) enabled : Boolean.parseBoolean(String.valueOf(enabled)),
+                ranking instanceof Integer ? (Integer) ranking : 0,
+                (Long) r.getProperty(Constants.SERVICE_ID),
+                bundle == null ? "?" : bundle.getSymbolicName(),
+                handler);
+    }
+
+    private static List<String> strings(Object value) {
+        if (value instanceof String[]) {
+            return List.of((String[]) value);
+        }
+        if (value instanceof String) {
+            return Arrays.stream(((String) value).split(",")).map(String::trim)
+                    .filter(s -> !s.isEmpty()).toList();
+        }
+        if (value instanceof Collection) {
+            return ((Collection<?>) value).stream().map(String::valueOf).toList();
+        }
+        return List.of();
+    }
+
+    /** Takes over a notify fd; on failure the fd is closed. */
+    public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
+        NotifyChannel channel = multiplexer.attach(state, notifyFd);
+        LOG.log(Level.INFO, () -> "container " + state.containerId() + " attached: pid " + state.pid()
+                + ", runtime " + state.ociVersion() + ", " + channel.session().channels().size()
+                + " notify fd(s)");
+        return channel;
+    }
+
+    public Collection<Session> sessions() {
+        return multiplexer.sessions();
+    }
+
+    public HandlerRegistry handlers() {
+        return registry;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.intercessor.core.internal.dispatch;
+
+import java.util.List;
+
+import dev.intercessor.api.SyscallHandler;
+
+/**
+ * One registered {@link SyscallHandler} and what its service properties say.
+ *
+ * @param name             policy name ({@code intercessor.handler})
+ * @param syscalls         syscall names served
+ * @param enabledByDefault on unless policy says otherwise
+ * @param ranking          {@code service.ranking}
+ * @param serviceId        {@code service.id}
+ * @param bundle           symbolic name of the registering bundle
+ * @param handler          the service object
+ */
+public record HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault,
+        int ranking, long serviceId, String bundle, SyscallHandler handler) {
+
+    /** @return whether this binding wins over {@code other} for a syscall both claim */
+    boolean beats(HandlerBinding other) {
+        if (ranking != other.ranking) {
+            return ranking > other.ranking;
+        }
+        return serviceId < other.serviceId;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.intercessor.core.internal.dispatch;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import dev.intercessor.api.Errno;
+import dev.intercessor.core.internal.linux.CallerIdentity;
+import dev.intercessor.core.internal.linux.Epoll;
+import dev.intercessor.core.internal.linux.EventFd;
+import dev.intercessor.core.internal.linux.Linux;
+import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.Seccomp;
+import dev.intercessor.core.internal.oci.OciState;
+import dev.intercessor.core.internal.policy.ContainerPolicy;
+import jnr.ffi.Pointer;
+
+/**
+ * Every notify fd on one epoll set, served by a small fixed number of threads. Each fd is
+ * registered one-shot: the thread that wakes for it receives one notification, re-arms the fd
+ * (so another thread can take the container's next call) and answers on its own thread — the
+ * cheap handlers never hand over to another thread.
+ */
+public final class Multiplexer {
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.notify");
+    private static final long WAKE_KEY = 0;
+    private static final int ARMED = Linux.EPOLLIN | Linux.EPOLLONESHOT;
+
+    private final Dispatcher dispatcher;
+    private final Supplier<Map<String, String>> globalPolicy;
+    private final Epoll epoll;
+    private final EventFd wake;
+    private final Map<Long, NotifyChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong nextKey = new AtomicLong(1);
+    private final AtomicInteger threadCount = new AtomicInteger();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads)
+            throws LinuxException {
+        this.dispatcher = dispatcher;
+        this.globalPolicy = globalPolicy;
+        this.epoll = new Epoll();
+        this.wake = new EventFd();
+        epoll.add(wake.fd(), Linux.EPOLLIN, WAKE_KEY);
+        for (int i = 0; i < threads; i++) {
+            startThread();
+        }
+    }
+
+    private synchronized void startThread() {
+        Thread t = new Thread(this::loop, "intercessor-notify-" + threadCount.incrementAndGet());
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+    }
+
+    /**
+     * Takes over a notify fd the runtime sent for a container process.
+     *
+     * @return the channel, or throws if the fd is not a usable seccomp notify fd (it is then
+     *         closed)
+     */
+    public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
+        try {
+            String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (!link.equals("anon_inode:seccomp notify")) {
+                throw new LinuxException("not a seccomp notify fd (" + link + ")", Errno.EINVAL);
+            }
+            Seccomp.setSyncWakeUp(notifyFd);
+        } catch (LinuxException e) {
+            Linux.close(notifyFd);
+            throw e;
+        }
+        Session session = sessions.compute(state.containerId(), (id, existing) -> existing != null
+                ? existing
+                : new Session(id, state.ociVersion(), new ContainerPolicy(id, state.annotations(),
+                        state.metadata(), globalPolicy)));
+        NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
+                session);
+        session.add(channel);
+        channels.put(channel.key(), channel);
+        try {
+            epoll.add(notifyFd, ARMED, channel.key());
+        } catch (LinuxException e) {
+            detach(channel);
+            throw e;
+        }
+        return channel;
+    }
+
+    public Collection<Session> sessions() {
+        return List.copyOf(sessions.values());
+    }
+
+    public Session session(String containerId) {
+        return sessions.get(containerId);
+    }
+
+    private void detach(NotifyChannel channel) {
+        if (!channel.release()) {
+            return;
+        }
+        channels.remove(channel.key());
+        epoll.remove(channel.fd());
+        Session session = channel.session();
+        if (session.remove(channel)) {
+            sessions.remove(session.containerId(), session);
+            LOG.log(Level.INFO, () -> "container " + session.containerId() + " detached ("
+                    + session.seen() + " calls seen)");
+        }
+    }
+
+    private void loop() {
+        Seccomp.Buffers buffers = new Seccomp.Buffers();
+        Pointer events = Linux.allocate(Epoll.EVENT_SIZE);
+        Pointer rearm = Linux.allocate(Epoll.EVENT_SIZE);
+        try {
+            CallerIdentity.forCurrentThread(); // unshare(CLONE_FS) now, not on the first call
+        } catch (LinuxException e) {
+            LOG.log(Level.ERROR, "notify thread cannot prepare identity switching: " + e.getMessage());
+        }
+        while (running) {
+            try {
+                if (epoll.await(events, 1, -1) == 0) {
+                    continue;
+                }
+                long key = Epoll.key(events, 0);
+                if (key == WAKE_KEY) {
+                    continue;
+                }
+                NotifyChannel channel = channels.get(key);
+                if (channel == null || !channel.acquire()) {
+                    continue;
+                }
+                try {
+                    serve(channel, Epoll.events(events, 0), buffers, rearm);
+                } finally {
+                    channel.releaseReference();
+                }
+            } catch (CallerIdentity.IdentityStuck e) {
+                LOG.log(Level.ERROR, Thread.currentThread().getName() + " ends: " + e.getMessage());
+                if (running) {
+                    startThread();
+                }
+                return;
+            } catch (LinuxException | RuntimeException e) {
+                LOG.log(Level.ERROR, "notify loop error", e);
+            }
+        }
+    }
+
+    private void serve(NotifyChannel channel, int ready, Seccomp.Buffers buffers, Pointer rearm) {
+        if ((ready & Linux.EPOLLIN) == 0) {
+            detach(channel); // EPOLLHUP alone: every process of the filter has exited
+            return;
+        }
+        boolean received;
+        try {
+            Seccomp.receive(channel.fd(), buffers);
+            received = true;
+        } catch (LinuxException e) {
+            received = false; // ENOENT: the caller was killed before we got to it
+        }
+        try {
+            epoll.modify(channel.fd(), ARMED, channel.key(), rearm);
+        } catch (LinuxException e) {
+            detach(channel);
+        }
+        if (received) {
+            dispatcher.dispatch(channel, buffers);
+        }
+    }
+
+    /** Stops the threads and closes every notify fd: the trapped calls then fail with ENOSYS. */
+    public void close() {
+        running = false;
+        wake.signal();
+        List<Thread> toJoin;
+        synchronized (this) {
+            toJoin = new ArrayList<>(threads);
+        }
+        for (Thread t : toJoin) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (NotifyChannel channel : List.copyOf(channels.values())) {
+            detach(channel);
+        }
+        epoll.close();
+        wake.close();
+    }
+}

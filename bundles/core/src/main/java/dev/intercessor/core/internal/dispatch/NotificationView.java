@@ -1,0 +1,75 @@
+package dev.intercessor.core.internal.dispatch;
+
+import dev.intercessor.api.Notification;
+
+/** An immutable copy of one received {@code seccomp_notif}. */
+final class NotificationView implements Notification {
+
+    private final long id;
+    private final int pid;
+    private final SyscallTable arch;
+    private final int nr;
+    private final long ip;
+    private final long[] args;
+    private final String containerId;
+
+    NotificationView(long id, int pid, SyscallTable arch, int nr, long ip, long[] args,
+            String containerId) {
+        this.id = id;
+        this.pid = pid;
+        this.arch = arch;
+        this.nr = nr;
+        this.ip = ip;
+        this.args = args;
+        this.containerId = containerId;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public String arch() {
+        return arch.name();
+    }
+
+    @Override
+    public int nr() {
+        return nr;
+    }
+
+    @Override
+    public String syscall() {
+        return arch.name(nr);
+    }
+
+    @Override
+    public long arg(int index) {
+        return args[index];
+    }
+
+    @Override
+    public long instructionPointer() {
+        return ip;
+    }
+
+    @Override
+    public String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder(syscall()).append('(');
+        for (int i = 0; i < 6; i++) {
+            s.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
+        }
+        return s.append(')').toString();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.intercessor.core.internal.dispatch;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.intercessor.core.internal.linux.Linux;
+
+/**
+ * One seccomp notify fd of a session. Reference-counted: the fd is closed only when it has been
+ * released and no thread is still answering on it, so an answer can never reach a reused fd
+ * number.
+ */
+public final class NotifyChannel {
+
+    private final long key;
+    private final int fd;
+    private final int pid;
+    private final Session session;
+    /** 1 for the registration, +1 per thread using the fd; 0 = closed. */
+    private final AtomicInteger references = new AtomicInteger(1);
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    NotifyChannel(long key, int fd, int pid, Session session) {
+        this.key = key;
+        this.fd = fd;
+        this.pid = pid;
+        this.session = session;
+    }
+
+    public long key() {
+        return key;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** @return the process the runtime said this fd belongs to */
+    public int pid() {
+        return pid;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    /** @return false if the channel is already closed */
+    boolean acquire() {
+        while (true) {
+            int n = references.get();
+            if (n == 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops the registration's reference, once. @return whether this call released it */
+    boolean release() {
+        if (released.compareAndSet(false, true)) {
+            releaseReference();
+            return true;
+        }
+        return false;
+    }
+
+    void releaseReference() {
+        if (references.decrementAndGet() == 0) {
+            Linux.close(fd);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.intercessor.core.internal.dispatch;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+
+import dev.intercessor.core.internal.policy.ContainerPolicy;
+
+/** One attached container: its notify fds, policy and counters. */
+public final class Session {
+
+    private final String containerId;
+    private final String runtimeVersion;
+    private final ContainerPolicy policy;
+    private final Instant attachedSince = Instant.now();
+    private final List<NotifyChannel> channels = new CopyOnWriteArrayList<>();
+
+    final LongAdder seen = new LongAdder();
+    final LongAdder emulated = new LongAdder();
+    final LongAdder refused = new LongAdder();
+    final LongAdder continued = new LongAdder();
+
+    Session(String containerId, String runtimeVersion, ContainerPolicy policy) {
+        this.containerId = containerId;
+        this.runtimeVersion = runtimeVersion;
+        this.policy = policy;
+    }
+
+    public String containerId() {
+        return containerId;
+    }
+
+    public String runtimeVersion() {
+        return runtimeVersion;
+    }
+
+    public ContainerPolicy policy() {
+        return policy;
+    }
+
+    public Instant attachedSince() {
+        return attachedSince;
+    }
+
+    public List<NotifyChannel> channels() {
+        return List.copyOf(channels);
+    }
+
+    void add(NotifyChannel channel) {
+        channels.add(channel);
+    }
+
+    /** @return whether no channel is left */
+    boolean remove(NotifyChannel channel) {
+        channels.remove(channel);
+        return channels.isEmpty();
+    }
+
+    public long seen() {
+        return seen.sum();
+    }
+
+    public long emulated() {
+        return emulated.sum();
+    }
+
+    public long refused() {
+        return refused.sum();
+    }
+
+    public long continued() {
+        return continued.sum();
+    }
+}

@@ -1,0 +1,365 @@
+package dev.intercessor.core.internal.linux;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+import dev.intercessor.api.CallerFs;
+import dev.intercessor.api.Capability;
+import dev.intercessor.api.Credentials;
+import dev.intercessor.api.Errno;
+import dev.intercessor.api.FileStat;
+import dev.intercessor.api.SyscallException;
+import jnr.ffi.Pointer;
+
+/**
+ * Lets one thread take on a caller's identity and give it back (DESIGN.md §3): after
+ * {@code unshare(CLONE_FS)} the thread's root, cwd and umask are its own, so {@code setns(mnt)},
+ * {@code chroot}, {@code umask}, {@code setfsuid/setfsgid} and {@code capset} change this thread
+ * only. One instance per thread, made on first use; every field is thread-confined.
+ */
+public final class CallerIdentity implements CallerFs {
+
+    private static final int CAP_VERSION_3 = 0x20080522;
+    private static final int CAP_SETGID = 6;
+    private static final int CAP_SETUID = 7;
+    private static final int CAP_SYS_CHROOT = 18;
+    private static final int CAP_SYS_ADMIN = 21;
+
+    private static final ThreadLocal<CallerIdentity> PER_THREAD = new ThreadLocal<>();
+
+    /** The host's mount namespace and procfs, opened once, to come back to and reopen fds. */
+    private static final int HOST_MNT_NS;
+    private static final int HOST_PROC;
+
+    static {
+        try {
+            HOST_MNT_NS = Linux.openat(Linux.AT_FDCWD, "/proc/self/ns/mnt", Linux.O_RDONLY);
+            HOST_PROC = Linux.openat(Linux.AT_FDCWD, "/proc", Linux.O_PATH | Linux.O_DIRECTORY);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot open the host's namespaces: " + e.getMessage());
+        }
+    }
+
+    private final Pointer capHeader = Linux.allocate(8);
+    private final Pointer capData = Linux.allocate(24);
+    private final long permitted;
+    private final long inheritable;
+    private final Pointer statBuffer = Linux.allocate(Statx.SIZE);
+    private final Pointer openHow = Linux.allocate(24);
+
+    // The caller's handles while switched; owned by ProcTarget, not closed here.
+    private int callerMnt = -1;
+    private int callerRoot = -1;
+    private int callerDir = -1;
+    private long effective;
+    private boolean switched;
+
+    private CallerIdentity() throws LinuxException {
+        Linux.unshare(Linux.CLONE_FS);
+        capHeader.putInt(0, CAP_VERSION_3);
+        capHeader.putInt(4, 0);
+        Linux.check("capget", Linux.libc().capget(capHeader, capData));
+        permitted = Integer.toUnsignedLong(capData.getInt(4))
+                | Integer.toUnsignedLong(capData.getInt(16)) << 32;
+        inheritable = Integer.toUnsignedLong(capData.getInt(8))
+                | Integer.toUnsignedLong(capData.getInt(20)) << 32;
+    }
+
+    /** @return this thread's instance, made (and the thread's fs state unshared) on first use */
+    public static CallerIdentity forCurrentThread() throws LinuxException {
+        CallerIdentity identity = PER_THREAD.get();
+        if (identity == null) {
+            identity = new CallerIdentity();
+            PER_THREAD.set(identity);
+        }
+        return identity;
+    }
+
+    /** Thrown when the thread could not get its own identity back: it must not be used again. */
+    public static final class IdentityStuck extends Error {
+        private static final long serialVersionUID = 1L;
+
+        IdentityStuck(String message) {
+            super(message);
+        }
+    }
+
+    static long mask(Set<Capability> capabilities) {
+        long mask = 0;
+        for (Capability c : capabilities) {
+            mask |= 1L << c.number();
+        }
+        return mask;
+    }
+
+    /**
+     * Becomes the caller. On failure, everything already changed is undone before throwing.
+     */
+    void enter(int mnt, int root, int dir, Credentials who, Set<Capability> capabilities)
+            throws LinuxException {
+        if (switched) {
+            throw new IllegalStateException("nested asCaller");
+        }
+        switched = true;
+        callerMnt = mnt;
+        callerRoot = root;
+        callerDir = dir;
+        try {
+            enterRoot();
+            Linux.libc().umask(who.umask());
+            Linux.libc().setfsgid(who.fsgid());
+            Linux.libc().setfsuid(who.fsuid());
+            if (Linux.libc().setfsuid(-1) != who.fsuid() || Linux.libc().setfsgid(-1) != who.fsgid()) {
+                throw new LinuxException("setfsuid/setfsgid", Errno.EPERM);
+            }
+            setEffective(mask(capabilities));
+        } catch (LinuxException | RuntimeException e) {
+            leave();
+            throw e;
+        }
+    }
+
+    private void enterRoot() throws LinuxException {
+        Linux.setns(callerMnt, Linux.CLONE_NEWNS);
+        Linux.fchdir(callerRoot);
+        Linux.chrootHere();
+        Linux.fchdir(callerDir);
+    }
+
+    /** Gives the caller's identity back; a thread that cannot is useless and must end. */
+    void leave() {
+        int umaskFailed = 0;
+        try {
+            setEffective(permitted);
+            Linux.libc().setfsuid(0);
+            Linux.libc().setfsgid(0);
+            Linux.setns(HOST_MNT_NS, Linux.CLONE_NEWNS);
+            umaskFailed = Linux.libc().umask(022) < 0 ? 1 : 0;
+        } catch (LinuxException e) {
+            throw new IdentityStuck("cannot return to the supervisor's identity: " + e.getMessage());
+        } finally {
+            switched = false;
+            callerMnt = callerRoot = callerDir = -1;
+        }
+        if (Linux.libc().setfsuid(-1) != 0 || Linux.libc().setfsgid(-1) != 0 || umaskFailed != 0) {
+            throw new IdentityStuck("fsuid/fsgid still the caller's after switching back");
+        }
+    }
+
+    private void setEffective(long mask) throws LinuxException {
+        capHeader.putInt(0, CAP_VERSION_3);
+        capHeader.putInt(4, 0);
+        capData.putInt(0, (int) mask);
+        capData.putInt(4, (int) permitted);
+        capData.putInt(8, (int) inheritable);
+        capData.putInt(12, (int) (mask >>> 32));
+        capData.putInt(16, (int) (permitted >>> 32));
+        capData.putInt(20, (int) (inheritable >>> 32));
+        Linux.check("capset", Linux.libc().capset(capHeader, capData));
+        effective = mask;
+    }
+
+    private void checkSwitched() {
+        if (!switched) {
+            throw new IllegalStateException("CallerFs used outside asCaller");
+        }
+    }
+
+    /** The parent directory of a path, opened without crossing /proc magic links. */
+    private int openParent(byte[] path, int slash) throws LinuxException {
+        String parent = slash < 0 ? "." : slash == 0 ? "/" : new String(path, 0, slash,
+                StandardCharsets.ISO_8859_1);
+        return Linux.openat2(Linux.AT_FDCWD, Linux.cPath(parent.getBytes(StandardCharsets.ISO_8859_1)),
+                Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+    }
+
+    private static int lastSlash(byte[] path) {
+        for (int i = path.length - 1; i >= 0; i--) {
+            if (path[i] == '/') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static byte[] leaf(byte[] path, int slash) {
+        byte[] leaf = new byte[path.length - slash - 1];
+        System.arraycopy(path, slash + 1, leaf, 0, leaf.length);
+        return Linux.cPath(leaf);
+    }
+
+    private static byte[] bytes(String path) throws SyscallException {
+        if (path.isEmpty()) {
+            throw new SyscallException(Errno.ENOENT, "empty path");
+        }
+        return path.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void mknod(String path, int mode, int major, int minor) throws SyscallException {
+        checkSwitched();
+        byte[] p = bytes(path);
+        long dev = makedev(major, minor);
+        if (p[p.length - 1] == '/') {
+            // A trailing slash never creates a node: let the kernel give its own errno.
+            check("mknodat", Linux.libc().mknodat(Linux.AT_FDCWD, Linux.cPath(p), mode, dev));
+            return;
+        }
+        int slash = lastSlash(p);
+        int parent = -1;
+        try {
+            parent = openParent(p, slash);
+            check("mknodat", Linux.libc().mknodat(parent, leaf(p, slash), mode, dev));
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            Linux.close(parent);
+        }
+    }
+
+    /** Opens the node itself (never following a final symlink) and checks it is that device. */
+    private int openNode(byte[] p, int major, int minor) throws LinuxException, SyscallException {
+        int slash = lastSlash(p);
+        int parent = openParent(p, slash);
+        try {
+            int node = Linux.openat(parent, leaf(p, slash), Linux.O_PATH | Linux.O_NOFOLLOW);
+            FileStat stat = Statx.stat(node, statBuffer);
+            if (!stat.isCharDevice() || stat.major() != major || stat.minor() != minor) {
+                Linux.close(node);
+                throw new SyscallException(Errno.EINVAL, "not char device " + major + ":" + minor);
+            }
+            return node;
+        } finally {
+            Linux.close(parent);
+        }
+    }
+
+    @Override
+    public boolean deviceOpens(String path, int major, int minor) throws SyscallException {
+        checkSwitched();
+        int node = -1;
+        int opened = -1;
+        long saved = effective;
+        try {
+            node = openNode(bytes(path), major, minor);
+            // Reopen that very inode through the host's procfs; DAC_OVERRIDE so that only the
+            // filesystem's own refusal (SB_I_NODEV → EACCES) can fail it.
+            setEffective(1L << Capability.DAC_OVERRIDE.number());
+            opened = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + node),
+                    Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_NOCTTY | Linux.O_CLOEXEC, 0);
+            if (opened >= 0) {
+                return true;
+            }
+            int errno = Linux.errno();
+            if (errno == Errno.EACCES || errno == Errno.EPERM) {
+                return false;
+            }
+            return true; // the driver answered (e.g. ENXIO for /dev/tty without a terminal)
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            Linux.close(opened);
+            Linux.close(node);
+            restoreEffective(saved);
+        }
+    }
+
+    private long replicaCounter;
+
+    @Override
+    public void mountUsableNode(String path, int major, int minor) throws SyscallException {
+        checkSwitched();
+        int store = DeviceNodeStore.directory();
+        if (store < 0) {
+            throw new SyscallException(Errno.ENODEV, "no device node store mounted");
+        }
+        int node = -1;
+        int tree = -1;
+        byte[] replica = Linux.cPath(Thread.currentThread().getId() + "-" + (++replicaCounter));
+        boolean replicaMade = false;
+        long saved = effective;
+        try {
+            node = openNode(bytes(path), major, minor);
+            FileStat stat = Statx.stat(node, statBuffer);
+            // The replica: same device, owner, group and mode, on the supervisor's tmpfs.
+            setEffective(1L << Capability.MKNOD.number() | 1L << Capability.DAC_OVERRIDE.number()
+                    | 1L << Capability.CHOWN.number() | 1L << Capability.FOWNER.number()
+                    | 1L << CAP_SYS_ADMIN | 1L << CAP_SYS_CHROOT);
+            Linux.check("mknodat replica", Linux.libc().mknodat(store, replica,
+                    FileStat.S_IFCHR | 0600, makedev(major, minor)));
+            replicaMade = true;
+            Linux.check("fchownat replica", Linux.libc().fchownat(store, replica, stat.uid(),
+                    stat.gid(), Linux.AT_SYMLINK_NOFOLLOW));
+            Linux.check("fchmodat replica", Linux.libc().fchmodat(store, replica, stat.mode() & 07777, 0));
+            // open_tree(OPEN_TREE_CLONE) only clones mounts of the thread's own mount namespace.
+            Linux.setns(HOST_MNT_NS, Linux.CLONE_NEWNS);
+            try {
+                tree = (int) Linux.check("open_tree", Linux.libc().syscall(Linux.SYS_OPEN_TREE,
+                        store, pathPointer(replica), Linux.OPEN_TREE_CLONE | Linux.OPEN_TREE_CLOEXEC,
+                        0, 0));
+            } finally {
+                enterRoot();
+            }
+            Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, tree,
+                    emptyPath, node, emptyPathAddress(),
+                    Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            if (replicaMade) {
+                Linux.libc().unlinkat(store, replica, 0); // the mount keeps the inode
+            }
+            Linux.close(tree);
+            Linux.close(node);
+            restoreEffective(saved);
+        }
+    }
+
+    private final Pointer emptyPath = Linux.allocate(1);
+
+    private long emptyPathAddress() {
+        return emptyPath.address();
+    }
+
+    private static Pointer pathPointer(byte[] c) {
+        Pointer p = Linux.allocate(c.length);
+        p.put(0, c, 0, c.length);
+        return p;
+    }
+
+    private void restoreEffective(long saved) {
+        if (effective != saved) {
+            try {
+                setEffective(saved);
+            } catch (LinuxException e) {
+                throw new IdentityStuck("cannot restore capabilities: " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public FileStat stat(String path, boolean followSymlinks) throws SyscallException {
+        checkSwitched();
+        try {
+            return Statx.stat(Linux.AT_FDCWD, Linux.cPath(bytes(path)),
+                    followSymlinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW, statBuffer);
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
+    private static void check(String call, int result) throws SyscallException {
+        if (result < 0) {
+            int errno = Linux.errno();
+            throw new SyscallException(errno, call);
+        }
+    }
+
+    /** glibc's {@code makedev}: the kernel takes the low 32 bits (new_decode_dev). */
+    static long makedev(int major, int minor) {
+        long ma = Integer.toUnsignedLong(major);
+        long mi = Integer.toUnsignedLong(minor);
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8)
+                | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+}

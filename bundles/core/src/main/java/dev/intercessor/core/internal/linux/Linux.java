@@ -1,0 +1,207 @@
+package dev.intercessor.core.internal.linux;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.LibraryOption;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * Thin wrappers over {@link LibC}: each turns {@code -1} into a {@link LinuxException} carrying
+ * errno. The one place that knows the kernel's constants and the host's syscall numbers.
+ */
+public final class Linux {
+
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_EMPTY_PATH = 0x1000;
+
+    public static final int CLONE_FS = 0x00000200;
+    public static final int CLONE_NEWNS = 0x00020000;
+
+    public static final int EPOLL_CLOEXEC = O_CLOEXEC;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x001;
+    public static final int EPOLLERR = 0x008;
+    public static final int EPOLLHUP = 0x010;
+    public static final int EPOLLONESHOT = 1 << 30;
+
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_RCVTIMEO = 20;
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int SHUT_RDWR = 2;
+
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+
+    // Syscalls numbered alike on every architecture (the unified table from 424 on).
+    public static final long SYS_PIDFD_OPEN = 434;
+    public static final long SYS_OPEN_TREE = 428;
+    public static final long SYS_MOVE_MOUNT = 429;
+    public static final long SYS_OPENAT2 = 437;
+    public static final long SYS_PIDFD_GETFD = 438;
+
+    public static final int OPEN_TREE_CLONE = 1;
+    public static final int OPEN_TREE_CLOEXEC = O_CLOEXEC;
+    public static final int MOVE_MOUNT_F_EMPTY_PATH = 0x04;
+    public static final int MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+    public static final long RESOLVE_NO_MAGICLINKS = 0x02;
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class)
+            .option(LibraryOption.SaveError, true)
+            .load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    /** The supervisor's own architecture, e.g. {@code x86_64}. */
+    public static final String HOST_ARCH = hostArch();
+
+    private static final long SYS_SECCOMP = "aarch64".equals(HOST_ARCH) ? 277 : 317;
+
+    private Linux() {
+    }
+
+    private static String hostArch() {
+        String arch = System.getProperty("os.arch");
+        switch (arch) {
+            case "amd64":
+            case "x86_64":
+                return "x86_64";
+            case "aarch64":
+                return "aarch64";
+            default:
+                throw new IllegalStateException("unsupported host architecture " + arch);
+        }
+    }
+
+    public static LibC libc() {
+        return LIBC;
+    }
+
+    public static Runtime runtime() {
+        return RUNTIME;
+    }
+
+    /** @return the errno of the last call on this thread */
+    public static int errno() {
+        return RUNTIME.getLastError();
+    }
+
+    /** @return a zeroed native buffer owned by the Java heap (freed when unreachable) */
+    public static Pointer allocate(int size) {
+        return Memory.allocateDirect(RUNTIME, size, true);
+    }
+
+    /** @return {@code path} as the kernel wants it: bytes with a terminating NUL */
+    public static byte[] cPath(String path) {
+        return cPath(path.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static byte[] cPath(byte[] path) {
+        byte[] c = new byte[path.length + 1];
+        System.arraycopy(path, 0, c, 0, path.length);
+        return c;
+    }
+
+    static int check(String call, int result) throws LinuxException {
+        if (result < 0) {
+            throw new LinuxException(call, errno());
+        }
+        return result;
+    }
+
+    static long check(String call, long result) throws LinuxException {
+        if (result < 0) {
+            throw new LinuxException(call, errno());
+        }
+        return result;
+    }
+
+    public static void close(int fd) {
+        if (fd >= 0) {
+            LIBC.close(fd);
+        }
+    }
+
+    public static int openat(int dirfd, String path, int flags) throws LinuxException {
+        return check("openat " + path, LIBC.openat(dirfd, cPath(path), flags | O_CLOEXEC, 0));
+    }
+
+    public static int openat(int dirfd, byte[] cPath, int flags) throws LinuxException {
+        return check("openat", LIBC.openat(dirfd, cPath, flags | O_CLOEXEC, 0));
+    }
+
+    /** {@code openat2(2)}: {@code struct open_how} is {flags u64, mode u64, resolve u64}. */
+    public static int openat2(int dirfd, byte[] cPath, int flags, long resolve, Pointer how)
+            throws LinuxException {
+        how.putLong(0, (flags | O_CLOEXEC) & 0xffffffffL);
+        how.putLong(8, 0);
+        how.putLong(16, resolve);
+        Pointer path = allocate(cPath.length);
+        path.put(0, cPath, 0, cPath.length);
+        long fd = LIBC.syscall(SYS_OPENAT2, dirfd, path, how.address(), 24, 0);
+        return (int) check("openat2", fd);
+    }
+
+    public static int ioctl(int fd, long request, Pointer arg) throws LinuxException {
+        return check("ioctl", LIBC.ioctl(fd, request, arg));
+    }
+
+    public static long seccomp(int operation, int flags, Pointer arg) throws LinuxException {
+        return check("seccomp", LIBC.syscall(SYS_SECCOMP, operation, flags, arg.address(), 0, 0));
+    }
+
+    public static int pidfdOpen(int pid) throws LinuxException {
+        return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0, 0));
+    }
+
+    public static int unshare(int flags) throws LinuxException {
+        return check("unshare", LIBC.unshare(flags));
+    }
+
+    public static int setns(int fd, int type) throws LinuxException {
+        return check("setns", LIBC.setns(fd, type));
+    }
+
+    public static int fchdir(int fd) throws LinuxException {
+        return check("fchdir", LIBC.fchdir(fd));
+    }
+
+    private static final byte[] DOT = cPath(".");
+
+    /** {@code chroot(".")}: makes the working directory the thread's root. */
+    public static void chrootHere() throws LinuxException {
+        check("chroot", LIBC.chroot(DOT));
+    }
+
+    public static long read(int fd, Pointer buffer, long count) throws LinuxException {
+        return check("read", LIBC.read(fd, buffer, count));
+    }
+
+    /** @return the link's target, as raw bytes */
+    public static byte[] readlinkat(int dirfd, String path) throws LinuxException {
+        Pointer buffer = allocate(4096);
+        long n = check("readlinkat " + path, LIBC.readlinkat(dirfd, cPath(path), buffer, 4096));
+        byte[] target = new byte[(int) n];
+        buffer.get(0, target, 0, target.length);
+        return target;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.intercessor.core.internal.linux;
+
+import dev.intercessor.api.Credentials;
+
+/** Parses the identity fields of {@code /proc/<pid>/status}. */
+public final class ProcStatus {
+
+    private ProcStatus() {
+    }
+
+    /**
+     * @param status the file's text
+     * @return the credentials it states
+     * @throws IllegalArgumentException if a field is missing or malformed
+     */
+    public static Credentials parse(String status) {
+        int[] uid = null;
+        int[] gid = null;
+        long capEff = -1;
+        int umask = -1;
+        for (String line : status.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon);
+            String value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "Uid": uid = ids(value); break;
+                case "Gid": gid = ids(value); break;
+                case "CapEff": capEff = Long.parseUnsignedLong(value, 16); break;
+                case "Umask": umask = Integer.parseInt(value, 8); break;
+                default: break;
+            }
+        }
+        if (uid == null || gid == null || capEff == -1 || umask < 0) {
+            throw new IllegalArgumentException("incomplete /proc/<pid>/status");
+        }
+        return new Credentials(uid[0], uid[1], uid[3], gid[0], gid[1], gid[3], capEff, umask);
+    }
+
+    private static int[] ids(String value) {
+        String[] parts = value.split("\\s+");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("expected 4 ids, got: " + value);
+        }
+        int[] ids = new int[4];
+        for (int i = 0; i < 4; i++) {
+            ids[i] = (int) Long.parseLong(parts[i]);
+        }
+        return ids;
+    }
+}

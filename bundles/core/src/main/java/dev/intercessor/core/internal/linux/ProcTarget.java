@@ -1,0 +1,265 @@
+package dev.intercessor.core.internal.linux;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+import dev.intercessor.api.CallerAction;
+import dev.intercessor.api.Capability;
+import dev.intercessor.api.Credentials;
+import dev.intercessor.api.Errno;
+import dev.intercessor.api.SyscallException;
+import dev.intercessor.api.Target;
+import jnr.ffi.Pointer;
+
+/**
+ * The calling process, reached through a {@code /proc/<tid>} directory handle opened before the
+ * notification id was checked: if the caller dies, the handle goes stale instead of following its
+ * pid to another process (DESIGN.md §2.2).
+ */
+public final class ProcTarget implements Target, AutoCloseable {
+
+    private static final int PAGE = 4096;
+
+    private final int notifyFd;
+    private final long id;
+    private final int pid;
+    private final int procDir;
+    private final Pointer idBuffer = Linux.allocate(8);
+    private int mem = -1;
+    private Credentials credentials;
+
+    private ProcTarget(int notifyFd, long id, int pid, int procDir) {
+        this.notifyFd = notifyFd;
+        this.id = id;
+        this.pid = pid;
+        this.procDir = procDir;
+    }
+
+    /**
+     * @return a target bound to the caller, or {@code null} if the call is no longer waiting
+     */
+    public static ProcTarget open(int notifyFd, long id, int pid) throws LinuxException {
+        int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+        ProcTarget target = new ProcTarget(notifyFd, id, pid, dir);
+        if (!target.stillWaiting()) {
+            target.close();
+            return null;
+        }
+        return target;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public boolean stillWaiting() {
+        return Seccomp.idValid(notifyFd, idBuffer, id);
+    }
+
+    private SyscallException gone() {
+        return new SyscallException(Errno.ESRCH, "caller " + pid + " is gone");
+    }
+
+    private int mem() throws SyscallException {
+        if (mem < 0) {
+            try {
+                mem = Linux.openat(procDir, "mem", Linux.O_RDONLY);
+            } catch (LinuxException e) {
+                throw gone();
+            }
+        }
+        return mem;
+    }
+
+    /** Reads what it can; returns the count read (short at the first unreadable byte). */
+    private int readSome(long address, Pointer into, int length) throws SyscallException {
+        int fd = mem();
+        int done = 0;
+        while (done < length) {
+            long n = Linux.libc().pread64(fd, into.slice(done), length - done, address + done);
+            if (n <= 0) {
+                break;
+            }
+            done += (int) n;
+        }
+        return done;
+    }
+
+    @Override
+    public byte[] read(long address, int length) throws SyscallException {
+        if (length < 0) {
+            throw new SyscallException(Errno.EINVAL, "negative length");
+        }
+        Pointer buffer = Linux.allocate(Math.max(1, length));
+        if (readSome(address, buffer, length) != length) {
+            throw stillWaiting() ? new SyscallException(Errno.EFAULT,
+                    "cannot read " + length + " bytes at 0x" + Long.toHexString(address)) : gone();
+        }
+        byte[] data = new byte[length];
+        buffer.get(0, data, 0, length);
+        return data;
+    }
+
+    @Override
+    public byte[] readCString(long address, int maxLength) throws SyscallException {
+        Pointer page = Linux.allocate(PAGE);
+        byte[] result = new byte[Math.min(maxLength, PAGE)];
+        int length = 0;
+        long at = address;
+        while (length < maxLength) {
+            // Never read across a page boundary in one go: the next page may be unmapped.
+            int chunk = (int) Math.min(PAGE - (at & (PAGE - 1)), maxLength - length);
+            int n = readSome(at, page, chunk);
+            for (int i = 0; i < n; i++) {
+                byte b = page.getByte(i);
+                if (b == 0) {
+                    byte[] string = new byte[length];
+                    System.arraycopy(result, 0, string, 0, length);
+                    return string;
+                }
+                if (length == result.length) {
+                    byte[] bigger = new byte[Math.min(maxLength, result.length * 2)];
+                    System.arraycopy(result, 0, bigger, 0, length);
+                    result = bigger;
+                }
+                result[length++] = b;
+            }
+            if (n < chunk) {
+                throw stillWaiting() ? new SyscallException(Errno.EFAULT,
+                        "unreadable string at 0x" + Long.toHexString(address)) : gone();
+            }
+            at += n;
+        }
+        throw new SyscallException(Errno.ENAMETOOLONG, "string at 0x" + Long.toHexString(address)
+                + " has no NUL within " + maxLength + " bytes");
+    }
+
+    @Override
+    public String readString(long address, int maxLength) throws SyscallException {
+        return new String(readCString(address, maxLength), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void write(long address, byte[] data) throws SyscallException {
+        if (!stillWaiting()) {
+            throw gone();
+        }
+        Pointer local = Linux.allocate(Math.max(1, data.length));
+        local.put(0, data, 0, data.length);
+        Pointer localIov = Linux.allocate(16);
+        localIov.putAddress(0, local.address());
+        localIov.putLong(8, data.length);
+        Pointer remoteIov = Linux.allocate(16);
+        remoteIov.putLong(0, address);
+        remoteIov.putLong(8, data.length);
+        // process_vm_writev honours page protections, as copy_to_user would. The pid is checked
+        // just above; it cannot be reused while its thread still waits for our answer.
+        long n = Linux.libc().process_vm_writev(pid, localIov, 1, remoteIov, 1, 0);
+        if (n != data.length) {
+            throw stillWaiting() ? new SyscallException(Errno.EFAULT,
+                    "cannot write " + data.length + " bytes at 0x" + Long.toHexString(address)) : gone();
+        }
+    }
+
+    @Override
+    public Credentials credentials() throws SyscallException {
+        if (credentials == null) {
+            int fd = -1;
+            try {
+                fd = Linux.openat(procDir, "status", Linux.O_RDONLY);
+                Pointer buffer = Linux.allocate(16384);
+                int length = 0;
+                long n;
+                while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
+                    length += (int) n;
+                }
+                byte[] text = new byte[length];
+                buffer.get(0, text, 0, length);
+                credentials = ProcStatus.parse(new String(text, StandardCharsets.ISO_8859_1));
+            } catch (LinuxException e) {
+                throw gone();
+            } finally {
+                Linux.close(fd);
+            }
+            if (!stillWaiting()) {
+                throw gone();
+            }
+        }
+        return credentials;
+    }
+
+    @Override
+    public long namespaceInode(String namespace) throws SyscallException {
+        if (!namespace.matches("[a-z_]+")) {
+            throw new SyscallException(Errno.EINVAL, "bad namespace name " + namespace);
+        }
+        try {
+            String link = new String(Linux.readlinkat(procDir, "ns/" + namespace),
+                    StandardCharsets.ISO_8859_1);
+            int open = link.indexOf('[');
+            return Long.parseLong(link.substring(open + 1, link.length() - 1));
+        } catch (LinuxException e) {
+            throw gone();
+        }
+    }
+
+    @Override
+    public <T> T asCaller(int dirfd, Set<Capability> capabilities, CallerAction<T> action)
+            throws SyscallException {
+        CallerIdentity identity;
+        try {
+            identity = CallerIdentity.forCurrentThread();
+        } catch (LinuxException e) {
+            throw new SyscallException(Errno.ENOSYS, "cannot switch identity: " + e.getMessage());
+        }
+        Credentials who = credentials();
+        int mnt = -1;
+        int root = -1;
+        int dir = -1;
+        try {
+            mnt = Linux.openat(procDir, "ns/mnt", Linux.O_RDONLY);
+            root = Linux.openat(procDir, "root", Linux.O_PATH | Linux.O_DIRECTORY);
+            dir = openDirectory(dirfd);
+            if (!stillWaiting()) {
+                throw gone();
+            }
+            identity.enter(mnt, root, dir, who, capabilities);
+            try {
+                return action.run(identity);
+            } finally {
+                identity.leave();
+            }
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            Linux.close(dir);
+            Linux.close(root);
+            Linux.close(mnt);
+        }
+    }
+
+    private int openDirectory(int dirfd) throws LinuxException, SyscallException {
+        if (dirfd == AT_FDCWD) {
+            return Linux.openat(procDir, "cwd", Linux.O_PATH | Linux.O_DIRECTORY);
+        }
+        if (dirfd < 0) {
+            throw new SyscallException(Errno.EBADF, "bad dirfd " + dirfd);
+        }
+        try {
+            return Linux.openat(procDir, "fd/" + dirfd, Linux.O_PATH | Linux.O_DIRECTORY);
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new SyscallException(Errno.EBADF, "caller has no fd " + dirfd);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        Linux.close(mem);
+        Linux.close(procDir);
+    }
+}
