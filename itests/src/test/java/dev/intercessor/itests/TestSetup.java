@@ -1,0 +1,95 @@
+package dev.intercessor.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The framework the integration tests run: the distribution's bundles (built jars, not classes),
+ * with the core configured for a listener and device store of the tests' own, so a daemon on the
+ * default paths is never disturbed.
+ */
+final class TestSetup {
+
+    static final String LISTENER = "/run/intercessor-itest/oci.sock";
+    static final String DEVICE_STORE = "/run/intercessor-itest/devices";
+    static final String CORE = "dev.intercessor.core";
+    static final String MKNOD = "dev.intercessor.handler.mknod";
+
+    private TestSetup() {
+    }
+
+    static Option[] framework() throws IOException {
+        Path home = Path.of(System.getProperty("intercessor.home"));
+        List<Option> options = new ArrayList<>();
+        List<Path> platform;
+        try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
+            platform = jars.sorted().toList();
+        }
+        // Platform bundles first, then the test configuration, then Intercessor's own bundles, so
+        // the core's components find their configuration when they first activate.
+        for (Path jar : platform) {
+            String name = jar.getFileName().toString();
+            if (name.startsWith("org.") && !name.startsWith("org.apache.felix.gogo.shell")) {
+                options.add(bundle(jar.toUri().toString()));
+            }
+        }
+        options.add(newConfiguration("dev.intercessor.oci").put("listenerPath", LISTENER).asOption());
+        options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE).asOption());
+        for (Path jar : platform) {
+            if (!jar.getFileName().toString().startsWith("org.")) {
+                options.add(bundle(jar.toUri().toString()));
+            }
+        }
+        try (Stream<Path> jars = Files.list(home.resolve("deploy"))) {
+            jars.sorted().forEach(jar -> options.add(bundle(jar.toUri().toString())));
+        }
+        options.add(junitBundles());
+        options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
+        options.add(systemProperty("intercessor.home").value(home.toString()));
+        options.add(systemProperty("intercessor.test.programs")
+                .value(System.getProperty("intercessor.test.programs")));
+        return options(options.toArray(new Option[0]));
+    }
+
+    /** Waits until the core listens on the test socket. */
+    static void awaitListener() throws Exception {
+        waitFor(() -> Files.exists(Path.of(LISTENER)), "listener socket " + LISTENER);
+    }
+
+    static Bundle installed(BundleContext context, String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new IllegalStateException("bundle " + symbolicName + " is not installed");
+    }
+
+    interface Condition {
+        boolean met() throws Exception;
+    }
+
+    static void waitFor(Condition condition, String what) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.met()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
