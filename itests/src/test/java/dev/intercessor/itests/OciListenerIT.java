@@ -1,0 +1,153 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import javax.inject.Inject;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The OCI seccomp agent socket under misbehaving clients: each malformed message is refused with
+ * one log line and its descriptors closed, and containers started afterwards work normally.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class OciListenerIT {
+
+    private static final String OCISEND = Container.PROGRAMS.resolve("ocisend").toString();
+
+    @Inject
+    private BundleContext context;
+
+    private final List<LogRecord> refusals = new ArrayList<>();
+    private final Logger ociLog = Logger.getLogger("dev.intercessor.core.oci");
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                synchronized (refusals) {
+                    refusals.add(record);
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return TestSetup.framework();
+    }
+
+    @Before
+    public void setUp() throws Exception {
+        TestSetup.awaitListener();
+        ociLog.addHandler(capture);
+    }
+
+    @After
+    public void tearDown() {
+        ociLog.removeHandler(capture);
+    }
+
+    private static int openFds() {
+        return new File("/proc/self/fd").list().length;
+    }
+
+    private List<String> refusalMessages() {
+        synchronized (refusals) {
+            return refusals.stream().map(LogRecord::getMessage).toList();
+        }
+    }
+
+    private void assertRefusedOnce(String mode, String reason) throws Exception {
+        synchronized (refusals) {
+            refusals.clear();
+        }
+        int before = openFds();
+        Container.Result r = Container.execute(List.of(OCISEND, TestSetup.LISTENER, mode));
+        assertEquals(r.toString(), "sent\n", r.out());
+        TestSetup.waitFor(() -> refusalMessages().size() >= 1, "a refusal for " + mode);
+        Thread.sleep(100); // a second line would come now
+        List<String> messages = refusalMessages();
+        assertEquals(messages.toString(), 1, messages.size());
+        assertTrue(messages.get(0), messages.get(0).startsWith("refused OCI agent connection: "));
+        assertTrue(messages.get(0), messages.get(0).contains(reason));
+        TestSetup.waitFor(() -> openFds() <= before, "the refused client's fds to be closed in the supervisor"
+                + " (before " + before + ", now " + openFds() + ")");
+    }
+
+    @Test
+    public void garbageIsRefused() throws Exception {
+        assertRefusedOnce("garbage", "bad JSON");
+    }
+
+    @Test
+    public void stateWithoutFdIsRefused() throws Exception {
+        assertRefusedOnce("nofd", "no fd attached");
+    }
+
+    @Test
+    public void stateWithTwoFdsIsRefused() throws Exception {
+        assertRefusedOnce("twofds", "expected one notify fd, got 2");
+    }
+
+    @Test
+    public void fdThatIsNoNotifyFdIsRefused() throws Exception {
+        assertRefusedOnce("notnotify", "not a seccomp notify fd");
+    }
+
+    @Test
+    public void oversizedMessageIsRefused() throws Exception {
+        assertRefusedOnce("oversized", "larger than");
+    }
+
+    @Test
+    public void silentClientIsDroppedAfterTheTimeout() throws Exception {
+        assertRefusedOnce("silent", "sent nothing");
+    }
+
+    @Test
+    public void containerStartedRightAfterGarbageAndDuringASilentClientWorks() throws Exception {
+        Process silent = new ProcessBuilder(OCISEND, TestSetup.LISTENER, "silent", "10").start();
+        try {
+            Container.execute(List.of(OCISEND, TestSetup.LISTENER, "garbage"));
+            Container.execute(List.of(OCISEND, TestSetup.LISTENER, "twofds"));
+            long start = System.nanoTime();
+            Container.Result r = Container.run("it-after-garbage-" + UUID.randomUUID().toString().substring(0, 8),
+                    "mknod /dev/n c 1 3 && echo x > /dev/n && echo works");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(r.toString(), 0, r.exit());
+            assertEquals("works\n", r.out());
+            assertTrue("container took " + millis + " ms", millis < 2000);
+        } finally {
+            silent.destroy();
+            silent.waitFor();
+        }
+    }
+}
