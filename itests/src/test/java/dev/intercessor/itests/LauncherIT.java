@@ -1,0 +1,79 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * The distribution as an operator runs it: {@code bin/intercessor start}, {@code status}, a
+ * container against the daemon, {@code stop}. Runs a copy of the distribution configured for its
+ * own socket and device store, so a daemon on the default paths is left alone.
+ */
+public class LauncherIT {
+
+    private static final String LISTENER = "/run/intercessor-launcher-it/oci.sock";
+    private static Path home;
+
+    @BeforeClass
+    public static void copyDistribution() throws Exception {
+        home = Path.of(System.getProperty("intercessor.test.work"), "launcher-distribution");
+        Container.execute(List.of("rm", "-rf", home.toString()));
+        Files.createDirectories(home.getParent());
+        Container.Result copy = Container.execute(List.of("cp", "-a",
+                System.getProperty("intercessor.home"), home.toString()));
+        assertEquals(copy.toString(), 0, copy.exit());
+        Container.execute(List.of("rm", "-rf", home.resolve("var").toString()));
+        Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + LISTENER + "\n");
+        Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"),
+                "deviceStore=/run/intercessor-launcher-it/devices\n");
+    }
+
+    @AfterClass
+    public static void stopIfRunning() throws Exception {
+        launcher("stop");
+    }
+
+    private static Container.Result launcher(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin/intercessor").toString()));
+        command.addAll(List.of(args));
+        return Container.execute(command);
+    }
+
+    @Test
+    public void startStatusContainerStop() throws Exception {
+        long start = System.nanoTime();
+        Container.Result started = launcher("start");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(started.toString(), 0, started.exit());
+        assertTrue("listener up in " + seconds + " s", seconds < 3.0);
+        assertTrue(Files.exists(Path.of(LISTENER)));
+
+        Container.Result status = launcher("status");
+        assertEquals(status.toString(), 0, status.exit());
+        assertTrue(status.toString(), status.out().contains(LISTENER));
+
+        // Handlers come from deploy/ through FileInstall: give it its first scan.
+        String log = "";
+        for (int i = 0; i < 50 && !log.contains("handler mknod"); i++) {
+            Thread.sleep(100);
+            log = Files.readString(home.resolve("var/log/intercessor.log"));
+        }
+        Container.Result run = launcher("run", "--listener", LISTENER, "--",
+                "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
+        assertEquals(run.toString(), 0, run.exit());
+        assertTrue(run.toString(), run.out().endsWith("emulated\n"));
+
+        Container.Result stopped = launcher("stop");
+        assertEquals(stopped.toString(), 0, stopped.exit());
+        assertEquals(3, launcher("status").exit());
+        assertFalse("socket removed on stop", Files.exists(Path.of(LISTENER)));
+    }
+}
