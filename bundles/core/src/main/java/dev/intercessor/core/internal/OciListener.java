@@ -2,7 +2,9 @@ package dev.intercessor.core.internal;
 
 import java.io.IOException;
 import java.lang.System.Logger;
+import java.net.UnixDomainSocketAddress;
 import java.lang.System.Logger.Level;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -81,6 +83,10 @@ public class OciListener {
             if (!isSocket(socketPath)) {
                 throw new IOException(socketPath + " exists and is not a socket: not replacing it");
             }
+            if (someoneListens(socketPath)) {
+                throw new IOException("another agent already listens on " + socketPath
+                        + ": configure another listenerPath (" + PID + ")");
+            }
             Files.delete(socketPath); // left over from a run that did not stop cleanly
         }
         server = new UnixSocketServer(socketPath.toString(), 64);
@@ -98,6 +104,14 @@ public class OciListener {
         acceptor.setDaemon(true);
         acceptor.start();
         LOG.log(Level.INFO, "OCI seccomp agent listening on " + socketPath);
+    }
+
+    private static boolean someoneListens(Path path) {
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            return true;
+        } catch (IOException e) {
+            return false; // ECONNREFUSED: a stale socket
+        }
     }
 
     private static boolean isSocket(Path path) throws IOException {
