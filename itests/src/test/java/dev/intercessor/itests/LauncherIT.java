@@ -69,7 +69,7 @@ public class LauncherIT {
         Container.Result run = launcher("run", "--listener", LISTENER, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(run.toString(), 0, run.exit());
-        assertTrue(run.toString(), run.out().endsWith("emulated\n"));
+        assertEquals(run.toString(), "emulated\n", run.out());
 
         Container.Result stopped = launcher("stop");
         assertEquals(stopped.toString(), 0, stopped.exit());

@@ -133,6 +133,21 @@ public class OciListenerIT {
     }
 
     @Test
+    public void runcStyleClientThatClosesIsServed() throws Exception {
+        Container.Result r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
+                TestSetup.LISTENER, "runc", "agent-runc-" + UUID.randomUUID().toString().substring(0, 8)));
+        assertEquals(r.toString(), "getppid=ok\n", r.out());
+    }
+
+    /** crun sends "ociVersion":"0.2.0" and keeps the connection open: no waiting for EOF. */
+    @Test
+    public void crunStyleClientThatKeepsTheConnectionOpenIsServed() throws Exception {
+        Container.Result r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
+                TestSetup.LISTENER, "crun", "agent-crun-" + UUID.randomUUID().toString().substring(0, 8)));
+        assertEquals(r.toString(), "getppid=ok\n", r.out());
+    }
+
+    @Test
     public void containerStartedRightAfterGarbageAndDuringASilentClientWorks() throws Exception {
         Process silent = new ProcessBuilder(OCISEND, TestSetup.LISTENER, "silent", "10").start();
         try {

@@ -68,6 +68,7 @@ public final class Dispatcher {
         }
         Response response;
         boolean closeTarget = true;
+        CallerIdentity.IdentityStuck stuck = null;
         try {
             response = handle(binding, call, target, session);
             if (response.kind() == Response.Kind.LATER) {
@@ -75,12 +76,20 @@ public final class Dispatcher {
                 answerLater(channel, call, binding, target, response);
                 return;
             }
+        } catch (CallerIdentity.IdentityStuck e) {
+            // The thread could not give the caller's identity back and will end; the call still
+            // gets its answer (the ioctl works whatever the thread's identity).
+            stuck = e;
+            response = Response.errno(Errno.ENOSYS);
         } finally {
             if (closeTarget) {
                 target.close();
             }
         }
         send(channel, buffers, id, response);
+        if (stuck != null) {
+            throw stuck;
+        }
     }
 
     private Response handle(HandlerBinding binding, NotificationView call, ProcTarget target,

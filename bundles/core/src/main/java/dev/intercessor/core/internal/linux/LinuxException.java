@@ -9,10 +9,12 @@ public final class LinuxException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final int errno;
+    private final String call;
 
     public LinuxException(String call, int errno) {
         super(call + ": " + Errno.name(errno), null, false, false);
         this.errno = errno;
+        this.call = call;
     }
 
     public int errno() {
@@ -21,6 +23,6 @@ public final class LinuxException extends Exception {
 
     /** @return the same failure as an answer for the caller */
     public SyscallException toSyscallException() {
-        return new SyscallException(errno, getMessage());
+        return new SyscallException(errno, call);
     }
 }
