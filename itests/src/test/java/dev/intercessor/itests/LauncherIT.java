@@ -39,6 +39,9 @@ public class LauncherIT {
     @AfterClass
     public static void stopIfRunning() throws Exception {
         launcher("stop");
+        TestSetup.removeEmptyParentCgroups();
+        Container.execute(List.of("rm", "-rf", home.toString()));
+        Files.deleteIfExists(Path.of(LISTENER).getParent());
     }
 
     private static Container.Result launcher(String... args) throws Exception {

@@ -6,10 +6,12 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.Hashtable;
 import java.util.UUID;
 
 import javax.inject.Inject;
 
+import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -20,6 +22,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.intercessor.api.SyscallHandler;
 
@@ -33,6 +36,11 @@ public class MknodIT {
 
     @Inject
     private BundleContext context;
+
+    @AfterClass
+    public static void cleanUp() throws Exception {
+        TestSetup.removeEmptyParentCgroups();
+    }
 
     @Configuration
     public Option[] config() throws Exception {
@@ -155,6 +163,38 @@ public class MknodIT {
             }
         } finally {
             Files.walk(outside).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    public void policyFromAnnotationsBeatsMetadataWhichBeatsTheDefault() throws Exception {
+        String probe = "/opt/t/mknodtest at /tmp n 1 3";
+        assertEquals("errno=EPERM\n", Container.run(id("annotation-off"), probe,
+                "--annotation", "mknod.enabled=false").out());
+        assertEquals("errno=EPERM\n", Container.run(id("metadata-off"), probe,
+                "--metadata", "mknod.enabled=false").out());
+        assertEquals("ok\n", Container.run(id("annotation-wins"), probe,
+                "--annotation", "mknod.enabled=true", "--metadata", "mknod.enabled=false").out());
+    }
+
+    @Test
+    public void globalPolicyFromConfigAdminAppliesToTheNextCall() throws Exception {
+        ConfigurationAdmin cm = context.getService(context.getServiceReference(ConfigurationAdmin.class));
+        org.osgi.service.cm.Configuration global = cm.getConfiguration("dev.intercessor.policy", null);
+        try (Container c = Container.start(id("global"))) {
+            assertEquals("ok\n", c.exec("/opt/t/mknodtest at /tmp a 1 3").out());
+            Hashtable<String, Object> off = new Hashtable<>();
+            off.put("mknod.enabled", "false");
+            global.update(off);
+            TestSetup.waitFor(() -> c.exec("/opt/t/mknodtest at /tmp b 1 3").out().equals("errno=EPERM\n"),
+                    "the global policy to switch mknod off");
+            global.delete();
+            TestSetup.waitFor(() -> c.exec("/opt/t/mknodtest at /tmp c 1 3").out().equals("ok\n"),
+                    "mknod back on by the handler's default");
+        } finally {
+            if (cm.listConfigurations("(service.pid=dev.intercessor.policy)") != null) {
+                global.delete();
+            }
         }
     }
 

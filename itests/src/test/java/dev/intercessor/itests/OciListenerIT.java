@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 import javax.inject.Inject;
 
 import org.junit.After;
+import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -58,6 +59,11 @@ public class OciListenerIT {
         public void close() {
         }
     };
+
+    @AfterClass
+    public static void cleanUp() throws Exception {
+        TestSetup.removeEmptyParentCgroups();
+    }
 
     @Configuration
     public Option[] config() throws Exception {

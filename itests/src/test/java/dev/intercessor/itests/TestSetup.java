@@ -70,6 +70,22 @@ final class TestSetup {
         waitFor(() -> Files.exists(Path.of(LISTENER)), "listener socket " + LISTENER);
     }
 
+    /**
+     * Removes what runc leaves behind once its containers are gone: the empty {@code /intercessor}
+     * parent cgroups that {@code bin/intercessor run} asks for. {@code rmdir} refuses a cgroup
+     * still in use, so a running container is never disturbed.
+     */
+    static void removeEmptyParentCgroups() throws IOException {
+        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path controller : controllers.toList()) {
+                Path parent = controller.resolve("intercessor");
+                if (Files.isDirectory(parent)) {
+                    parent.toFile().delete();
+                }
+            }
+        }
+    }
+
     static Bundle installed(BundleContext context, String symbolicName) {
         for (Bundle b : context.getBundles()) {
             if (symbolicName.equals(b.getSymbolicName())) {

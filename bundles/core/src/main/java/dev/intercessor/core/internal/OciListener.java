@@ -73,12 +73,13 @@ public class OciListener {
     private Thread acceptor;
     private ThreadPoolExecutor readers;
     private volatile boolean running;
+    private boolean madeDirectory;
 
     @Activate
     void activate(Config config) throws IOException, LinuxException {
         this.config = config;
         socketPath = Path.of(config.listenerPath());
-        prepareDirectory(socketPath.getParent());
+        madeDirectory = prepareDirectory(socketPath.getParent());
         if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
             if (!isSocket(socketPath)) {
                 throw new IOException(socketPath + " exists and is not a socket: not replacing it");
@@ -119,19 +120,21 @@ public class OciListener {
         return mode instanceof Integer && ((Integer) mode & 0170000) == 0140000;
     }
 
-    private static void prepareDirectory(Path dir) throws IOException {
+    /** @return whether the directory was made here (and is to be removed on deactivation) */
+    private static boolean prepareDirectory(Path dir) throws IOException {
         if (dir == null) {
-            return;
+            return false;
         }
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            return;
+            return true;
         }
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
         if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
             LOG.log(Level.WARNING, dir + " is writable by others: anyone there could replace the socket");
         }
+        return false;
     }
 
     @Deactivate
@@ -146,6 +149,13 @@ public class OciListener {
         server.close();
         readers.shutdownNow();
         Files.deleteIfExists(socketPath);
+        if (madeDirectory) {
+            try {
+                Files.deleteIfExists(socketPath.getParent());
+            } catch (IOException e) {
+                // something else lives there now: leave it
+            }
+        }
     }
 
     private void acceptLoop() {

@@ -42,6 +42,11 @@ public final class DeviceNodeStore {
             Linux.close(directory);
             directory = -1;
             Linux.libc().umount2(mountedAt, MNT_DETACH);
+            try {
+                Files.deleteIfExists(Path.of(mountedAt)); // made by mount(); empty once unmounted
+            } catch (IOException e) {
+                // not empty or in use: leave it
+            }
             mountedAt = null;
         }
     }

@@ -1,0 +1,250 @@
+package dev.intercessor.core.internal.policy;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import org.junit.Test;
+
+public class ContainerPolicyTest {
+
+    private static ContainerPolicy policy(Map<String, String> annotations, String metadata,
+            Map<String, String> global) {
+        return new ContainerPolicy("ctr", annotations, metadata, () -> global);
+    }
+
+    // ---- precedence ------------------------------------------------------------------------
+
+    @Test
+    public void annotationBeatsMetadataBeatsGlobal() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.k", "annotation"), "k=metadata",
+                Map.of("k", "global"));
+        assertEquals(new ContainerPolicy.Value("annotation", PolicySource.ANNOTATION), p.lookup("k"));
+        assertEquals(Optional.of("annotation"), p.get("k"));
+    }
+
+    @Test
+    public void metadataBeatsGlobal() {
+        ContainerPolicy p = policy(Map.of(), "k=metadata", Map.of("k", "global"));
+        assertEquals(new ContainerPolicy.Value("metadata", PolicySource.METADATA), p.lookup("k"));
+        assertEquals(Optional.of("metadata"), p.get("k"));
+    }
+
+    @Test
+    public void globalAppliesWhenContainerSaysNothing() {
+        ContainerPolicy p = policy(Map.of(), "", Map.of("k", "global"));
+        assertEquals(new ContainerPolicy.Value("global", PolicySource.GLOBAL), p.lookup("k"));
+        assertEquals(Optional.of("global"), p.get("k"));
+    }
+
+    @Test
+    public void unsetKeyHasNoValue() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.a", "1"), "b=2", Map.of("c", "3"));
+        assertNull(p.lookup("d"));
+        assertEquals(Optional.empty(), p.get("d"));
+    }
+
+    @Test
+    public void eachKeyIsResolvedIndependently() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.a", "A"), "b=B", Map.of("a", "ga", "b", "gb", "c", "gc"));
+        assertEquals(PolicySource.ANNOTATION, p.lookup("a").source());
+        assertEquals(PolicySource.METADATA, p.lookup("b").source());
+        assertEquals(PolicySource.GLOBAL, p.lookup("c").source());
+    }
+
+    @Test
+    public void emptyAnnotationValueStillWins() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.k", ""), "k=metadata", Map.of("k", "global"));
+        assertEquals(new ContainerPolicy.Value("", PolicySource.ANNOTATION), p.lookup("k"));
+    }
+
+    @Test
+    public void annotationsWithoutThePrefixAreIgnored() {
+        Map<String, String> a = new HashMap<>();
+        a.put("k", "bare");
+        a.put("io.other.k", "other");
+        a.put("dev.intercessork", "no dot");
+        a.put("DEV.INTERCESSOR.k", "wrong case");
+        a.put("x.dev.intercessor.k", "not a prefix");
+        ContainerPolicy p = policy(a, null, Map.of());
+        assertNull(p.lookup("k"));
+        assertNull(p.lookup("io.other.k"));
+    }
+
+    @Test
+    public void bareAnnotationPrefixSetsNoKey() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.", "x"), null, Map.of());
+        assertNull(p.lookup(""));
+    }
+
+    @Test
+    public void annotationKeysKeepTheirDots() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.mount.allowed", "proc"), null, Map.of());
+        assertEquals(Optional.of("proc"), p.get("mount.allowed"));
+    }
+
+    @Test
+    public void globalSupplierIsReadAtEachLookup() {
+        Map<String, String> global = new HashMap<>();
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), null, () -> global);
+        assertNull(p.lookup("k"));
+        global.put("k", "v1");
+        assertEquals(Optional.of("v1"), p.get("k"));
+        global.put("k", "v2");
+        assertEquals(Optional.of("v2"), p.get("k"));
+        global.remove("k");
+        assertEquals(Optional.empty(), p.get("k"));
+    }
+
+    @Test
+    public void replacedGlobalMapIsSeenImmediately() {
+        AtomicReference<Map<String, String>> current = new AtomicReference<>(Map.of("k", "old"));
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), null, current::get);
+        assertFalse(p.getBoolean("k", true));
+        current.set(Map.of("k", "true"));
+        assertTrue(p.getBoolean("k", false));
+    }
+
+    @Test
+    public void globalIsNotConsultedWhenTheContainerSetsTheKey() {
+        AtomicInteger reads = new AtomicInteger();
+        Supplier<Map<String, String>> global = () -> {
+            reads.incrementAndGet();
+            return Map.of("k", "global");
+        };
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of("dev.intercessor.k", "a"), "m=1", global);
+        p.get("k");
+        p.get("m");
+        assertEquals(0, reads.get());
+    }
+
+    @Test
+    public void laterChangesToTheAnnotationMapAreNotSeen() {
+        Map<String, String> a = new HashMap<>();
+        a.put("dev.intercessor.k", "v");
+        ContainerPolicy p = policy(a, null, Map.of());
+        a.put("dev.intercessor.k", "changed");
+        assertEquals(Optional.of("v"), p.get("k"));
+    }
+
+    @Test
+    public void containerIdIsReported() {
+        assertEquals("my-ctr", new ContainerPolicy("my-ctr", Map.of(), null, Map::of).containerId());
+    }
+
+    // ---- parseMetadata ---------------------------------------------------------------------
+
+    @Test
+    public void metadataIsOneKeyValuePerLine() {
+        assertEquals(Map.of("a", "1", "b.c", "2"), ContainerPolicy.parseMetadata("a=1\nb.c=2"));
+    }
+
+    @Test
+    public void nullOrEmptyMetadataIsEmpty() {
+        assertEquals(Map.of(), ContainerPolicy.parseMetadata(null));
+        assertEquals(Map.of(), ContainerPolicy.parseMetadata(""));
+        assertEquals(Map.of(), ContainerPolicy.parseMetadata("\n\n\r\n"));
+    }
+
+    @Test
+    public void metadataSkipsBlankLinesCommentsAndLinesWithoutEquals() {
+        String m = "\n# a comment=ignored\n   \na=1\n  # indented=comment\njust words\n=novalue\n  =x\n\nb=2\n";
+        assertEquals(Map.of("a", "1", "b", "2"), ContainerPolicy.parseMetadata(m));
+    }
+
+    @Test
+    public void metadataAcceptsCrlfAndCr() {
+        assertEquals(Map.of("a", "1", "b", "2", "c", "3"), ContainerPolicy.parseMetadata("a=1\r\nb=2\rc=3\r\n"));
+    }
+
+    @Test
+    public void metadataKeysAndValuesAreTrimmed() {
+        assertEquals(Map.of("a", "1", "b", "x y"), ContainerPolicy.parseMetadata("  a  =  1  \n\tb\t=\tx y\t"));
+    }
+
+    @Test
+    public void metadataValueMayContainEqualsAndBeEmpty() {
+        assertEquals(Map.of("a", "b=c", "e", ""), ContainerPolicy.parseMetadata("a=b=c\ne="));
+    }
+
+    @Test
+    public void laterMetadataLineWins() {
+        assertEquals(Map.of("a", "2"), ContainerPolicy.parseMetadata("a=1\na=2"));
+    }
+
+    @Test
+    public void hashInsideValueIsKept() {
+        assertEquals(Map.of("a", "x#y"), ContainerPolicy.parseMetadata("a=x#y"));
+    }
+
+    // ---- getBoolean ------------------------------------------------------------------------
+
+    @Test
+    public void trueYesOnAndOneAreTrueInAnyCase() {
+        for (String v : Arrays.asList("true", "TRUE", "True", "yes", "YES", "Yes", "on", "ON", "On", "1",
+                " true ", "\tyes")) {
+            assertTrue("'" + v + "'", policy(Map.of("dev.intercessor.k", v), null, Map.of()).getBoolean("k", false));
+        }
+    }
+
+    @Test
+    public void anythingElseIsFalse() {
+        for (String v : Arrays.asList("false", "no", "off", "0", "", " ", "2", "y", "t", "enabled", "truee",
+                "tr ue", "-1")) {
+            assertFalse("'" + v + "'", policy(Map.of("dev.intercessor.k", v), null, Map.of()).getBoolean("k", true));
+        }
+    }
+
+    @Test
+    public void booleanDefaultAppliesOnlyWhenUnset() {
+        ContainerPolicy p = policy(Map.of(), "", Map.of());
+        assertTrue(p.getBoolean("k", true));
+        assertFalse(p.getBoolean("k", false));
+    }
+
+    @Test
+    public void booleanFollowsPrecedence() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.mknod.enabled", "true"), "mknod.enabled=false",
+                Map.of("mknod.enabled", "false"));
+        assertTrue(p.getBoolean("mknod.enabled", false));
+        ContainerPolicy q = policy(Map.of(), "mknod.enabled=false", Map.of("mknod.enabled", "true"));
+        assertFalse(q.getBoolean("mknod.enabled", true));
+    }
+
+    // ---- getList ---------------------------------------------------------------------------
+
+    @Test
+    public void listIsCommaSeparatedTrimmedAndSkipsEmpties() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.k", " proc , sysfs,,  ,tmpfs ,"), null, Map.of());
+        assertEquals(List.of("proc", "sysfs", "tmpfs"), p.getList("k"));
+    }
+
+    @Test
+    public void listOfOneElement() {
+        assertEquals(List.of("proc"), policy(Map.of(), "k=proc", Map.of()).getList("k"));
+    }
+
+    @Test
+    public void unsetOrEmptyListIsEmpty() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.e", ""), null, Map.of("c", ",, ,"));
+        assertEquals(List.of(), p.getList("unset"));
+        assertEquals(List.of(), p.getList("e"));
+        assertEquals(List.of(), p.getList("c"));
+    }
+
+    @Test
+    public void listFollowsPrecedence() {
+        ContainerPolicy p = policy(Map.of(), "k=a,b", Map.of("k", "c"));
+        assertEquals(List.of("a", "b"), p.getList("k"));
+    }
+}
