@@ -16,7 +16,8 @@ public final class ProcStatus {
     public static Credentials parse(String status) {
         int[] uid = null;
         int[] gid = null;
-        long capEff = -1;
+        long capEff = 0;
+        boolean capSeen = false;
         int umask = -1;
         for (String line : status.split("\n")) {
             int colon = line.indexOf(':');
@@ -28,12 +29,12 @@ public final class ProcStatus {
             switch (key) {
                 case "Uid": uid = ids(value); break;
                 case "Gid": gid = ids(value); break;
-                case "CapEff": capEff = Long.parseUnsignedLong(value, 16); break;
+                case "CapEff": capEff = Long.parseUnsignedLong(value, 16); capSeen = true; break;
                 case "Umask": umask = Integer.parseInt(value, 8); break;
                 default: break;
             }
         }
-        if (uid == null || gid == null || capEff == -1 || umask < 0) {
+        if (uid == null || gid == null || !capSeen || umask < 0) {
             throw new IllegalArgumentException("incomplete /proc/<pid>/status");
         }
         return new Credentials(uid[0], uid[1], uid[3], gid[0], gid[1], gid[3], capEff, umask);

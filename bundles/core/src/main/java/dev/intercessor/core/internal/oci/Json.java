@@ -42,7 +42,13 @@ public final class Json {
         boolean inString = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (inString) {
+            if (depth == 0) {
+                if (c == '{' || c == '[') {
+                    depth = 1;
+                } else if (!Character.isWhitespace(c)) {
+                    return i + 1; // not an object: let the parser say so
+                }
+            } else if (inString) {
                 if (c == '\\') {
                     i++;
                 } else if (c == '"') {
@@ -57,8 +63,6 @@ public final class Json {
                 if (depth == 0) {
                     return i + 1;
                 }
-            } else if (depth == 0 && !Character.isWhitespace(c)) {
-                return i + 1; // not an object: let the parser say so
             }
         }
         return -1;
@@ -86,9 +90,6 @@ public final class Json {
     }
 
     private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nested too deeply");
-        }
         char c = peek();
         switch (c) {
             case '{': return object(depth);
@@ -113,7 +114,14 @@ public final class Json {
         return value;
     }
 
+    private void enter(int depth) {
+        if (depth >= MAX_DEPTH) {
+            throw error("nested too deeply");
+        }
+    }
+
     private Map<String, Object> object(int depth) {
+        enter(depth);
         Map<String, Object> map = new LinkedHashMap<>();
         at++;
         skipSpace();
@@ -147,6 +155,7 @@ public final class Json {
     }
 
     private List<Object> array(int depth) {
+        enter(depth);
         List<Object> list = new ArrayList<>();
         at++;
         skipSpace();
@@ -200,11 +209,15 @@ public final class Json {
                     if (at + 4 > text.length()) {
                         throw error("short \\u escape");
                     }
-                    try {
-                        s.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int code = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int digit = Character.digit(text.charAt(at + k), 16);
+                        if (digit < 0) {
+                            throw error("bad \\u escape");
+                        }
+                        code = code << 4 | digit;
                     }
+                    s.append((char) code);
                     at += 4;
                     break;
                 default:
@@ -213,31 +226,49 @@ public final class Json {
         }
     }
 
+    /** RFC 8259: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?} */
     private Object number() {
         int start = at;
         if (peek() == '-') {
             at++;
         }
+        if (peek() == '0') {
+            at++;
+        } else {
+            digits();
+        }
         boolean integral = true;
-        while (at < text.length()) {
-            char c = text.charAt(at);
-            if (c >= '0' && c <= '9') {
+        if (at < text.length() && text.charAt(at) == '.') {
+            integral = false;
+            at++;
+            digits();
+        }
+        if (at < text.length() && (text.charAt(at) == 'e' || text.charAt(at) == 'E')) {
+            integral = false;
+            at++;
+            if (at < text.length() && (text.charAt(at) == '+' || text.charAt(at) == '-')) {
                 at++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                integral = false;
-                at++;
-            } else {
-                break;
             }
+            digits();
         }
         String n = text.substring(start, at);
-        try {
-            if (integral) {
+        if (integral) {
+            try {
                 return Long.parseLong(n);
+            } catch (NumberFormatException e) {
+                // beyond a long: fall through to a double, as JSON allows
             }
-            return Double.parseDouble(n);
-        } catch (NumberFormatException e) {
-            throw error("bad number " + n);
+        }
+        return Double.parseDouble(n);
+    }
+
+    private void digits() {
+        int start = at;
+        while (at < text.length() && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
+            at++;
+        }
+        if (at == start) {
+            throw error("expected a digit");
         }
     }
 }

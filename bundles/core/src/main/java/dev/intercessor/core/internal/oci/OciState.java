@@ -46,7 +46,10 @@ public record OciState(String ociVersion, String containerId, int pid, String me
             throw new IllegalArgumentException("\"fds\" names no seccompFd");
         }
         Object pidValue = root.containsKey("pid") ? root.get("pid") : state.get("pid");
-        int pid = pidValue instanceof Long ? (int) (long) (Long) pidValue : 0;
+        if (!(pidValue instanceof Long) || (Long) pidValue <= 0 || (Long) pidValue > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("missing or malformed pid");
+        }
+        int pid = (int) (long) (Long) pidValue;
         Map<String, String> annotations = new LinkedHashMap<>();
         Object annotationsValue = state.get("annotations");
         if (annotationsValue instanceof Map) {

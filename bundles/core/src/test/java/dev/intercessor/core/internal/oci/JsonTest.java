@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.Ignore;
 import org.junit.Test;
 
 public class JsonTest {
@@ -120,8 +119,6 @@ public class JsonTest {
         assertRefused("-Infinity");
     }
 
-    @Ignore("bug: Json.number() (Json.java:216-241) accepts leading zeros: parse(\"01\") returns 1L and"
-            + " parse(\"-007\") returns -7L; RFC 8259 forbids leading zeros, so both must be refused")
     @Test
     public void leadingZerosAreRefused() {
         assertRefused("01");
@@ -129,9 +126,6 @@ public class JsonTest {
         assertRefused("00");
     }
 
-    @Ignore("bug: Json.number() (Json.java:216-241) hands the raw text to Double.parseDouble, which"
-            + " accepts \"1.\" (-> 1.0), \"-.5\" (-> -0.5) and \"1.e3\"; RFC 8259 requires digits on"
-            + " both sides of the decimal point, so these must be refused")
     @Test
     public void decimalPointNeedsDigitsOnBothSides() {
         assertRefused("1.");
@@ -187,9 +181,6 @@ public class JsonTest {
         assertRefused("\"\\uZZZZ\"");
     }
 
-    @Ignore("bug: Json.string() (Json.java:199-209) decodes \\u with Integer.parseInt(..., 16), which"
-            + " accepts a sign: \"\\u+041\" becomes 'A' and \"\\u-041\" becomes U+FFBF; a \\u escape must"
-            + " be exactly four hex digits")
     @Test
     public void unicodeEscapeIsExactlyFourHexDigits() {
         assertRefused("\"\\u+041\"");
@@ -326,10 +317,6 @@ public class JsonTest {
         assertRefused(nestedObjects(Json.MAX_DEPTH + 1, "1"));
     }
 
-    @Ignore("bug: Json.value() (Json.java:89) checks depth before reading a value, so the limit counts"
-            + " values rather than containers: 33 nested EMPTY arrays/objects are accepted while 33 nested"
-            + " arrays holding a scalar are refused; nesting deeper than MAX_DEPTH (32) containers must"
-            + " be refused whether or not the innermost one is empty")
     @Test
     public void moreThanMaxDepthEmptyContainersAreRefused() {
         assertRefused(nestedArrays(Json.MAX_DEPTH + 1, ""));
@@ -417,15 +404,12 @@ public class JsonTest {
         assertFalse(Json.completeObjectLength("[1]") < 0);
     }
 
-    @Ignore("bug: Json.completeObjectLength() (Json.java:51-59) treats a top-level '\"' as the start of a"
-            + " string and a top-level '}' or ']' as depth -1, so \"\\\"abc\\\"\", \"}\" and \"]{}\" return -1"
-            + " (incomplete) forever instead of a positive length so the parser can refuse them")
     @Test
     public void strayTopLevelStringOrClosingBracketIsReportedCompleteSoTheParserCanRefuseIt() {
         assertTrue(Json.completeObjectLength("\"abc\"") > 0);
         assertTrue(Json.completeObjectLength("}") > 0);
         assertTrue(Json.completeObjectLength("]") > 0);
-        assertTrue(Json.completeObjectLength("]{\"a\":1}") > 0);
+        assertTrue(Json.completeObjectLength("]{}") > 0);
     }
 
     // ---- helpers ---------------------------------------------------------------------------

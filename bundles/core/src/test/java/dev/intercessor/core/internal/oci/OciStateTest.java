@@ -53,12 +53,23 @@ public class OciStateTest {
 
     @Test
     public void optionalFieldsDefaultToEmpty() {
-        OciState s = OciState.parse("{\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
         assertEquals("", s.ociVersion());
         assertEquals("", s.metadata());
         assertEquals("", s.bundle());
         assertEquals(Map.of(), s.annotations());
-        assertEquals(0, s.pid());
+    }
+
+    @Test
+    public void missingOrOutOfRangePidIsRefused() {
+        for (String pid : new String[] {"", "\"pid\":null,", "\"pid\":0,", "\"pid\":-5,", "\"pid\":4294967301,"}) {
+            try {
+                OciState.parse("{" + pid + "\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
+                org.junit.Assert.fail("accepted " + pid);
+            } catch (IllegalArgumentException e) {
+                assertEquals("missing or malformed pid", e.getMessage());
+            }
+        }
     }
 
     @Test
@@ -75,20 +86,20 @@ public class OciStateTest {
 
     @Test
     public void seccompFdIndexIsItsPositionInFds() {
-        OciState s = OciState.parse("{\"fds\":[\"other\",\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"other\",\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
         assertEquals(1, s.seccompFdIndex());
     }
 
     @Test
     public void nonStringAnnotationsAreDropped() {
-        OciState s = OciState.parse("{\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":"
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":"
                 + "{\"a\":\"1\",\"b\":2,\"c\":null,\"d\":[\"x\"],\"e\":{}}}}");
         assertEquals(Map.of("a", "1"), s.annotations());
     }
 
     @Test
     public void annotationsThatAreNotAnObjectAreIgnored() {
-        OciState s = OciState.parse("{\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":[\"a\"]}}");
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":[\"a\"]}}");
         assertEquals(Map.of(), s.annotations());
     }
 
@@ -157,7 +168,7 @@ public class OciStateTest {
     }
 
     private static String withId(String idJson) {
-        return "{\"fds\":[\"seccompFd\"],\"state\":{\"id\":" + idJson + "}}";
+        return "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":" + idJson + "}}";
     }
 
     private static void assertRefused(String json, String reason) {
