@@ -28,6 +28,7 @@ final class TestSetup {
     static final String DEVICE_STORE = "/run/intercessor-itest/devices";
     static final String CORE = "dev.intercessor.core";
     static final String MKNOD = "dev.intercessor.handler.mknod";
+    static final String SYSINFO = "dev.intercessor.handler.sysinfo";
 
     private TestSetup() {
     }

@@ -1,5 +1,6 @@
 package dev.intercessor.api;
 
+import java.util.Optional;
 import java.util.Set;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -62,6 +63,22 @@ public interface Target {
      * @return the inode number identifying the caller's namespace of that kind
      */
     long namespaceInode(String namespace) throws SyscallException;
+
+    /**
+     * The host directory of the caller's cgroup for a controller: the cgroup v1 hierarchy that has
+     * the controller if there is one, else the cgroup v2 hierarchy if it offers the controller.
+     *
+     * @param controller a controller such as {@code memory} or {@code pids}; the empty string
+     *                   names the cgroup v2 (unified) hierarchy itself
+     * @return the directory, if the caller is in such a cgroup
+     */
+    Optional<CgroupDirectory> cgroup(String controller) throws SyscallException;
+
+    /**
+     * @return the host pid of the init process of the caller's container, as the runtime
+     *         reported it
+     */
+    int containerInitPid();
 
     /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
     boolean stillWaiting();

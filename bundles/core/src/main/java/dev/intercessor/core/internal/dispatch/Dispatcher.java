@@ -59,7 +59,7 @@ public final class Dispatcher {
                 n.getLong(Seccomp.NOTIF_IP), args, session.containerId());
         ProcTarget target;
         try {
-            target = ProcTarget.open(channel.fd(), id, pid);
+            target = ProcTarget.open(channel.fd(), id, pid, session.initPid());
         } catch (LinuxException e) {
             target = null;
         }

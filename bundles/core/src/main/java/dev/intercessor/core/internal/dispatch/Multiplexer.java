@@ -84,7 +84,7 @@ public final class Multiplexer {
         }
         Session session = sessions.compute(state.containerId(), (id, existing) -> existing != null
                 ? existing
-                : new Session(id, state.ociVersion(), new ContainerPolicy(id, state.annotations(),
+                : new Session(id, state.ociVersion(), state.initPid(), new ContainerPolicy(id, state.annotations(),
                         state.metadata(), globalPolicy)));
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
                 session);

@@ -13,6 +13,7 @@ public final class Session {
     private final String containerId;
     private final String runtimeVersion;
     private final ContainerPolicy policy;
+    private final int initPid;
     private final Instant attachedSince = Instant.now();
     private final List<NotifyChannel> channels = new CopyOnWriteArrayList<>();
 
@@ -21,7 +22,8 @@ public final class Session {
     final LongAdder refused = new LongAdder();
     final LongAdder continued = new LongAdder();
 
-    Session(String containerId, String runtimeVersion, ContainerPolicy policy) {
+    Session(String containerId, String runtimeVersion, int initPid, ContainerPolicy policy) {
+        this.initPid = initPid;
         this.containerId = containerId;
         this.runtimeVersion = runtimeVersion;
         this.policy = policy;
@@ -33,6 +35,11 @@ public final class Session {
 
     public String runtimeVersion() {
         return runtimeVersion;
+    }
+
+    /** @return the host pid of the container's init, as the runtime first reported it */
+    public int initPid() {
+        return initPid;
     }
 
     public ContainerPolicy policy() {

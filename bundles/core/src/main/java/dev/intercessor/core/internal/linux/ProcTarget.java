@@ -1,10 +1,13 @@
 package dev.intercessor.core.internal.linux;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.intercessor.api.CallerAction;
 import dev.intercessor.api.Capability;
+import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Credentials;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.SyscallException;
@@ -24,11 +27,13 @@ public final class ProcTarget implements Target, AutoCloseable {
     private final long id;
     private final int pid;
     private final int procDir;
+    private final int containerInitPid;
     private final Pointer idBuffer = Linux.allocate(8);
     private int mem = -1;
     private Credentials credentials;
 
-    private ProcTarget(int notifyFd, long id, int pid, int procDir) {
+    private ProcTarget(int notifyFd, long id, int pid, int procDir, int containerInitPid) {
+        this.containerInitPid = containerInitPid;
         this.notifyFd = notifyFd;
         this.id = id;
         this.pid = pid;
@@ -38,9 +43,10 @@ public final class ProcTarget implements Target, AutoCloseable {
     /**
      * @return a target bound to the caller, or {@code null} if the call is no longer waiting
      */
-    public static ProcTarget open(int notifyFd, long id, int pid) throws LinuxException {
+    public static ProcTarget open(int notifyFd, long id, int pid, int containerInitPid)
+            throws LinuxException {
         int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
-        ProcTarget target = new ProcTarget(notifyFd, id, pid, dir);
+        ProcTarget target = new ProcTarget(notifyFd, id, pid, dir, containerInitPid);
         if (!target.stillWaiting()) {
             target.close();
             return null;
@@ -163,31 +169,57 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
     }
 
-    @Override
-    public Credentials credentials() throws SyscallException {
-        if (credentials == null) {
-            int fd = -1;
-            try {
-                fd = Linux.openat(procDir, "status", Linux.O_RDONLY);
-                Pointer buffer = Linux.allocate(16384);
-                int length = 0;
-                long n;
-                while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
-                    length += (int) n;
-                }
-                byte[] text = new byte[length];
-                buffer.get(0, text, 0, length);
-                credentials = ProcStatus.parse(new String(text, StandardCharsets.ISO_8859_1));
-            } catch (LinuxException e) {
-                throw gone();
-            } finally {
-                Linux.close(fd);
+    /** Reads a small file of the caller's /proc directory, then checks it is still the caller. */
+    private String readProcFile(String name) throws SyscallException {
+        int fd = -1;
+        try {
+            fd = Linux.openat(procDir, name, Linux.O_RDONLY);
+            Pointer buffer = Linux.allocate(16384);
+            int length = 0;
+            long n;
+            while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
+                length += (int) n;
             }
+            byte[] text = new byte[length];
+            buffer.get(0, text, 0, length);
             if (!stillWaiting()) {
                 throw gone();
             }
+            return new String(text, StandardCharsets.ISO_8859_1);
+        } catch (LinuxException e) {
+            throw gone();
+        } finally {
+            Linux.close(fd);
+        }
+    }
+
+    @Override
+    public Credentials credentials() throws SyscallException {
+        if (credentials == null) {
+            credentials = ProcStatus.parse(readProcFile("status"));
         }
         return credentials;
+    }
+
+    private static volatile CgroupMounts cgroupMounts;
+
+    @Override
+    public Optional<CgroupDirectory> cgroup(String controller) throws SyscallException {
+        CgroupMounts mounts = cgroupMounts;
+        if (mounts == null) {
+            try {
+                mounts = CgroupMounts.ofHost();
+            } catch (IOException e) {
+                throw new SyscallException(Errno.EIO, "cannot read the host's cgroup mounts: " + e);
+            }
+            cgroupMounts = mounts;
+        }
+        return mounts.locate(controller, readProcFile("cgroup"));
+    }
+
+    @Override
+    public int containerInitPid() {
+        return containerInitPid;
     }
 
     @Override

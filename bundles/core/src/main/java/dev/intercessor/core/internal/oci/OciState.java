@@ -13,12 +13,13 @@ import java.util.Map;
  * @param ociVersion  the runtime's version string (crun sends {@code 0.2.0})
  * @param containerId {@code state.id}
  * @param pid         the container process the fd belongs to
+ * @param initPid     the container's init ({@code state.pid}), or {@code pid} if not given
  * @param metadata    {@code linux.seccomp.listenerMetadata}, or empty
  * @param annotations {@code state.annotations}
  * @param bundle      {@code state.bundle}, or empty
  * @param seccompFdIndex position of {@code seccompFd} in {@code fds}
  */
-public record OciState(String ociVersion, String containerId, int pid, String metadata,
+public record OciState(String ociVersion, String containerId, int pid, int initPid, String metadata,
         Map<String, String> annotations, String bundle, int seccompFdIndex) {
 
     /** @throws IllegalArgumentException with the reason if the message is not a usable state */
@@ -50,6 +51,9 @@ public record OciState(String ociVersion, String containerId, int pid, String me
             throw new IllegalArgumentException("missing or malformed pid");
         }
         int pid = (int) (long) (Long) pidValue;
+        Object initValue = state.get("pid");
+        int initPid = initValue instanceof Long && (Long) initValue > 0 && (Long) initValue <= Integer.MAX_VALUE
+                ? (int) (long) (Long) initValue : pid;
         Map<String, String> annotations = new LinkedHashMap<>();
         Object annotationsValue = state.get("annotations");
         if (annotationsValue instanceof Map) {
@@ -61,7 +65,7 @@ public record OciState(String ociVersion, String containerId, int pid, String me
         }
         String metadata = string(root, "metadata");
         String bundle = string(state, "bundle");
-        return new OciState(orEmpty(string(root, "ociVersion")), id, pid, orEmpty(metadata),
+        return new OciState(orEmpty(string(root, "ociVersion")), id, pid, initPid, orEmpty(metadata),
                 Map.copyOf(annotations), orEmpty(bundle), index);
     }
 

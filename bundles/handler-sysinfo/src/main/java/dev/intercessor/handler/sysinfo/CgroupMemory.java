@@ -1,0 +1,92 @@
+package dev.intercessor.handler.sysinfo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import dev.intercessor.api.CgroupDirectory;
+
+/**
+ * The memory figures of one cgroup, from its cgroup v1 ({@code memory.limit_in_bytes} …) or v2
+ * ({@code memory.max} …) files. A limit is the lowest set on the cgroup or any ancestor below
+ * {@code hierarchyRoot}; {@link #UNLIMITED} where none is set.
+ *
+ * @param limit      memory limit in bytes
+ * @param usage      memory in use in bytes
+ * @param swapLimit  swap the cgroup may use, in bytes, {@link #UNLIMITED}, or -1 if not accounted
+ * @param swapUsage  swap in use in bytes (0 if not accounted)
+ * @param shmem      shared memory (tmpfs, shm) in bytes
+ */
+record CgroupMemory(long limit, long usage, long swapLimit, long swapUsage, long shmem) {
+
+    static final long UNLIMITED = Long.MAX_VALUE;
+
+    /** cgroup v1 prints "no limit" as the largest page-aligned long. */
+    private static final long V1_NO_LIMIT = 0x7FFFFFFFFFFFF000L;
+
+    static CgroupMemory read(CgroupDirectory cgroup) throws IOException {
+        Path hierarchyRoot = cgroup.hierarchy();
+        Path dir = cgroup.path();
+        if (cgroup.version() == 1) {
+            long limit = lowest(dir, hierarchyRoot, "memory.limit_in_bytes");
+            long usage = number(dir.resolve("memory.usage_in_bytes"));
+            long shmem = stat(dir.resolve("memory.stat"), "total_shmem");
+            if (!Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
+                return new CgroupMemory(limit, usage, -1, 0, shmem);
+            }
+            // memsw counts memory + swap: the swap part is the difference.
+            long memsw = lowest(dir, hierarchyRoot, "memory.memsw.limit_in_bytes");
+            long memswUsage = number(dir.resolve("memory.memsw.usage_in_bytes"));
+            long swapLimit = memsw == UNLIMITED ? UNLIMITED : Math.max(0, memsw - Math.min(memsw, limit));
+            return new CgroupMemory(limit, usage, swapLimit, Math.max(0, memswUsage - usage), shmem);
+        }
+        long limit = lowest(dir, hierarchyRoot, "memory.max");
+        long usage = number(dir.resolve("memory.current"));
+        long shmem = stat(dir.resolve("memory.stat"), "shmem");
+        if (!Files.exists(dir.resolve("memory.swap.max"))) {
+            return new CgroupMemory(limit, usage, -1, 0, shmem);
+        }
+        long swapLimit = lowest(dir, hierarchyRoot, "memory.swap.max");
+        return new CgroupMemory(limit, usage, swapLimit, number(dir.resolve("memory.swap.current")), shmem);
+    }
+
+    /** The lowest value of {@code file} on {@code dir} and its ancestors up to the root. */
+    private static long lowest(Path dir, Path root, String file) throws IOException {
+        long lowest = UNLIMITED;
+        for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
+            Path f = d.resolve(file);
+            if (Files.exists(f)) {
+                lowest = Math.min(lowest, number(f));
+            }
+        }
+        return lowest;
+    }
+
+    /** Reads a single number; {@code max} and v1's "no limit" are {@link #UNLIMITED}. */
+    static long number(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file).trim();
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        if (text.equals("max")) {
+            return UNLIMITED;
+        }
+        long n = Long.parseLong(text);
+        return n >= V1_NO_LIMIT ? UNLIMITED : n;
+    }
+
+    private static long stat(Path file, String key) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(key + " ")) {
+                return Long.parseLong(line.substring(key.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+}
