@@ -29,6 +29,7 @@ final class TestSetup {
     static final String CORE = "dev.intercessor.core";
     static final String MKNOD = "dev.intercessor.handler.mknod";
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
+    static final String SETXATTR = "dev.intercessor.handler.setxattr";
 
     private TestSetup() {
     }

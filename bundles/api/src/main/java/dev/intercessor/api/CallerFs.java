@@ -1,5 +1,7 @@
 package dev.intercessor.api;
 
+import java.util.function.Predicate;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -46,6 +48,24 @@ public interface CallerFs {
      * @throws SyscallException the kernel's errno
      */
     void mountUsableNode(String path, int major, int minor) throws SyscallException;
+
+    /**
+     * {@code setxattr(2)} ({@code lsetxattr(2)} without following a final symlink) as the caller,
+     * on a directory or regular file. The file is looked up first; {@code mayModify} then decides on
+     * what was found (it runs inside the caller's context: keep it to arithmetic), and the attribute
+     * is set on that very inode.
+     *
+     * @param path           the file, as the caller named it ({@code "."}: the directory given to
+     *                       {@link Target#asCaller})
+     * @param followSymlinks whether a final symlink is followed
+     * @param name           attribute name, e.g. {@code trusted.overlay.opaque}
+     * @param value          attribute value
+     * @param flags          {@code XATTR_CREATE} (1), {@code XATTR_REPLACE} (2) or 0
+     * @param mayModify      whether the caller may change this file; {@code EPERM} if not
+     * @throws SyscallException the kernel's errno; {@code EPERM} for other file types
+     */
+    void setxattr(String path, boolean followSymlinks, String name, byte[] value, int flags,
+            Predicate<FileStat> mayModify) throws SyscallException;
 
     /**
      * {@code fstatat(2)} as the caller.

@@ -75,6 +75,12 @@ public interface Target {
     Optional<CgroupDirectory> cgroup(String controller) throws SyscallException;
 
     /**
+     * @param hostUid a user id as the host sees it
+     * @return whether the caller's user namespace maps it (to any id inside)
+     */
+    boolean mapsHostUid(int hostUid) throws SyscallException;
+
+    /**
      * @return the host pid of the init process of the caller's container, as the runtime
      *         reported it
      */

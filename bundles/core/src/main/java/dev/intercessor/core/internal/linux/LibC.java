@@ -76,6 +76,8 @@ public interface LibC {
 
     int fchmodat(int dirfd, @In byte[] path, int mode, int flags);
 
+    int fsetxattr(int fd, @In byte[] name, @In byte[] value, long size, int flags);
+
     int mount(String source, String target, String fstype, long flags, String data);
 
     int umount2(String target, int flags);

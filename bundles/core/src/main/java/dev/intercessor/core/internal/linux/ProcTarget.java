@@ -217,6 +217,16 @@ public final class ProcTarget implements Target, AutoCloseable {
         return mounts.locate(controller, readProcFile("cgroup"));
     }
 
+    private long[] uidMap;
+
+    @Override
+    public boolean mapsHostUid(int hostUid) throws SyscallException {
+        if (uidMap == null) {
+            uidMap = IdMap.parse(readProcFile("uid_map"));
+        }
+        return IdMap.mapsOutside(uidMap, Integer.toUnsignedLong(hostUid));
+    }
+
     @Override
     public int containerInitPid() {
         return containerInitPid;
