@@ -33,4 +33,7 @@ public @interface HandlerProperties {
 
     /** @return whether the handler is on by default ({@link SyscallHandler#ENABLED_BY_DEFAULT}) */
     boolean enabled_default() default false;
+
+    /** @return whether the handler is marked unsafe ({@link SyscallHandler#UNSAFE}) */
+    boolean unsafe() default false;
 }

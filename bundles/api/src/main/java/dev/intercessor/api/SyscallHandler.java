@@ -23,6 +23,12 @@ public interface SyscallHandler {
     /** Service property: the handler's name, used for policy keys such as {@code <name>.enabled}. */
     String HANDLER = "intercessor.handler";
 
+    /**
+     * Service property: the handler grants what a container could otherwise never have (e.g.
+     * real-time scheduling) and is off unless a container asks ({@code Boolean}).
+     */
+    String UNSAFE = "intercessor.unsafe";
+
     /** Service property: whether the handler is on when no policy says otherwise ({@code Boolean}). */
     String ENABLED_BY_DEFAULT = "intercessor.enabled.default";
 

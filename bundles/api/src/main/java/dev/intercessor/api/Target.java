@@ -81,6 +81,19 @@ public interface Target {
     boolean mapsHostUid(int hostUid) throws SyscallException;
 
     /**
+     * Sets the scheduling policy and priority of a thread of the caller's pid namespace, with the
+     * supervisor's privilege: the handler has decided that the caller deserves it.
+     *
+     * @param pid      the thread as the caller names it (its pid namespace), 0 for the caller
+     * @param policy   {@code SCHED_*}, possibly with {@code SCHED_RESET_ON_FORK}; -1 keeps the
+     *                 thread's policy ({@code sched_setparam})
+     * @param priority the static priority
+     * @throws SyscallException {@code ESRCH} if no such thread is in the caller's pid namespace;
+     *                          the kernel's errno otherwise
+     */
+    void setScheduler(int pid, int policy, int priority) throws SyscallException;
+
+    /**
      * @return the host pid of the init process of the caller's container, as the runtime
      *         reported it
      */

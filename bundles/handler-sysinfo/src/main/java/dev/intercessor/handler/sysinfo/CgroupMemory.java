@@ -22,8 +22,11 @@ record CgroupMemory(long limit, long usage, long swapLimit, long swapUsage, long
 
     static final long UNLIMITED = Long.MAX_VALUE;
 
-    /** cgroup v1 prints "no limit" as the largest page-aligned long. */
-    private static final long V1_NO_LIMIT = 0x7FFFFFFFFFFFF000L;
+    /**
+     * cgroup v1 prints "no limit" as the largest page-aligned long, which depends on the page size
+     * (4 KiB: 0x7FFFFFFFFFFFF000; 64 KiB on some aarch64 kernels: 0x7FFFFFFFFFFF0000).
+     */
+    private static final long V1_NO_LIMIT = Long.MAX_VALUE - 0xFFFF;
 
     static CgroupMemory read(CgroupDirectory cgroup) throws IOException {
         Path hierarchyRoot = cgroup.hierarchy();

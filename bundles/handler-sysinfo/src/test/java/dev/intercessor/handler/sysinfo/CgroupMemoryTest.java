@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.Before;
-import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -326,10 +325,6 @@ public class CgroupMemoryTest {
      * {@code LONG_MAX / 65536 * 65536} = 9223372036854710272, below the 4 KiB-page value the code
      * recognises.
      */
-    @Ignore("bug: CgroupMemory.V1_NO_LIMIT (CgroupMemory.java:26, used at :78) only recognises the"
-            + " 4 KiB-page 'no limit' 9223372036854771712; with 64 KiB pages 9223372036854710272 is read as"
-            + " a limit, so an unlimited cgroup gets limit 9223372036854710272 instead of UNLIMITED and,"
-            + " with memsw also unlimited, swapLimit 0 instead of UNLIMITED")
     @Test
     public void v1NoLimitWith64KiBPages() throws IOException {
         String noLimit64k = String.valueOf(Long.MAX_VALUE / 65536 * 65536); // 9223372036854710272

@@ -78,6 +78,10 @@ public interface LibC {
 
     int fsetxattr(int fd, @In byte[] name, @In byte[] value, long size, int flags);
 
+    int sched_setscheduler(int pid, int policy, Pointer param);
+
+    int sched_setparam(int pid, Pointer param);
+
     int mount(String source, String target, String fstype, long flags, String data);
 
     int umount2(String target, int flags);

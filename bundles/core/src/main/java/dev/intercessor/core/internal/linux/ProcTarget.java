@@ -228,6 +228,37 @@ public final class ProcTarget implements Target, AutoCloseable {
     }
 
     @Override
+    public void setScheduler(int pid, int policy, int priority) throws SyscallException {
+        if (pid < 0) {
+            throw new SyscallException(Errno.EINVAL, "negative pid " + pid);
+        }
+        int hostTid = pid == 0 ? this.pid : PidNamespaces.hostTid(namespaceLink("pid"), pid);
+        if (hostTid <= 0) {
+            throw new SyscallException(Errno.ESRCH, "no thread " + pid + " in the caller's pid namespace");
+        }
+        if (!stillWaiting()) {
+            throw gone();
+        }
+        Pointer param = Linux.allocate(4);
+        param.putInt(0, priority);
+        int result = policy < 0 ? Linux.libc().sched_setparam(hostTid, param)
+                : Linux.libc().sched_setscheduler(hostTid, policy, param);
+        if (result < 0) {
+            int errno = Linux.errno();
+            throw new SyscallException(errno, (policy < 0 ? "sched_setparam(" : "sched_setscheduler(")
+                    + hostTid + ")");
+        }
+    }
+
+    private String namespaceLink(String namespace) throws SyscallException {
+        try {
+            return new String(Linux.readlinkat(procDir, "ns/" + namespace), StandardCharsets.ISO_8859_1);
+        } catch (LinuxException e) {
+            throw gone();
+        }
+    }
+
+    @Override
     public int containerInitPid() {
         return containerInitPid;
     }
