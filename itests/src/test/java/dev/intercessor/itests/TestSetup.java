@@ -30,6 +30,7 @@ final class TestSetup {
     static final String MKNOD = "dev.intercessor.handler.mknod";
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
     static final String SETXATTR = "dev.intercessor.handler.setxattr";
+    static final String SCHED = "dev.intercessor.handler.sched";
 
     private TestSetup() {
     }

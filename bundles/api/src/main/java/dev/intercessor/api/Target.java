@@ -76,9 +76,9 @@ public interface Target {
 
     /**
      * @param hostUid a user id as the host sees it
-     * @return whether the caller's user namespace maps it (to any id inside)
+     * @return the id the caller's user namespace maps it to, or -1 if it does not map it
      */
-    boolean mapsHostUid(int hostUid) throws SyscallException;
+    int containerUid(int hostUid) throws SyscallException;
 
     /**
      * Sets the scheduling policy and priority of a thread of the caller's pid namespace, with the

@@ -81,7 +81,7 @@ public class SetxattrHandler implements SyscallHandler {
         // by an id of its namespace; never a file of the host's.
         int dirfd = byFd ? (int) call.arg(0) : Target.AT_FDCWD;
         boolean follow = !call.syscall().equals("lsetxattr");
-        target.mapsHostUid(who.fsuid()); // reads the uid map now, not inside the caller's context
+        target.containerUid(who.fsuid()); // reads the uid map now, not inside the caller's context
         try {
             target.asCaller(dirfd, SET_TRUSTED, fs -> {
                 fs.setxattr(path, follow, name, value, flags,
@@ -99,7 +99,7 @@ public class SetxattrHandler implements SyscallHandler {
 
     private static boolean mapped(Target target, int uid) {
         try {
-            return target.mapsHostUid(uid);
+            return target.containerUid(uid) >= 0;
         } catch (SyscallException e) {
             return false;
         }

@@ -22,13 +22,13 @@ public final class IdMap {
         return triples;
     }
 
-    /** @return whether {@code outside} (a host id) lies in one of the ranges */
-    public static boolean mapsOutside(long[] triples, long outside) {
+    /** @return the id inside that {@code outside} (a host id) maps to, or -1 if none */
+    public static long inside(long[] triples, long outside) {
         for (int i = 0; i < triples.length; i += 3) {
             if (outside >= triples[i + 1] && outside - triples[i + 1] < triples[i + 2]) {
-                return true;
+                return triples[i] + (outside - triples[i + 1]);
             }
         }
-        return false;
+        return -1;
     }
 }

@@ -220,11 +220,11 @@ public final class ProcTarget implements Target, AutoCloseable {
     private long[] uidMap;
 
     @Override
-    public boolean mapsHostUid(int hostUid) throws SyscallException {
+    public int containerUid(int hostUid) throws SyscallException {
         if (uidMap == null) {
             uidMap = IdMap.parse(readProcFile("uid_map"));
         }
-        return IdMap.mapsOutside(uidMap, Integer.toUnsignedLong(hostUid));
+        return (int) IdMap.inside(uidMap, Integer.toUnsignedLong(hostUid));
     }
 
     @Override
