@@ -1,7 +1,7 @@
 /* Extended-attribute calls made from inside a container (and, for "get", from the host).
  * Usage: xattrtest set|lset|fset PATH NAME VALUE [FLAGS]   setxattr / lsetxattr / fsetxattr
  *        xattrtest get PATH NAME                          lgetxattr: "value=<v>" or errno
- *        xattrtest badname|badvalue|badpath|longname|bigvalue|badflags PATH
+ *        xattrtest badname|badvalue|badpath|longname|unterminated|bigvalue|badflags PATH
  *        xattrtest race PATH ITERATIONS    rewrites name and value while calling setxattr
  * Prints one line: "ok", "value=...", "errno=<NAME>", or for race "race done". */
 #include <errno.h>
@@ -98,6 +98,14 @@ int main(int argc, char **argv) {
         memcpy(name, "trusted.", 8);
         name[sizeof name - 1] = 0;
         report(setxattr(path, name, "y", 1, 0));
+    } else if (!strcmp(cmd, "unterminated")) {
+        /* a name running into an unmapped page without its NUL */
+        long page = sysconf(_SC_PAGESIZE);
+        char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        munmap(p + page, page);
+        memset(p + page - 40, 'a', 40);
+        memcpy(p + page - 40, "trusted.", 8);
+        report(setxattr(path, p + page - 40, "y", 1, 0));
     } else if (!strcmp(cmd, "bigvalue")) {
         static char big[70000];
         report(setxattr(path, "trusted.overlay.opaque", big, sizeof big, 0));

@@ -108,6 +108,19 @@ public class SetxattrIT {
         assertEquals("value=y\n", hostGet("d3", OPAQUE));
     }
 
+    /** The issue's case: overlayfs marks a directory of the container's own (writable) root. */
+    @Test
+    public void opaqueMarkerLandsOnTheDirectoryInTheRootfs() throws Exception {
+        Path rootfs = data.resolve("rootfs");
+        host(Container.HOME.resolve("bin/intercessor").toString(), "rootfs", rootfs.toString());
+        host("mkdir", "-p", rootfs.resolve("upper/work").toString());
+        host("chown", "-R", "100000:100000", rootfs.resolve("upper").toString());
+        Container.Result r = Container.run("it-xattr-rootfs-" + UUID.randomUUID().toString().substring(0, 8),
+                X + " set /upper/work " + OPAQUE + " y", "--rootfs", rootfs.toString(), "--writable-rootfs");
+        assertEquals(r.toString(), "ok\n", r.out());
+        assertEquals("value=y\n", hostGet("rootfs/upper/work", OPAQUE));
+    }
+
     @Test
     public void everythingElseGetsTheKernelsAnswer() throws Exception {
         Container.Result r = run(String.join("; ",
@@ -138,9 +151,10 @@ public class SetxattrIT {
     @Test
     public void badArgumentsGetTheKernelsErrno() throws Exception {
         Container.Result r = run(String.join("; ", X + " badname /data/d", X + " badvalue /data/d",
-                X + " badpath x", X + " longname /data/d", X + " bigvalue /data/d", X + " badflags /data/d"));
-        assertEquals(r.toString(), "errno=EFAULT\nerrno=EFAULT\nerrno=EFAULT\nerrno=ERANGE\nerrno=E2BIG\nerrno=EINVAL\n",
-                r.out());
+                X + " badpath x", X + " longname /data/d", X + " unterminated /data/d", X + " bigvalue /data/d",
+                X + " badflags /data/d"));
+        assertEquals(r.toString(),
+                "errno=EFAULT\nerrno=EFAULT\nerrno=EFAULT\nerrno=ERANGE\nerrno=EFAULT\nerrno=E2BIG\nerrno=EINVAL\n", r.out());
         assertEquals("errno=ENODATA\n", hostGet("d", OPAQUE));
     }
 
