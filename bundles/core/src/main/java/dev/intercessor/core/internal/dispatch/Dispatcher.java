@@ -61,7 +61,14 @@ public final class Dispatcher {
         try {
             target = ProcTarget.open(channel.fd(), id, pid, session.initPid());
         } catch (LinuxException e) {
-            target = null;
+            // The caller died (ENOENT), or we ran short (EMFILE): answer anyway, which fails
+            // harmlessly if no one waits any more.
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESRCH) {
+                LOG.log(Level.WARNING, () -> session.containerId() + " " + pid + " " + call.syscall()
+                        + ": cannot reach the caller: " + e.getMessage());
+            }
+            send(channel, buffers, id, Response.errno(Errno.ENOSYS));
+            return;
         }
         if (target == null) {
             return; // the caller is gone: no one is waiting for an answer
