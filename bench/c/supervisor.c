@@ -1,0 +1,145 @@
+/* The benchmark's baseline: a minimal seccomp agent in C. It listens on an OCI seccomp agent
+ * socket, gives each notify fd its own thread, receives with a blocking NOTIF_RECV (after setting
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) and answers:
+ *   continue   every call with "continue" (the practical floor of any supervisor)
+ *   spawn      mknodat the way LXD does it: fork and exec a helper that enters the caller's mount
+ *              namespace and makes the node (nsenter … mknod), then answer its result;
+ *              everything else "continue"
+ * Usage: supervisor SOCKET continue|spawn        (runs until killed) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
+#endif
+
+static int spawn_mode;
+
+/* Reads the caller's NUL-terminated path through /proc/<pid>/mem. */
+static int read_path(int pid, uint64_t address, char *out, size_t size) {
+    char mem[64];
+    snprintf(mem, sizeof mem, "/proc/%d/mem", pid);
+    int fd = open(mem, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t n = pread(fd, out, size - 1, (off_t)address);
+    close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    out[n] = 0;
+    return strnlen(out, size) < size - 1 ? 0 : -1;
+}
+
+static int spawn_mknod(int pid, const char *path, unsigned dev) {
+    char target[16], mode[8], major_s[16], minor_s[16];
+    snprintf(target, sizeof target, "%d", pid);
+    snprintf(mode, sizeof mode, "0666");
+    snprintf(major_s, sizeof major_s, "%u", major(dev));
+    snprintf(minor_s, sizeof minor_s, "%u", minor(dev));
+    pid_t child = fork();
+    if (child == 0) {
+        execl("/usr/bin/nsenter", "nsenter", "-t", target, "-m", "--", "/bin/mknod", "-m", mode,
+              path, "c", major_s, minor_s, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (child < 0 || waitpid(child, &status, 0) < 0) {
+        return -1;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void *serve(void *arg) {
+    int fd = (int)(long)arg;
+    struct seccomp_notif_sizes sizes;
+    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+    struct seccomp_notif *req = calloc(1, sizes.seccomp_notif);
+    struct seccomp_notif_resp *resp = calloc(1, sizes.seccomp_notif_resp);
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+    for (;;) {
+        memset(req, 0, sizes.seccomp_notif);
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+            if (errno == EINTR || errno == ENOENT) {
+                continue;
+            }
+            break; /* the container is gone */
+        }
+        memset(resp, 0, sizes.seccomp_notif_resp);
+        resp->id = req->id;
+        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (spawn_mode && req->data.nr == SYS_mknodat) {
+            char path[4096];
+            resp->flags = 0;
+            if (read_path(req->pid, req->data.args[1], path, sizeof path) != 0) {
+                resp->error = -EFAULT;
+            } else if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0) {
+                continue;
+            } else {
+                resp->error = spawn_mknod(req->pid, path, (unsigned)req->data.args[3]) == 0 ? 0 : -EPERM;
+            }
+        }
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    }
+    close(fd);
+    free(req);
+    free(resp);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: supervisor SOCKET continue|spawn\n");
+        return 2;
+    }
+    spawn_mode = strcmp(argv[2], "spawn") == 0;
+    int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
+    unlink(argv[1]);
+    if (bind(server, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(server, 64) != 0) {
+        perror("listen");
+        return 1;
+    }
+    chmod(argv[1], 0600);
+    for (;;) {
+        int conn = accept4(server, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) {
+            continue;
+        }
+        char data[65536];
+        char control[CMSG_SPACE(sizeof(int) * 4)];
+        struct iovec iov = {data, sizeof data};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                             .msg_controllen = sizeof control};
+        ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+        if (c && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            pthread_t t;
+            pthread_create(&t, NULL, serve, (void *)(long)fd);
+            pthread_detach(t);
+        }
+        close(conn);
+    }
+}
