@@ -2,7 +2,9 @@ package dev.intercessor.handler.sysinfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import dev.intercessor.api.CgroupDirectory;
@@ -54,6 +56,25 @@ record CgroupMemory(long limit, long usage, long swapLimit, long swapUsage, long
         return new CgroupMemory(limit, usage, swapLimit, number(dir.resolve("memory.swap.current")), shmem);
     }
 
+    /**
+     * Re-reads only what changes from call to call (memory and swap in use), keeping the limits
+     * and shared memory read by {@link #read} a moment ago.
+     */
+    CgroupMemory withCurrentUsage(CgroupDirectory cgroup) throws IOException {
+        Path dir = cgroup.path();
+        if (cgroup.version() == 1) {
+            long now = number(dir.resolve("memory.usage_in_bytes"));
+            if (swapLimit < 0) {
+                return new CgroupMemory(limit, now, swapLimit, 0, shmem);
+            }
+            long memsw = number(dir.resolve("memory.memsw.usage_in_bytes"));
+            return new CgroupMemory(limit, now, swapLimit, Math.max(0, memsw - now), shmem);
+        }
+        long now = number(dir.resolve("memory.current"));
+        long swap = swapLimit < 0 ? 0 : number(dir.resolve("memory.swap.current"));
+        return new CgroupMemory(limit, now, swapLimit, swap, shmem);
+    }
+
     /** The lowest value of {@code file} on {@code dir} and its ancestors up to the root. */
     private static long lowest(Path dir, Path root, String file) throws IOException {
         long lowest = UNLIMITED;
@@ -66,19 +87,39 @@ record CgroupMemory(long limit, long usage, long swapLimit, long swapUsage, long
         return lowest;
     }
 
-    /** Reads a single number; {@code max} and v1's "no limit" are {@link #UNLIMITED}. */
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64]);
+
+    /**
+     * Reads a single number; {@code max} and v1's "no limit" are {@link #UNLIMITED}; 0 if the file
+     * does not exist. One open, one read, one close: this runs on every sysinfo call.
+     */
     static long number(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file).trim();
-        } catch (NoSuchFileException e) {
+        byte[] b = BUFFER.get();
+        int n;
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            n = in.read(b);
+        } catch (FileNotFoundException e) {
             return 0;
         }
-        if (text.equals("max")) {
-            return UNLIMITED;
+        long value = 0;
+        int digits = 0;
+        for (int i = 0; i < n && b[i] != '\n'; i++) {
+            if (b[i] < '0' || b[i] > '9') {
+                String text = new String(b, 0, n, StandardCharsets.US_ASCII).trim();
+                if (text.equals("max")) {
+                    return UNLIMITED;
+                }
+                throw new NumberFormatException("not a number in " + file + ": " + text);
+            }
+            value = value * 10 + (b[i] - '0');
+            if (++digits > 19) {
+                throw new NumberFormatException("number too long in " + file);
+            }
         }
-        long n = Long.parseLong(text);
-        return n >= V1_NO_LIMIT ? UNLIMITED : n;
+        if (digits == 0) {
+            throw new NumberFormatException("empty " + file);
+        }
+        return value >= V1_NO_LIMIT || value < 0 ? UNLIMITED : value;
     }
 
     private static long stat(Path file, String key) throws IOException {

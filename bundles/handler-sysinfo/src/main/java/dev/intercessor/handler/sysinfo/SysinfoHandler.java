@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Component;
 
@@ -31,20 +32,95 @@ public class SysinfoHandler implements SyscallHandler {
     /** USER_HZ: /proc/<pid>/stat counts start times in these ticks on every architecture. */
     private static final double TICKS_PER_SECOND = 100.0;
 
+    /**
+     * Cgroup files cost about 10 µs each to read here, more than the whole round trip of a trapped
+     * call: figures are re-read when they are older than these (the kernel's own load averages are
+     * 5 s old), so a caller calling sysinfo() in a loop costs one memory copy per call.
+     */
+    private static final long LIMITS_TTL = 1_000_000_000L;
+    private static final long USAGE_TTL = 100_000_000L;
+    private static final int MAX_CACHED = 1024;
+
+    /** Which cgroups one caller is in. */
+    private record CallerKey(String containerId, int pid) {
+    }
+
+    private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long readAt) {
+    }
+
+    /** What was read about one memory cgroup, and when. */
+    private record CgroupState(CgroupMemory memory, long tasks, int initPid, double initStart,
+            long limitsReadAt, long usageReadAt) {
+    }
+
+    /** The host's figures, re-read once a second; uptime advances with the monotonic clock. */
+    private record HostClock(HostFigures figures, long readAt) {
+        HostFigures now() {
+            double uptime = figures.uptimeSeconds() + (System.nanoTime() - readAt) / 1e9;
+            return new HostFigures(figures.memTotal(), figures.memFree(), figures.shmem(), figures.buffers(),
+                    figures.swapTotal(), figures.swapFree(), figures.loads(), uptime);
+        }
+    }
+
+    private final ConcurrentHashMap<CallerKey, CallerCgroups> callers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, CgroupState> cgroups = new ConcurrentHashMap<>();
+    private volatile HostClock host;
+
+    private HostClock host(long now) throws IOException {
+        HostClock h = host;
+        if (h == null || now - h.readAt() > LIMITS_TTL) {
+            h = new HostClock(HostFigures.read(PROC), now);
+            host = h;
+        }
+        return h;
+    }
+
+    private CallerCgroups cgroupsOf(Notification call, Target target, long now) throws SyscallException {
+        CallerKey key = new CallerKey(call.containerId(), call.pid());
+        CallerCgroups c = callers.get(key);
+        if (c == null || now - c.readAt() > LIMITS_TTL) {
+            if (callers.size() >= MAX_CACHED) {
+                callers.clear(); // callers come and go: forget them all rather than track age
+            }
+            c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"), now);
+            callers.put(key, c);
+        }
+        return c;
+    }
+
+    private CgroupState state(CallerCgroups caller, int initPid, long now) throws IOException {
+        CgroupDirectory memory = caller.memory().get();
+        CgroupState s = cgroups.get(memory.path());
+        if (s == null || now - s.limitsReadAt() > LIMITS_TTL || s.initPid() != initPid) {
+            if (cgroups.size() >= MAX_CACHED) {
+                cgroups.clear();
+            }
+            s = new CgroupState(CgroupMemory.read(memory), tasks(caller), initPid, startSeconds(initPid), now, now);
+        } else if (now - s.usageReadAt() > USAGE_TTL) {
+            s = new CgroupState(s.memory().withCurrentUsage(memory), tasks(caller), initPid, s.initStart(),
+                    s.limitsReadAt(), now);
+        } else {
+            return s;
+        }
+        cgroups.put(memory.path(), s);
+        return s;
+    }
+
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
         // struct sysinfo is laid out for the 64-bit ABIs only; a compat caller gets the kernel's.
         if (!call.arch().equals("x86_64") && !call.arch().equals("aarch64")) {
             return Response.continueSyscall();
         }
-        Optional<CgroupDirectory> memory = target.cgroup("memory");
-        if (memory.isEmpty()) {
+        long now = System.nanoTime();
+        CallerCgroups caller = cgroupsOf(call, target, now);
+        if (caller.memory().isEmpty()) {
             return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
         }
         SysinfoStruct info;
         try {
-            info = ContainerSysinfo.compute(HostFigures.read(PROC), CgroupMemory.read(memory.get()),
-                    tasks(target, memory.get()), startSeconds(target.containerInitPid()));
+            CgroupState state = state(caller, target.containerInitPid(), now);
+            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart());
         } catch (IOException | RuntimeException e) {
             // The cgroup went away or reads oddly: let the kernel answer rather than fail the call.
             LOG.log(Level.WARNING, () -> call.containerId() + " " + call.pid()
@@ -56,10 +132,14 @@ public class SysinfoHandler implements SyscallHandler {
     }
 
     /** Tasks in the container: its pids cgroup counts them all, else its memory cgroup's own. */
-    private static long tasks(Target target, CgroupDirectory memory) throws SyscallException, IOException {
-        Optional<CgroupDirectory> pids = target.cgroup("pids");
-        if (pids.isPresent() && Files.exists(pids.get().path().resolve("pids.current"))) {
-            return CgroupMemory.number(pids.get().path().resolve("pids.current"));
+    private static long tasks(CallerCgroups caller) throws IOException {
+        Optional<CgroupDirectory> pids = caller.pids();
+        CgroupDirectory memory = caller.memory().get();
+        if (pids.isPresent()) {
+            long current = CgroupMemory.number(pids.get().path().resolve("pids.current"));
+            if (current > 0) {
+                return current; // 0: no such file (there is always at least the caller)
+            }
         }
         Path list = memory.path().resolve(memory.version() == 1 ? "tasks" : "cgroup.threads");
         try (var lines = Files.lines(list)) {

@@ -57,22 +57,7 @@ public final class Dispatcher {
         }
         NotificationView call = new NotificationView(id, pid, arch, nr,
                 n.getLong(Seccomp.NOTIF_IP), args, session.containerId());
-        ProcTarget target;
-        try {
-            target = ProcTarget.open(channel.fd(), id, pid, session.initPid());
-        } catch (LinuxException e) {
-            // The caller died (ENOENT), or we ran short (EMFILE): answer anyway, which fails
-            // harmlessly if no one waits any more.
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESRCH) {
-                LOG.log(Level.WARNING, () -> session.containerId() + " " + pid + " " + call.syscall()
-                        + ": cannot reach the caller: " + e.getMessage());
-            }
-            send(channel, buffers, id, Response.errno(Errno.ENOSYS));
-            return;
-        }
-        if (target == null) {
-            return; // the caller is gone: no one is waiting for an answer
-        }
+        ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.initPid());
         Response response;
         boolean closeTarget = true;
         CallerIdentity.IdentityStuck stuck = null;

@@ -26,32 +26,36 @@ public final class ProcTarget implements Target, AutoCloseable {
     private final int notifyFd;
     private final long id;
     private final int pid;
-    private final int procDir;
+    /** /proc/<tid>, opened on first use and then checked with NOTIF_ID_VALID; -1 until then. */
+    private int procDir = -1;
     private final int containerInitPid;
-    private final Pointer idBuffer = Linux.allocate(8);
     private int mem = -1;
     private Credentials credentials;
 
-    private ProcTarget(int notifyFd, long id, int pid, int procDir, int containerInitPid) {
+    /**
+     * A target for the caller of notification {@code id}. Nothing is opened yet: a handler that
+     * answers from what it knows costs no system call here.
+     */
+    public ProcTarget(int notifyFd, long id, int pid, int containerInitPid) {
         this.containerInitPid = containerInitPid;
         this.notifyFd = notifyFd;
         this.id = id;
         this.pid = pid;
-        this.procDir = procDir;
     }
 
-    /**
-     * @return a target bound to the caller, or {@code null} if the call is no longer waiting
-     */
-    public static ProcTarget open(int notifyFd, long id, int pid, int containerInitPid)
-            throws LinuxException {
-        int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
-        ProcTarget target = new ProcTarget(notifyFd, id, pid, dir, containerInitPid);
-        if (!target.stillWaiting()) {
-            target.close();
-            return null;
+    /** The caller's /proc directory: opened first, then the id checked, so it is the caller's. */
+    private int procDir() throws SyscallException {
+        if (procDir < 0) {
+            try {
+                procDir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+            } catch (LinuxException e) {
+                throw gone();
+            }
+            if (!stillWaiting()) {
+                throw gone();
+            }
         }
-        return target;
+        return procDir;
     }
 
     @Override
@@ -61,7 +65,7 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     @Override
     public boolean stillWaiting() {
-        return Seccomp.idValid(notifyFd, idBuffer, id);
+        return Seccomp.idValid(notifyFd, Scratch.get().id, id);
     }
 
     private SyscallException gone() {
@@ -71,7 +75,7 @@ public final class ProcTarget implements Target, AutoCloseable {
     private int mem() throws SyscallException {
         if (mem < 0) {
             try {
-                mem = Linux.openat(procDir, "mem", Linux.O_RDONLY);
+                mem = Linux.openat(procDir(), "mem", Linux.O_RDONLY);
             } catch (LinuxException e) {
                 throw gone();
             }
@@ -98,7 +102,7 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (length < 0) {
             throw new SyscallException(Errno.EINVAL, "negative length");
         }
-        Pointer buffer = Linux.allocate(Math.max(1, length));
+        Pointer buffer = Scratch.get().buffer(Math.max(1, length));
         if (readSome(address, buffer, length) != length) {
             throw stillWaiting() ? new SyscallException(Errno.EFAULT,
                     "cannot read " + length + " bytes at 0x" + Long.toHexString(address)) : gone();
@@ -110,7 +114,7 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     @Override
     public byte[] readCString(long address, int maxLength) throws SyscallException {
-        Pointer page = Linux.allocate(PAGE);
+        Pointer page = Scratch.get().page;
         byte[] result = new byte[Math.min(maxLength, PAGE)];
         int length = 0;
         long at = address;
@@ -152,12 +156,13 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (!stillWaiting()) {
             throw gone();
         }
-        Pointer local = Linux.allocate(Math.max(1, data.length));
+        Scratch scratch = Scratch.get();
+        Pointer local = scratch.buffer(Math.max(1, data.length));
         local.put(0, data, 0, data.length);
-        Pointer localIov = Linux.allocate(16);
+        Pointer localIov = scratch.iovs;
         localIov.putAddress(0, local.address());
         localIov.putLong(8, data.length);
-        Pointer remoteIov = Linux.allocate(16);
+        Pointer remoteIov = scratch.iovs.slice(16);
         remoteIov.putLong(0, address);
         remoteIov.putLong(8, data.length);
         // process_vm_writev honours page protections, as copy_to_user would. The pid is checked
@@ -173,8 +178,8 @@ public final class ProcTarget implements Target, AutoCloseable {
     private String readProcFile(String name) throws SyscallException {
         int fd = -1;
         try {
-            fd = Linux.openat(procDir, name, Linux.O_RDONLY);
-            Pointer buffer = Linux.allocate(16384);
+            fd = Linux.openat(procDir(), name, Linux.O_RDONLY);
+            Pointer buffer = Scratch.get().file;
             int length = 0;
             long n;
             while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
@@ -182,9 +187,8 @@ public final class ProcTarget implements Target, AutoCloseable {
             }
             byte[] text = new byte[length];
             buffer.get(0, text, 0, length);
-            if (!stillWaiting()) {
-                throw gone();
-            }
+            // No NOTIF_ID_VALID needed: procDir was opened before the id was checked, and a
+            // /proc/<pid> directory fd never leads to another process, even if the pid is reused.
             return new String(text, StandardCharsets.ISO_8859_1);
         } catch (LinuxException e) {
             throw gone();
@@ -202,6 +206,7 @@ public final class ProcTarget implements Target, AutoCloseable {
     }
 
     private static volatile CgroupMounts cgroupMounts;
+    private String cgroupText;
 
     @Override
     public Optional<CgroupDirectory> cgroup(String controller) throws SyscallException {
@@ -214,7 +219,10 @@ public final class ProcTarget implements Target, AutoCloseable {
             }
             cgroupMounts = mounts;
         }
-        return mounts.locate(controller, readProcFile("cgroup"));
+        if (cgroupText == null) {
+            cgroupText = readProcFile("cgroup");
+        }
+        return mounts.locate(controller, cgroupText);
     }
 
     private long[] uidMap;
@@ -252,7 +260,7 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     private String namespaceLink(String namespace) throws SyscallException {
         try {
-            return new String(Linux.readlinkat(procDir, "ns/" + namespace), StandardCharsets.ISO_8859_1);
+            return new String(Linux.readlinkat(procDir(), "ns/" + namespace), StandardCharsets.ISO_8859_1);
         } catch (LinuxException e) {
             throw gone();
         }
@@ -269,7 +277,7 @@ public final class ProcTarget implements Target, AutoCloseable {
             throw new SyscallException(Errno.EINVAL, "bad namespace name " + namespace);
         }
         try {
-            String link = new String(Linux.readlinkat(procDir, "ns/" + namespace),
+            String link = new String(Linux.readlinkat(procDir(), "ns/" + namespace),
                     StandardCharsets.ISO_8859_1);
             int open = link.indexOf('[');
             return Long.parseLong(link.substring(open + 1, link.length() - 1));
@@ -292,8 +300,8 @@ public final class ProcTarget implements Target, AutoCloseable {
         int root = -1;
         int dir = -1;
         try {
-            mnt = Linux.openat(procDir, "ns/mnt", Linux.O_RDONLY);
-            root = Linux.openat(procDir, "root", Linux.O_PATH | Linux.O_DIRECTORY);
+            mnt = Linux.openat(procDir(), "ns/mnt", Linux.O_RDONLY);
+            root = Linux.openat(procDir(), "root", Linux.O_PATH | Linux.O_DIRECTORY);
             dir = openDirectory(dirfd);
             if (!stillWaiting()) {
                 throw gone();
@@ -315,13 +323,13 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     private int openDirectory(int dirfd) throws LinuxException, SyscallException {
         if (dirfd == AT_FDCWD) {
-            return Linux.openat(procDir, "cwd", Linux.O_PATH | Linux.O_DIRECTORY);
+            return Linux.openat(procDir(), "cwd", Linux.O_PATH | Linux.O_DIRECTORY);
         }
         if (dirfd < 0) {
             throw new SyscallException(Errno.EBADF, "bad dirfd " + dirfd);
         }
         try {
-            return Linux.openat(procDir, "fd/" + dirfd, Linux.O_PATH | Linux.O_DIRECTORY);
+            return Linux.openat(procDir(), "fd/" + dirfd, Linux.O_PATH | Linux.O_DIRECTORY);
         } catch (LinuxException e) {
             if (e.errno() == Errno.ENOENT) {
                 throw new SyscallException(Errno.EBADF, "caller has no fd " + dirfd);
