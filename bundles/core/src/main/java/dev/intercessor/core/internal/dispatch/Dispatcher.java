@@ -35,8 +35,29 @@ public final class Dispatcher {
         this.deferredTimeoutMillis = millis;
     }
 
-    /** Handles the notification in {@code buffers.notif}, received on {@code channel}. */
-    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers) {
+    /**
+     * @return the handler that will emulate the notification in {@code buffers.notif}, or
+     *         {@code null} if it goes back to the kernel (no handler, or disabled by policy)
+     */
+    HandlerBinding handlerFor(NotifyChannel channel, Seccomp.Buffers buffers) {
+        Pointer n = buffers.notif;
+        SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
+        HandlerBinding binding = arch == null ? null : handlers.lookup(arch, n.getInt(Seccomp.NOTIF_NR));
+        if (binding == null || !channel.session().policy().getBoolean(binding.name() + ".enabled",
+                binding.enabledByDefault())) {
+            return null;
+        }
+        return binding;
+    }
+
+    /** Lets the kernel run the notification in {@code buffers.notif}: the fast path. */
+    void continueSyscall(NotifyChannel channel, Seccomp.Buffers buffers) {
+        channel.session().seen.increment();
+        send(channel, buffers, buffers.notif.getLong(Seccomp.NOTIF_ID), Response.continueSyscall());
+    }
+
+    /** Emulates the notification in {@code buffers.notif} with {@code binding}, and answers it. */
+    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding) {
         Pointer n = buffers.notif;
         long id = n.getLong(Seccomp.NOTIF_ID);
         int pid = n.getInt(Seccomp.NOTIF_PID);
@@ -44,13 +65,6 @@ public final class Dispatcher {
         SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
         Session session = channel.session();
         session.seen.increment();
-        HandlerBinding binding = arch == null ? null : handlers.lookup(arch, nr);
-        if (binding == null || !session.policy().getBoolean(binding.name() + ".enabled",
-                binding.enabledByDefault())) {
-            // No emulation for this call here: the kernel stays the judge.
-            send(channel, buffers, id, Response.continueSyscall());
-            return;
-        }
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) {
             args[i] = n.getLong(Seccomp.NOTIF_ARGS + 8L * i);

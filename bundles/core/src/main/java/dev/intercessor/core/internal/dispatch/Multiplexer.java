@@ -172,13 +172,27 @@ public final class Multiplexer {
         } catch (LinuxException e) {
             received = false; // ENOENT: the caller was killed before we got to it
         }
+        if (!received) {
+            rearm(channel, rearm);
+            return;
+        }
+        HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
+        if (binding == null) {
+            // The fast path: answer first, re-arm after, so the caller does not wait for epoll_ctl.
+            dispatcher.continueSyscall(channel, buffers);
+            rearm(channel, rearm);
+        } else {
+            // A handler may take a while: let another thread take this container's next call.
+            rearm(channel, rearm);
+            dispatcher.dispatch(channel, buffers, binding);
+        }
+    }
+
+    private void rearm(NotifyChannel channel, Pointer scratch) {
         try {
-            epoll.modify(channel.fd(), ARMED, channel.key(), rearm);
+            epoll.modify(channel.fd(), ARMED, channel.key(), scratch);
         } catch (LinuxException e) {
             detach(channel);
-        }
-        if (received) {
-            dispatcher.dispatch(channel, buffers);
         }
     }
 
