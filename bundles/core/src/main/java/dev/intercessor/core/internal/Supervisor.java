@@ -45,7 +45,9 @@ public class Supervisor {
     @ObjectClassDefinition(name = "Intercessor supervisor",
             description = "The threads that receive and answer trapped system calls.")
     public @interface Config {
-        @AttributeDefinition(description = "Threads serving all notify fds (0: one per CPU, at least 2).")
+        @AttributeDefinition(description = "Threads serving all notify fds (0: two per CPU, at least 4). "
+                + "A thread stays briefly with a busy container, so a few more threads than CPUs keep "
+                + "the others served.")
         int threads() default 0;
 
         @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
@@ -71,7 +73,7 @@ public class Supervisor {
     void activate(Config config) throws LinuxException, IOException {
         DeviceNodeStore.mount(config.deviceStore());
         int threads = config.threads() > 0 ? config.threads()
-                : Math.max(2, Runtime.getRuntime().availableProcessors());
+                : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");

@@ -21,6 +21,8 @@ public interface LibC {
 
     int eventfd(int initval, int flags);
 
+    int ppoll(Pointer fds, long count, Pointer timeout, Pointer sigmask);
+
     int socket(int domain, int type, int protocol);
 
     int bind(int fd, Pointer address, int length);

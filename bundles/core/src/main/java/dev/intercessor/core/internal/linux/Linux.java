@@ -40,6 +40,9 @@ public final class Linux {
     public static final int EPOLLHUP = 0x010;
     public static final int EPOLLONESHOT = 1 << 30;
 
+    public static final short POLLIN = 0x001;
+    public static final short POLLHUP = 0x010;
+
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;

@@ -53,6 +53,9 @@ public final class Seccomp {
         public final Pointer resp = Linux.allocate(RESP_SIZE);
         final Pointer id = Linux.allocate(8);
         final Pointer addfd = Linux.allocate(24);
+        /** For waiting on one notify fd with ppoll: struct pollfd, struct timespec. */
+        public final Pointer pollfd = Linux.allocate(8);
+        public final Pointer timespec = Linux.allocate(16);
     }
 
     /** Receives one notification into {@code buffers.notif}; the kernel wants it zeroed. */
