@@ -175,30 +175,37 @@ public final class Multiplexer {
             detach(channel); // EPOLLHUP alone: every process of the filter has exited
             return;
         }
-        for (int served = 0; served < BURST && running; served++) {
-            if (served > 0) {
-                int events = linger(channel.fd(), buffers);
-                if ((events & Linux.POLLIN) == 0) {
-                    if ((events & Linux.POLLHUP) != 0) {
-                        detach(channel);
-                        return;
+        boolean detached = false;
+        try {
+            for (int served = 0; served < BURST && running; served++) {
+                if (served > 0) {
+                    int events = linger(channel.fd(), buffers);
+                    if ((events & Linux.POLLIN) == 0) {
+                        if ((events & Linux.POLLHUP) != 0) {
+                            detach(channel);
+                            detached = true;
+                        }
+                        return; // quiet: back to epoll
                     }
-                    break; // quiet: back to epoll
+                }
+                try {
+                    Seccomp.receive(channel.fd(), buffers);
+                } catch (LinuxException e) {
+                    continue; // ENOENT: the caller was killed before we got to it
+                }
+                HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
+                if (binding == null) {
+                    dispatcher.continueSyscall(channel, buffers);
+                } else {
+                    dispatcher.dispatch(channel, buffers, binding);
                 }
             }
-            try {
-                Seccomp.receive(channel.fd(), buffers);
-            } catch (LinuxException e) {
-                continue; // ENOENT: the caller was killed before we got to it
-            }
-            HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-            if (binding == null) {
-                dispatcher.continueSyscall(channel, buffers);
-            } else {
-                dispatcher.dispatch(channel, buffers, binding);
+        } finally {
+            // Whatever happened (even a thread that must end), the fd goes back on epoll.
+            if (!detached) {
+                rearm(channel, rearm);
             }
         }
-        rearm(channel, rearm);
     }
 
     /** @return the poll events of {@code fd} within {@link #LINGER_NANOS}, 0 if none */
