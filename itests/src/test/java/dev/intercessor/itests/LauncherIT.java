@@ -58,6 +58,11 @@ public class LauncherIT {
         assertEquals(started.toString(), 0, started.exit());
         assertTrue("listener up in " + seconds + " s", seconds < 3.0);
         assertTrue(Files.exists(Path.of(LISTENER)));
+        // Only root may reach the socket: directory 0700, socket 0600.
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(Path.of(LISTENER).getParent())));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(Path.of(LISTENER))));
 
         Container.Result status = launcher("status");
         assertEquals(status.toString(), 0, status.exit());

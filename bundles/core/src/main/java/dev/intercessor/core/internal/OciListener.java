@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,6 +30,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.PrivateDirectories;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
 import dev.intercessor.core.internal.oci.Json;
 import dev.intercessor.core.internal.oci.OciState;
@@ -73,13 +75,13 @@ public class OciListener {
     private Thread acceptor;
     private ThreadPoolExecutor readers;
     private volatile boolean running;
-    private boolean madeDirectory;
+    private List<Path> madeDirectories = List.of();
 
     @Activate
     void activate(Config config) throws IOException, LinuxException {
         this.config = config;
         socketPath = Path.of(config.listenerPath());
-        madeDirectory = prepareDirectory(socketPath.getParent());
+        madeDirectories = prepareDirectory(socketPath.getParent());
         if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
             if (!isSocket(socketPath)) {
                 throw new IOException(socketPath + " exists and is not a socket: not replacing it");
@@ -120,21 +122,17 @@ public class OciListener {
         return mode instanceof Integer && ((Integer) mode & 0170000) == 0140000;
     }
 
-    /** @return whether the directory was made here (and is to be removed on deactivation) */
-    private static boolean prepareDirectory(Path dir) throws IOException {
+    /** @return the directories made here (to remove on deactivation) */
+    private static List<Path> prepareDirectory(Path dir) throws IOException {
         if (dir == null) {
-            return false;
+            return List.of();
         }
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            return true;
-        }
+        List<Path> made = PrivateDirectories.create(dir);
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
         if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
             LOG.log(Level.WARNING, dir + " is writable by others: anyone there could replace the socket");
         }
-        return false;
+        return made;
     }
 
     @Deactivate
@@ -149,13 +147,7 @@ public class OciListener {
         server.close();
         readers.shutdownNow();
         Files.deleteIfExists(socketPath);
-        if (madeDirectory) {
-            try {
-                Files.deleteIfExists(socketPath.getParent());
-            } catch (IOException e) {
-                // something else lives there now: leave it
-            }
-        }
+        PrivateDirectories.removeIfEmpty(madeDirectories);
     }
 
     private void acceptLoop() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * A small tmpfs of the supervisor's, mounted in the host's mount namespace (so its superblock
@@ -19,6 +20,7 @@ public final class DeviceNodeStore {
 
     private static volatile int directory = -1;
     private static String mountedAt;
+    private static List<Path> made = List.of();
 
     private DeviceNodeStore() {
     }
@@ -27,7 +29,7 @@ public final class DeviceNodeStore {
     public static synchronized void mount(String path) throws IOException, LinuxException {
         unmount();
         Path dir = Path.of(path);
-        Files.createDirectories(dir);
+        made = PrivateDirectories.create(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Linux.libc().umount2(path, MNT_DETACH); // an earlier run's store, if it crashed
         Linux.check("mount tmpfs at " + path, Linux.libc().mount("intercessor-devices", path, "tmpfs",
@@ -42,11 +44,8 @@ public final class DeviceNodeStore {
             Linux.close(directory);
             directory = -1;
             Linux.libc().umount2(mountedAt, MNT_DETACH);
-            try {
-                Files.deleteIfExists(Path.of(mountedAt)); // made by mount(); empty once unmounted
-            } catch (IOException e) {
-                // not empty or in use: leave it
-            }
+            PrivateDirectories.removeIfEmpty(made);
+            made = List.of();
             mountedAt = null;
         }
     }
