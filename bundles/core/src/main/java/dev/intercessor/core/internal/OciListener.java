@@ -182,7 +182,7 @@ public class OciListener {
         try {
             UnixSocketServer.setReceiveTimeout(connection, config.receiveTimeoutMillis());
             int max = config.maxMessageBytes();
-            byte[] message = new byte[Math.min(max + 1, 65536)];
+            byte[] message = new byte[Math.min(max + 1, 8192)]; // grows for the rare large state
             int length = 0;
             boolean truncated = false;
             int complete = -1;

@@ -10,7 +10,6 @@ import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.core.internal.linux.CallerIdentity;
-import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
@@ -25,10 +24,16 @@ public final class Dispatcher {
     private static final Logger LOG = System.getLogger("dev.intercessor.core.dispatch");
 
     private final HandlerRegistry handlers;
+    private final AnswerSink sink;
     private volatile long deferredTimeoutMillis = 120_000;
 
     public Dispatcher(HandlerRegistry handlers) {
+        this(handlers, AnswerSink.KERNEL);
+    }
+
+    public Dispatcher(HandlerRegistry handlers, AnswerSink sink) {
         this.handlers = handlers;
+        this.sink = sink;
     }
 
     public void setDeferredTimeoutMillis(long millis) {
@@ -114,7 +119,8 @@ public final class Dispatcher {
             return Response.errno(e.errno());
         } catch (CallerIdentity.IdentityStuck e) {
             throw e;
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            // Whatever the handler did (even an Error), the call gets its answer.
             LOG.log(Level.ERROR, () -> session.containerId() + " " + call.pid() + " " + call.syscall()
                     + ": handler " + binding.name() + " failed", e);
             return Response.errno(Errno.ENOSYS);
@@ -158,32 +164,13 @@ public final class Dispatcher {
 
     private void send(NotifyChannel channel, Seccomp.Buffers buffers, long id, Response response) {
         Session session = channel.session();
+        switch (response.kind()) {
+            case CONTINUE: session.continued.increment(); break;
+            case ERRNO: session.refused.increment(); break;
+            default: session.emulated.increment(); break;
+        }
         try {
-            switch (response.kind()) {
-                case CONTINUE:
-                    session.continued.increment();
-                    Seccomp.send(channel.fd(), buffers, id, 0, 0, true);
-                    break;
-                case VALUE:
-                    session.emulated.increment();
-                    Seccomp.send(channel.fd(), buffers, id, response.value(), 0, false);
-                    break;
-                case ERRNO:
-                    session.refused.increment();
-                    Seccomp.send(channel.fd(), buffers, id, 0, response.errno(), false);
-                    break;
-                case INJECT_FD:
-                    session.emulated.increment();
-                    try {
-                        Seccomp.addFdAndSend(channel.fd(), buffers, id, response.fd(),
-                                response.closeOnExec());
-                    } finally {
-                        Linux.close(response.fd());
-                    }
-                    break;
-                default:
-                    throw new IllegalStateException("cannot send " + response);
-            }
+            sink.answer(channel.fd(), buffers, id, response);
         } catch (LinuxException e) {
             // ENOENT: the caller was killed while we decided. Nothing else is expected here.
             if (e.errno() != Errno.ENOENT) {

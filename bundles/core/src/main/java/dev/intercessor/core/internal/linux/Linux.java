@@ -199,9 +199,11 @@ public final class Linux {
         return check("read", LIBC.read(fd, buffer, count));
     }
 
+    private static final ThreadLocal<Pointer> LINK_BUFFER = ThreadLocal.withInitial(() -> allocate(4096));
+
     /** @return the link's target, as raw bytes */
     public static byte[] readlinkat(int dirfd, String path) throws LinuxException {
-        Pointer buffer = allocate(4096);
+        Pointer buffer = LINK_BUFFER.get();
         long n = check("readlinkat " + path, LIBC.readlinkat(dirfd, cPath(path), buffer, 4096));
         byte[] target = new byte[(int) n];
         buffer.get(0, target, 0, target.length);

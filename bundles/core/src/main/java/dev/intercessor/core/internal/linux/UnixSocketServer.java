@@ -66,6 +66,19 @@ public final class UnixSocketServer implements AutoCloseable {
                 Linux.SO_RCVTIMEO, timeval, 16));
     }
 
+    private static final int CONTROL_SIZE = 16 + ((MAX_FDS * 4 + 7) & ~7);
+
+    /** Native buffers for receiving, reused by each connection thread (not one set per client). */
+    private static final class ReceiveBuffers {
+        static final int DATA = 65536;
+        final Pointer data = Linux.allocate(DATA);
+        final Pointer control = Linux.allocate(CONTROL_SIZE);
+        final Pointer iov = Linux.allocate(16);
+        final Pointer msg = Linux.allocate(56);
+    }
+
+    private static final ThreadLocal<ReceiveBuffers> RECEIVE_BUFFERS = ThreadLocal.withInitial(ReceiveBuffers::new);
+
     /** What one {@code recvmsg} brought. */
     public static final class Received {
         public final int length;
@@ -89,18 +102,21 @@ public final class UnixSocketServer implements AutoCloseable {
      */
     public static Received receive(int connection, byte[] into, int offset, int max)
             throws LinuxException {
-        Pointer data = Linux.allocate(max);
-        int controlSize = 16 + ((MAX_FDS * 4 + 7) & ~7);
-        Pointer control = Linux.allocate(controlSize);
-        Pointer iov = Linux.allocate(16);
+        ReceiveBuffers buffers = RECEIVE_BUFFERS.get();
+        max = Math.min(max, ReceiveBuffers.DATA);
+        Pointer data = buffers.data;
+        Pointer control = buffers.control;
+        control.setMemory(0, CONTROL_SIZE, (byte) 0);
+        Pointer iov = buffers.iov;
         iov.putAddress(0, data.address());
         iov.putLong(8, max);
         // struct msghdr: name, namelen(+pad), iov, iovlen, control, controllen, flags
-        Pointer msg = Linux.allocate(56);
+        Pointer msg = buffers.msg;
+        msg.setMemory(0, 56, (byte) 0);
         msg.putAddress(16, iov.address());
         msg.putLong(24, 1);
         msg.putAddress(32, control.address());
-        msg.putLong(40, controlSize);
+        msg.putLong(40, CONTROL_SIZE);
         long n;
         while (true) {
             n = Linux.libc().recvmsg(connection, msg, Linux.MSG_CMSG_CLOEXEC);
