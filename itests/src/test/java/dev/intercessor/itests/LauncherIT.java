@@ -50,6 +50,14 @@ public class LauncherIT {
         return Container.execute(command);
     }
 
+    /** Waits until the daemon's log holds {@code text} at least {@code times} times. */
+    private static void awaitLog(String text, int times) throws Exception {
+        TestSetup.waitFor(() -> {
+            String log = Files.readString(home.resolve("var/log/intercessor.log"));
+            return log.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times;
+        }, times + "× \"" + text + "\" in the daemon's log");
+    }
+
     @Test
     public void startStatusContainerStop() throws Exception {
         long start = System.nanoTime();
@@ -78,6 +86,21 @@ public class LauncherIT {
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(run.toString(), 0, run.exit());
         assertEquals(run.toString(), "emulated\n", run.out());
+
+        // Hot deploy: taking the handler's jar out of deploy/ hands mknod back to the kernel;
+        // putting it back brings the emulation back. The daemon keeps running throughout.
+        Path jar = home.resolve("deploy/handler-mknod.jar");
+        Path aside = home.resolve("handler-mknod.jar");
+        Files.move(jar, aside);
+        awaitLog("handler mknod is gone", 1);
+        Container.Result kernel = launcher("run", "--listener", LISTENER, "--",
+                "sh", "-c", "mknod /dev/n c 1 3 2>&1 || echo refused");
+        assertTrue(kernel.toString(), kernel.out().endsWith("refused\n"));
+        Files.move(aside, jar);
+        awaitLog("handler mknod [mknod, mknodat]", 2);
+        Container.Result back = launcher("run", "--listener", LISTENER, "--",
+                "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
+        assertEquals(back.toString(), "emulated\n", back.out());
 
         Container.Result stopped = launcher("stop");
         assertEquals(stopped.toString(), 0, stopped.exit());
