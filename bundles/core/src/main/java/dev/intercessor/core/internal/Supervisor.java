@@ -13,6 +13,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -77,6 +78,17 @@ public class Supervisor {
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");
+    }
+
+    /**
+     * A changed configuration must not drop the attached containers (their notify fds cannot be
+     * had again): the timeout applies at once, the thread count and device store at the next start.
+     */
+    @Modified
+    void modified(Config config) {
+        dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
+        LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis applies now; threads and "
+                + "deviceStore apply when the supervisor next starts");
     }
 
     @Deactivate
