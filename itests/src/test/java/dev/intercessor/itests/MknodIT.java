@@ -9,22 +9,17 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Hashtable;
 import java.util.UUID;
 
-import javax.inject.Inject;
 
-import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 
-import dev.intercessor.api.SyscallHandler;
 
 /**
  * mknod emulation, seen from real unprivileged runc containers (user namespace, container root =
@@ -32,34 +27,11 @@ import dev.intercessor.api.SyscallHandler;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class MknodIT {
-
-    @Inject
-    private BundleContext context;
-
-    @AfterClass
-    public static void cleanUp() throws Exception {
-        TestSetup.removeEmptyParentCgroups();
-    }
-
-    @Configuration
-    public Option[] config() throws Exception {
-        return TestSetup.framework();
-    }
+public class MknodIT extends HandlerIT {
 
     @Before
     public void setUp() throws Exception {
-        TestSetup.awaitListener();
-        Bundle mknod = TestSetup.installed(context, TestSetup.MKNOD);
-        if (mknod.getState() != Bundle.ACTIVE) {
-            mknod.start();
-        }
-        awaitHandler(true);
-    }
-
-    private void awaitHandler(boolean present) throws Exception {
-        TestSetup.waitFor(() -> (context.getServiceReferences(SyscallHandler.class,
-                "(intercessor.handler=mknod)").size() > 0) == present, "mknod handler present=" + present);
+        startHandler(TestSetup.MKNOD, "mknod");
     }
 
     private static String id(String name) {
@@ -204,10 +176,10 @@ public class MknodIT {
             assertEquals("ok\n", c.exec("/opt/t/mknodtest at /tmp before 1 3").out());
             Bundle mknod = TestSetup.installed(context, TestSetup.MKNOD);
             mknod.stop();
-            awaitHandler(false);
+            awaitHandler("mknod", false);
             assertEquals("errno=EPERM\n", c.exec("/opt/t/mknodtest at /tmp stopped 1 3").out());
             mknod.start();
-            awaitHandler(true);
+            awaitHandler("mknod", true);
             assertEquals("ok\n", c.exec("/opt/t/mknodtest at /tmp after 1 3").out());
             assertEquals("after\nbefore\n", c.exec("ls /tmp").out());
         }

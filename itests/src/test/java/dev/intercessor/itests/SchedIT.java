@@ -8,21 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
-import javax.inject.Inject;
 
-import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
-import dev.intercessor.api.SyscallHandler;
 
 /**
  * Real-time scheduling for a container that asks for it (sched.enabled), in real unprivileged runc
@@ -31,38 +25,15 @@ import dev.intercessor.api.SyscallHandler;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class SchedIT {
+public class SchedIT extends HandlerIT {
 
     private static final String S = "/opt/t/schedtest";
     private static final String[] RT = {"--cap-add", "SYS_NICE", "--rt-runtime", "100000",
         "--syscalls", "sched_setscheduler,sched_setparam"};
 
-    @Inject
-    private BundleContext context;
-
-    @AfterClass
-    public static void cleanUp() throws Exception {
-        TestSetup.removeEmptyParentCgroups();
-    }
-
-    @Configuration
-    public Option[] config() throws Exception {
-        return TestSetup.framework();
-    }
-
     @Before
     public void setUp() throws Exception {
-        TestSetup.awaitListener();
-        Bundle bundle = TestSetup.installed(context, TestSetup.SCHED);
-        if (bundle.getState() != Bundle.ACTIVE) {
-            bundle.start();
-        }
-        awaitHandler(true);
-    }
-
-    private void awaitHandler(boolean present) throws Exception {
-        TestSetup.waitFor(() -> (context.getServiceReferences(SyscallHandler.class,
-                "(intercessor.handler=sched)").size() > 0) == present, "sched handler present=" + present);
+        startHandler(TestSetup.SCHED, "sched");
     }
 
     private static String id(String name) {
@@ -161,11 +132,11 @@ public class SchedIT {
     public void stoppingTheBundleGivesTheKernelsEperm() throws Exception {
         Bundle bundle = TestSetup.installed(context, TestSetup.SCHED);
         bundle.stop();
-        awaitHandler(false);
+        awaitHandler("sched", false);
         assertEquals("errno=EPERM\n", Container.run(id("stopped"), S + " set 0 fifo 10",
                 with("--annotation", "sched.enabled=true")).out());
         bundle.start();
-        awaitHandler(true);
+        awaitHandler("sched", true);
         assertTrue(Container.run(id("restarted"), S + " set 0 fifo 10",
                 with("--annotation", "sched.enabled=true")).out().equals("ok\n"));
     }

@@ -9,22 +9,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 
-import javax.inject.Inject;
 
 import org.junit.After;
-import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
-import dev.intercessor.api.SyscallHandler;
 
 /**
  * setxattr emulation in real unprivileged runc containers, on a host directory bind-mounted at
@@ -32,34 +26,16 @@ import dev.intercessor.api.SyscallHandler;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class SetxattrIT {
+public class SetxattrIT extends HandlerIT {
 
     private static final String X = "/opt/t/xattrtest";
     private static final String OPAQUE = "trusted.overlay.opaque";
 
-    @Inject
-    private BundleContext context;
-
     private Path data;
-
-    @AfterClass
-    public static void cleanUp() throws Exception {
-        TestSetup.removeEmptyParentCgroups();
-    }
-
-    @Configuration
-    public Option[] config() throws Exception {
-        return TestSetup.framework();
-    }
 
     @Before
     public void setUp() throws Exception {
-        TestSetup.awaitListener();
-        Bundle bundle = TestSetup.installed(context, TestSetup.SETXATTR);
-        if (bundle.getState() != Bundle.ACTIVE) {
-            bundle.start();
-        }
-        awaitHandler(true);
+        startHandler(TestSetup.SETXATTR, "setxattr");
         data = Files.createTempDirectory("intercessor-xattr-");
         Files.createDirectories(data.resolve("d"));
         Files.createDirectories(data.resolve("d2"));
@@ -85,11 +61,6 @@ public class SetxattrIT {
     private String hostGet(String file, String name) throws Exception {
         return Container.execute(List.of(Container.PROGRAMS.resolve("xattrtest").toString(), "get",
                 data.resolve(file).toString(), name)).out();
-    }
-
-    private void awaitHandler(boolean present) throws Exception {
-        TestSetup.waitFor(() -> (context.getServiceReferences(SyscallHandler.class,
-                "(intercessor.handler=setxattr)").size() > 0) == present, "setxattr handler present=" + present);
     }
 
     private Container.Result run(String script) throws Exception {
@@ -173,10 +144,10 @@ public class SetxattrIT {
     public void stoppingTheBundleGivesTheKernelsEpermAndStartingItBringsEmulationBack() throws Exception {
         Bundle bundle = TestSetup.installed(context, TestSetup.SETXATTR);
         bundle.stop();
-        awaitHandler(false);
+        awaitHandler("setxattr", false);
         assertEquals("errno=EPERM\n", run(X + " set /data/d " + OPAQUE + " y").out());
         bundle.start();
-        awaitHandler(true);
+        awaitHandler("setxattr", true);
         assertEquals("ok\n", run(X + " set /data/d " + OPAQUE + " y").out());
         assertEquals("value=y\n", hostGet("d", OPAQUE));
     }

@@ -9,21 +9,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import javax.inject.Inject;
 
-import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
-import dev.intercessor.api.SyscallHandler;
 
 /**
  * sysinfo emulation in real unprivileged runc containers with a memory limit: the container sees
@@ -31,36 +25,13 @@ import dev.intercessor.api.SyscallHandler;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class SysinfoIT {
+public class SysinfoIT extends HandlerIT {
 
     private static final long LIMIT = 256L << 20;
 
-    @Inject
-    private BundleContext context;
-
-    @AfterClass
-    public static void cleanUp() throws Exception {
-        TestSetup.removeEmptyParentCgroups();
-    }
-
-    @Configuration
-    public Option[] config() throws Exception {
-        return TestSetup.framework();
-    }
-
     @Before
     public void setUp() throws Exception {
-        TestSetup.awaitListener();
-        Bundle sysinfo = TestSetup.installed(context, TestSetup.SYSINFO);
-        if (sysinfo.getState() != Bundle.ACTIVE) {
-            sysinfo.start();
-        }
-        awaitHandler(true);
-    }
-
-    private void awaitHandler(boolean present) throws Exception {
-        TestSetup.waitFor(() -> (context.getServiceReferences(SyscallHandler.class,
-                "(intercessor.handler=sysinfo)").size() > 0) == present, "sysinfo handler present=" + present);
+        startHandler(TestSetup.SYSINFO, "sysinfo");
     }
 
     private static String id(String name) {
@@ -137,10 +108,10 @@ public class SysinfoIT {
             assertEquals(Long.toString(LIMIT), fields(c.exec("/opt/t/sysinfotest").out()).get("total"));
             Bundle bundle = TestSetup.installed(context, TestSetup.SYSINFO);
             bundle.stop();
-            awaitHandler(false);
+            awaitHandler("sysinfo", false);
             assertEquals(Long.toString(hostMemTotal()), fields(c.exec("/opt/t/sysinfotest").out()).get("total"));
             bundle.start();
-            awaitHandler(true);
+            awaitHandler("sysinfo", true);
             assertEquals(Long.toString(LIMIT), fields(c.exec("/opt/t/sysinfotest").out()).get("total"));
         }
     }
