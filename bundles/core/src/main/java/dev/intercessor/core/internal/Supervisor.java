@@ -51,6 +51,15 @@ public class Supervisor {
                 + "the others served.")
         int threads() default 0;
 
+        @AttributeDefinition(description = "How long a thread waits on the notify fd of the container "
+                + "it just served for that container's next call, in µs (0: straight back to epoll). "
+                + "Woken there, it runs on the caller's CPU; woken through epoll, it may not.")
+        int lingerMicros() default 100;
+
+        @AttributeDefinition(description = "How many calls of one container a thread serves in a row "
+                + "before it turns to the others.")
+        int burst() default 64;
+
         @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
                 + "before the call fails with EINTR.")
         long deferredTimeoutMillis() default 120_000;
@@ -76,7 +85,8 @@ public class Supervisor {
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
-        multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads);
+        multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
+                config.burst());
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");
     }
 
@@ -87,8 +97,8 @@ public class Supervisor {
     @Modified
     void modified(Config config) {
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
-        LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis applies now; threads and "
-                + "deviceStore apply when the supervisor next starts");
+        LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis applies now; threads, "
+                + "lingerMicros, burst and deviceStore apply when the supervisor next starts");
     }
 
     @Deactivate

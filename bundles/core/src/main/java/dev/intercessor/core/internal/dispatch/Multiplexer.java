@@ -45,8 +45,14 @@ public final class Multiplexer {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads)
-            throws LinuxException {
+    /**
+     * @param lingerMicros how long a thread waits on the fd it just served (0: straight back to epoll)
+     * @param burst        how many calls of one container a thread serves in a row at most
+     */
+    public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads,
+            int lingerMicros, int burst) throws LinuxException {
+        this.lingerNanos = lingerMicros * 1000L;
+        this.burst = Math.max(1, burst);
         this.dispatcher = dispatcher;
         this.globalPolicy = globalPolicy;
         this.epoll = new Epoll();
@@ -167,8 +173,8 @@ public final class Multiplexer {
      * (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP); through epoll it is not, and on a VM that costs more
      * than the rest of the round trip.
      */
-    private static final long LINGER_NANOS = 100_000;
-    private static final int BURST = 64;
+    private final long lingerNanos;
+    private final int burst;
 
     private void serve(NotifyChannel channel, int ready, Seccomp.Buffers buffers, Pointer rearm) {
         if ((ready & Linux.EPOLLIN) == 0) {
@@ -177,9 +183,9 @@ public final class Multiplexer {
         }
         boolean detached = false;
         try {
-            for (int served = 0; served < BURST && running; served++) {
+            for (int served = 0; served < burst && running; served++) {
                 if (served > 0) {
-                    int events = linger(channel.fd(), buffers);
+                    int events = lingerNanos == 0 ? 0 : linger(channel.fd(), buffers, lingerNanos);
                     if ((events & Linux.POLLIN) == 0) {
                         if ((events & Linux.POLLHUP) != 0) {
                             detach(channel);
@@ -208,15 +214,15 @@ public final class Multiplexer {
         }
     }
 
-    /** @return the poll events of {@code fd} within {@link #LINGER_NANOS}, 0 if none */
-    private static int linger(int fd, Seccomp.Buffers buffers) {
+    /** @return the poll events of {@code fd} within {@code nanos}, 0 if none */
+    private static int linger(int fd, Seccomp.Buffers buffers, long nanos) {
         Pointer pollfd = buffers.pollfd;
         pollfd.putInt(0, fd);
         pollfd.putShort(4, Linux.POLLIN);
         pollfd.putShort(6, (short) 0);
         Pointer timeout = buffers.timespec;
         timeout.putLong(0, 0);
-        timeout.putLong(8, LINGER_NANOS);
+        timeout.putLong(8, nanos);
         int n = Linux.libc().ppoll(pollfd, 1, timeout, null);
         return n > 0 ? pollfd.getShort(6) : 0;
     }
