@@ -60,6 +60,10 @@ public class Supervisor {
                 + "before it turns to the others.")
         int burst() default 64;
 
+        @AttributeDefinition(description = "Threads that may stay with a busy container, blocked on its "
+                + "notify fd, until it has been quiet for 1 ms (at most threads - 1; 0: none).")
+        int hotThreads() default 1;
+
         @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
                 + "before the call fails with EINTR.")
         long deferredTimeoutMillis() default 120_000;
@@ -86,7 +90,7 @@ public class Supervisor {
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
-                config.burst());
+                config.burst(), config.hotThreads());
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");
     }
 

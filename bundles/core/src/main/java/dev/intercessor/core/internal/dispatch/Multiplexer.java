@@ -6,7 +6,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -50,9 +54,21 @@ public final class Multiplexer {
      * @param burst        how many calls of one container a thread serves in a row at most
      */
     public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads,
-            int lingerMicros, int burst) throws LinuxException {
+            int lingerMicros, int burst, int hotThreads) throws LinuxException {
         this.lingerNanos = lingerMicros * 1000L;
         this.burst = Math.max(1, burst);
+        this.hotThreads = Math.min(Math.max(0, hotThreads), threads - 1);
+        if (this.hotThreads > 0) {
+            Linux.installWakeSignal();
+            watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "intercessor-notify-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            watchdog.scheduleAtFixedRate(this::coolDown, 1, 1, TimeUnit.MILLISECONDS);
+        } else {
+            watchdog = null;
+        }
         this.dispatcher = dispatcher;
         this.globalPolicy = globalPolicy;
         this.epoll = new Epoll();
@@ -176,6 +192,25 @@ public final class Multiplexer {
     private final long lingerNanos;
     private final int burst;
 
+    /**
+     * Hot threads: a thread that served a full burst of one container stays with it, blocked in
+     * NOTIF_RECV on its fd (one system call per call instead of ppoll + RECV, woken on the
+     * caller's CPU), until the container has been quiet for {@link #HOT_IDLE_NANOS}; a watchdog
+     * then interrupts it with {@link Linux#WAKE_SIGNAL}. At most {@code hotThreads} at a time, so
+     * the others keep serving every other container through epoll. 0 turns this off.
+     */
+    private static final long HOT_IDLE_NANOS = 1_000_000;
+    private final int hotThreads;
+    private final AtomicInteger hotCount = new AtomicInteger();
+    private final Set<HotThread> hot = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog;
+
+    private static final class HotThread {
+        final int tid = Linux.gettid();
+        volatile long lastServed = System.nanoTime();
+        volatile boolean leave;
+    }
+
     private void serve(NotifyChannel channel, int ready, Seccomp.Buffers buffers, Pointer rearm) {
         if ((ready & Linux.EPOLLIN) == 0) {
             detach(channel); // EPOLLHUP alone: every process of the filter has exited
@@ -206,10 +241,60 @@ public final class Multiplexer {
                     dispatcher.dispatch(channel, buffers, binding);
                 }
             }
+            if (hotThreads > 0 && running) {
+                serveHot(channel, buffers);
+            }
         } finally {
             // Whatever happened (even a thread that must end), the fd goes back on epoll.
             if (!detached) {
                 rearm(channel, rearm);
+            }
+        }
+    }
+
+    /** Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free. */
+    private void serveHot(NotifyChannel channel, Seccomp.Buffers buffers) {
+        if (hotCount.incrementAndGet() > hotThreads) {
+            hotCount.decrementAndGet();
+            return;
+        }
+        HotThread me = new HotThread();
+        hot.add(me);
+        try {
+            while (running && !me.leave) {
+                try {
+                    Seccomp.receive(channel.fd(), buffers);
+                } catch (LinuxException e) {
+                    if (e.errno() == Linux.EINTR) {
+                        continue; // the watchdog: me.leave is set
+                    }
+                    // ENOENT: a caller died, or the whole container did (then RECV no longer blocks)
+                    if ((linger(channel.fd(), buffers, 0) & Linux.POLLHUP) != 0) {
+                        return;
+                    }
+                    continue;
+                }
+                me.lastServed = System.nanoTime();
+                HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
+                if (binding == null) {
+                    dispatcher.continueSyscall(channel, buffers);
+                } else {
+                    dispatcher.dispatch(channel, buffers, binding);
+                }
+            }
+        } finally {
+            hot.remove(me);
+            hotCount.decrementAndGet();
+        }
+    }
+
+    /** Takes back hot threads whose container went quiet (again each tick, in case one missed it). */
+    private void coolDown() {
+        long now = System.nanoTime();
+        for (HotThread t : hot) {
+            if (!running || now - t.lastServed > HOT_IDLE_NANOS) {
+                t.leave = true;
+                Linux.wake(t.tid);
             }
         }
     }
@@ -239,6 +324,13 @@ public final class Multiplexer {
     public void close() {
         running = false;
         wake.signal();
+        if (watchdog != null) {
+            for (HotThread t : hot) {
+                t.leave = true;
+                Linux.wake(t.tid);
+            }
+            watchdog.shutdownNow();
+        }
         List<Thread> toJoin;
         synchronized (this) {
             toJoin = new ArrayList<>(threads);

@@ -23,6 +23,8 @@ public interface LibC {
 
     int ppoll(Pointer fds, long count, Pointer timeout, Pointer sigmask);
 
+    int sigaction(int signal, Pointer action, Pointer old);
+
     int socket(int domain, int type, int protocol);
 
     int bind(int fd, Pointer address, int length);

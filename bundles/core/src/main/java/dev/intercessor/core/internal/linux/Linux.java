@@ -2,6 +2,8 @@ package dev.intercessor.core.internal.linux;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.intercessor.api.Errno;
+
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Memory;
@@ -78,6 +80,12 @@ public final class Linux {
     public static final String HOST_ARCH = hostArch();
 
     private static final long SYS_SECCOMP = "aarch64".equals(HOST_ARCH) ? 277 : 317;
+    private static final long SYS_GETTID = "aarch64".equals(HOST_ARCH) ? 178 : 186;
+    private static final long SYS_TGKILL = "aarch64".equals(HOST_ARCH) ? 131 : 234;
+
+    /** A real-time signal HotSpot does not use: it only interrupts a blocking call. */
+    public static final int WAKE_SIGNAL = 40;
+    private static boolean wakeSignalInstalled;
 
     private Linux() {
     }
@@ -174,6 +182,36 @@ public final class Linux {
 
     public static int pidfdOpen(int pid) throws LinuxException {
         return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0, 0));
+    }
+
+    /** @return the calling thread's kernel id */
+    public static int gettid() {
+        return (int) LIBC.syscall(SYS_GETTID, 0, 0, 0, 0, 0);
+    }
+
+    /** Sends {@link #WAKE_SIGNAL} to one thread of this process. */
+    public static void wake(int tid) {
+        LIBC.syscall(SYS_TGKILL, ProcessHandle.current().pid(), tid, WAKE_SIGNAL, 0, 0);
+    }
+
+    /**
+     * Makes {@link #WAKE_SIGNAL} interrupt a blocking system call (EINTR, no SA_RESTART) and do
+     * nothing else. The handler is libc's own getpid: async-signal-safe, harmless, and no Java
+     * code runs in signal context. glibc's struct sigaction: handler, 128-byte mask, flags,
+     * restorer (glibc fills in the restorer).
+     */
+    public static synchronized void installWakeSignal() throws LinuxException {
+        if (wakeSignalInstalled) {
+            return;
+        }
+        long handler = com.kenai.jffi.Library.getDefault().getSymbolAddress("getpid");
+        if (handler == 0) {
+            throw new LinuxException("dlsym getpid", Errno.ENOSYS);
+        }
+        Pointer action = allocate(152);
+        action.putLong(0, handler);
+        check("sigaction", LIBC.sigaction(WAKE_SIGNAL, action, null));
+        wakeSignalInstalled = true;
     }
 
     public static int unshare(int flags) throws LinuxException {
