@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,10 +27,11 @@ import dev.intercessor.core.internal.policy.ContainerPolicy;
 import jnr.ffi.Pointer;
 
 /**
- * Every notify fd on one epoll set, served by a small fixed number of threads. Each fd is
- * registered one-shot: the thread that wakes for it receives one notification, re-arms the fd
- * (so another thread can take the container's next call) and answers on its own thread — the
- * cheap handlers never hand over to another thread.
+ * Every notify fd on one epoll set, served by a small fixed number of threads (never one per
+ * container). Each fd is registered one-shot: the thread that wakes for it serves that container
+ * alone, on its own thread (no hand-over), then lingers briefly on the fd for the next call
+ * (ppoll: woken on the caller's CPU), and after a full burst may stay blocked in NOTIF_RECV as a
+ * hot thread until the container goes quiet; then the fd goes back on epoll.
  */
 public final class Multiplexer {
 
@@ -60,12 +61,16 @@ public final class Multiplexer {
         this.hotThreads = Math.min(Math.max(0, hotThreads), threads - 1);
         if (this.hotThreads > 0) {
             Linux.installWakeSignal();
-            watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "intercessor-notify-watchdog");
                 t.setDaemon(true);
                 return t;
             });
-            watchdog.scheduleAtFixedRate(this::coolDown, 1, 1, TimeUnit.MILLISECONDS);
+            // Start its thread here: a thread created from a notify thread would share that
+            // thread's fs_struct (pthread_create passes CLONE_FS), and setns(mnt) refuses a shared one.
+            w.prestartAllCoreThreads();
+            watchdog = w;
+
         } else {
             watchdog = null;
         }
@@ -147,6 +152,9 @@ public final class Multiplexer {
         Seccomp.Buffers buffers = new Seccomp.Buffers();
         Pointer events = Linux.allocate(Epoll.EVENT_SIZE);
         Pointer rearm = Linux.allocate(Epoll.EVENT_SIZE);
+        if (hotThreads > 0) {
+            Linux.acceptWake(false); // pending until this thread waits in a hot NOTIF_RECV
+        }
         try {
             CallerIdentity.forCurrentThread(); // unshare(CLONE_FS) now, not on the first call
         } catch (LinuxException e) {
@@ -260,13 +268,19 @@ public final class Multiplexer {
         }
         HotThread me = new HotThread();
         hot.add(me);
+        watchdog.schedule(() -> coolDown(me), 1, TimeUnit.MILLISECONDS);
+        // Only RECV, SEND and pure Java run while the wake signal may arrive: a call that needs a
+        // handler (an identity switch, files) ends hot mode first. A signal that comes late stays
+        // pending until the next hot RECV, which then just returns EINTR once.
+        Linux.acceptWake(true);
+        boolean accepting = true;
         try {
             while (running && !me.leave) {
                 try {
                     Seccomp.receive(channel.fd(), buffers);
                 } catch (LinuxException e) {
                     if (e.errno() == Linux.EINTR) {
-                        continue; // the watchdog: me.leave is set
+                        continue; // the watchdog (me.leave is set), or a stale signal
                     }
                     // ENOENT: a caller died, or the whole container did (then RECV no longer blocks)
                     if ((linger(channel.fd(), buffers, 0) & Linux.POLLHUP) != 0) {
@@ -279,23 +293,38 @@ public final class Multiplexer {
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers);
                 } else {
+                    Linux.acceptWake(false);
+                    accepting = false;
                     dispatcher.dispatch(channel, buffers, binding);
+                    return;
                 }
             }
         } finally {
+            if (accepting) {
+                Linux.acceptWake(false);
+            }
             hot.remove(me);
             hotCount.decrementAndGet();
         }
     }
 
-    /** Takes back hot threads whose container went quiet (again each tick, in case one missed it). */
-    private void coolDown() {
-        long now = System.nanoTime();
-        for (HotThread t : hot) {
-            if (!running || now - t.lastServed > HOT_IDLE_NANOS) {
-                t.leave = true;
-                Linux.wake(t.tid);
-            }
+    /**
+     * Takes a hot thread back once its container has gone quiet; checks again every millisecond
+     * while the thread is hot (also after signalling it, in case the signal came just before it
+     * blocked). Nothing ticks while no thread is hot.
+     */
+    private void coolDown(HotThread t) {
+        if (!hot.contains(t)) {
+            return;
+        }
+        if (!running || System.nanoTime() - t.lastServed > HOT_IDLE_NANOS) {
+            t.leave = true;
+            Linux.wake(t.tid);
+        }
+        try {
+            watchdog.schedule(() -> coolDown(t), 1, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: close() signals every hot thread itself
         }
     }
 

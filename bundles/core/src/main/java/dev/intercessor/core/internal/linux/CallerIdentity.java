@@ -120,8 +120,25 @@ public final class CallerIdentity implements CallerFs {
         }
     }
 
+    /**
+     * setns(CLONE_NEWNS), taking this thread's fs_struct private again if needed: a thread the
+     * JVM created from this one shares it (pthread_create passes CLONE_FS), and the kernel then
+     * refuses with EINVAL.
+     */
+    private static void setMountNamespace(int fd) throws LinuxException {
+        if (Linux.libc().setns(fd, Linux.CLONE_NEWNS) == 0) {
+            return;
+        }
+        int errno = Linux.errno();
+        if (errno != Errno.EINVAL) {
+            throw new LinuxException("setns", errno);
+        }
+        Linux.unshare(Linux.CLONE_FS);
+        Linux.setns(fd, Linux.CLONE_NEWNS);
+    }
+
     private void enterRoot() throws LinuxException {
-        Linux.setns(callerMnt, Linux.CLONE_NEWNS);
+        setMountNamespace(callerMnt);
         Linux.fchdir(callerRoot);
         Linux.chrootHere();
         Linux.fchdir(callerDir);
@@ -134,7 +151,7 @@ public final class CallerIdentity implements CallerFs {
             setEffective(permitted);
             Linux.libc().setfsuid(0);
             Linux.libc().setfsgid(0);
-            Linux.setns(HOST_MNT_NS, Linux.CLONE_NEWNS);
+            setMountNamespace(HOST_MNT_NS);
             umaskFailed = Linux.libc().umask(022) < 0 ? 1 : 0;
         } catch (LinuxException e) {
             throw new IdentityStuck("cannot return to the supervisor's identity: " + e.getMessage());
@@ -293,7 +310,7 @@ public final class CallerIdentity implements CallerFs {
                     stat.gid(), Linux.AT_SYMLINK_NOFOLLOW));
             Linux.check("fchmodat replica", Linux.libc().fchmodat(store, replica, stat.mode() & 07777, 0));
             // open_tree(OPEN_TREE_CLONE) only clones mounts of the thread's own mount namespace.
-            Linux.setns(HOST_MNT_NS, Linux.CLONE_NEWNS);
+            setMountNamespace(HOST_MNT_NS);
             try {
                 tree = (int) Linux.check("open_tree", Linux.libc().syscall(Linux.SYS_OPEN_TREE,
                         store, pathPointer(replica), Linux.OPEN_TREE_CLONE | Linux.OPEN_TREE_CLOEXEC,

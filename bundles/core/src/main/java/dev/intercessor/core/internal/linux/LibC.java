@@ -25,6 +25,8 @@ public interface LibC {
 
     int sigaction(int signal, Pointer action, Pointer old);
 
+    int pthread_sigmask(int how, Pointer set, Pointer old);
+
     int socket(int domain, int type, int protocol);
 
     int bind(int fd, Pointer address, int length);

@@ -189,6 +189,20 @@ public final class Linux {
         return (int) LIBC.syscall(SYS_GETTID, 0, 0, 0, 0, 0);
     }
 
+    private static final ThreadLocal<Pointer> WAKE_SET = ThreadLocal.withInitial(() -> {
+        Pointer set = allocate(128);
+        set.putLong(0, 1L << (WAKE_SIGNAL - 1));
+        return set;
+    });
+
+    /**
+     * Lets {@link #WAKE_SIGNAL} reach the calling thread ({@code true}) or holds it pending
+     * ({@code false}): a thread takes it only while blocked where an interruption is harmless.
+     */
+    public static void acceptWake(boolean accept) {
+        LIBC.pthread_sigmask(accept ? 1 : 0, WAKE_SET.get(), null); // SIG_UNBLOCK : SIG_BLOCK
+    }
+
     /** Sends {@link #WAKE_SIGNAL} to one thread of this process. */
     public static void wake(int tid) {
         LIBC.syscall(SYS_TGKILL, ProcessHandle.current().pid(), tid, WAKE_SIGNAL, 0, 0);
