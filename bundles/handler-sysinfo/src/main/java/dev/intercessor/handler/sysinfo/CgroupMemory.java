@@ -31,34 +31,30 @@ record CgroupMemory(long limit, long usage, long swapLimit, long swapUsage, long
     private static final long V1_NO_LIMIT = Long.MAX_VALUE - 0xFFFF;
 
     static CgroupMemory read(CgroupDirectory cgroup) throws IOException {
-        Path hierarchyRoot = cgroup.hierarchy();
+        Path root = cgroup.hierarchy();
         Path dir = cgroup.path();
+        CgroupMemory limits;
         if (cgroup.version() == 1) {
-            long limit = lowest(dir, hierarchyRoot, "memory.limit_in_bytes");
-            long usage = number(dir.resolve("memory.usage_in_bytes"));
-            long shmem = stat(dir.resolve("memory.stat"), "total_shmem");
-            if (!Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
-                return new CgroupMemory(limit, usage, -1, 0, shmem);
+            long limit = lowest(dir, root, "memory.limit_in_bytes");
+            long swapLimit = -1;
+            if (Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
+                // memsw counts memory + swap: the swap part is the difference.
+                long memsw = lowest(dir, root, "memory.memsw.limit_in_bytes");
+                swapLimit = memsw == UNLIMITED ? UNLIMITED : Math.max(0, memsw - Math.min(memsw, limit));
             }
-            // memsw counts memory + swap: the swap part is the difference.
-            long memsw = lowest(dir, hierarchyRoot, "memory.memsw.limit_in_bytes");
-            long memswUsage = number(dir.resolve("memory.memsw.usage_in_bytes"));
-            long swapLimit = memsw == UNLIMITED ? UNLIMITED : Math.max(0, memsw - Math.min(memsw, limit));
-            return new CgroupMemory(limit, usage, swapLimit, Math.max(0, memswUsage - usage), shmem);
+            limits = new CgroupMemory(limit, 0, swapLimit, 0, stat(dir.resolve("memory.stat"), "total_shmem"));
+        } else {
+            long swapLimit = Files.exists(dir.resolve("memory.swap.max"))
+                    ? lowest(dir, root, "memory.swap.max") : -1;
+            limits = new CgroupMemory(lowest(dir, root, "memory.max"), 0, swapLimit, 0,
+                    stat(dir.resolve("memory.stat"), "shmem"));
         }
-        long limit = lowest(dir, hierarchyRoot, "memory.max");
-        long usage = number(dir.resolve("memory.current"));
-        long shmem = stat(dir.resolve("memory.stat"), "shmem");
-        if (!Files.exists(dir.resolve("memory.swap.max"))) {
-            return new CgroupMemory(limit, usage, -1, 0, shmem);
-        }
-        long swapLimit = lowest(dir, hierarchyRoot, "memory.swap.max");
-        return new CgroupMemory(limit, usage, swapLimit, number(dir.resolve("memory.swap.current")), shmem);
+        return limits.withCurrentUsage(cgroup);
     }
 
     /**
-     * Re-reads only what changes from call to call (memory and swap in use), keeping the limits
-     * and shared memory read by {@link #read} a moment ago.
+     * Reads only what changes from call to call (memory and swap in use), keeping the limits and
+     * shared memory of this record ({@link #read} reads those, then this).
      */
     CgroupMemory withCurrentUsage(CgroupDirectory cgroup) throws IOException {
         Path dir = cgroup.path();

@@ -260,15 +260,12 @@ public final class CallerIdentity implements CallerFs {
         long saved = effective;
         try {
             node = openNode(bytes(path), major, minor);
-            // Reopen that very inode through the host's procfs; DAC_OVERRIDE so that only the
-            // filesystem's own refusal (SB_I_NODEV → EACCES) can fail it.
-            setEffective(1L << Capability.DAC_OVERRIDE.number());
-            opened = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + node),
-                    Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_NOCTTY | Linux.O_CLOEXEC, 0);
+            // Only the filesystem's own refusal (SB_I_NODEV → EACCES) can fail the reopen.
+            opened = reopen(node, Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_NOCTTY);
             if (opened >= 0) {
                 return true;
             }
-            int errno = Linux.errno();
+            int errno = -opened;
             if (errno == Errno.EACCES || errno == Errno.EPERM) {
                 return false;
             }
@@ -280,6 +277,23 @@ public final class CallerIdentity implements CallerFs {
             Linux.close(node);
             restoreEffective(saved);
         }
+    }
+
+    /**
+     * Opens the inode behind the O_PATH descriptor {@code node} for real, through the host's
+     * procfs (so no path is looked up again), with DAC_OVERRIDE alone so that file modes do not
+     * decide; the effective set is as before afterwards.
+     *
+     * @return the new descriptor, or {@code -errno}
+     */
+    private int reopen(int node, int flags) throws LinuxException {
+        long saved = effective;
+        setEffective(1L << Capability.DAC_OVERRIDE.number());
+        int opened = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + node),
+                flags | Linux.O_CLOEXEC, 0);
+        int result = opened >= 0 ? opened : -Linux.errno(); // before capset overwrites errno
+        setEffective(saved);
+        return result;
     }
 
     private long replicaCounter;
@@ -374,11 +388,12 @@ public final class CallerIdentity implements CallerFs {
                 throw new SyscallException(Errno.EPERM, "the caller may not modify this file");
             }
             // An O_PATH fd takes no xattrs: reopen that very inode (reading a directory or regular
-            // file has no side effects), with DAC_OVERRIDE so that only the checks above decide.
-            setEffective(1L << Capability.DAC_OVERRIDE.number());
-            opened = Linux.openat(HOST_PROC, Linux.cPath("thread-self/fd/" + node),
-                    Linux.O_RDONLY | Linux.O_NONBLOCK | (type == FileStat.S_IFDIR ? Linux.O_DIRECTORY : 0));
-            setEffective(saved);
+            // file has no side effects); only the checks above decide.
+            opened = reopen(node, Linux.O_RDONLY | Linux.O_NONBLOCK
+                    | (type == FileStat.S_IFDIR ? Linux.O_DIRECTORY : 0));
+            if (opened < 0) {
+                throw new LinuxException("reopen", -opened);
+            }
             byte[] v = value.length == 0 ? new byte[1] : value;
             Linux.check("fsetxattr", Linux.libc().fsetxattr(opened,
                     Linux.cPath(name.getBytes(StandardCharsets.UTF_8)), v, value.length, flags));

@@ -276,14 +276,8 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (!namespace.matches("[a-z_]+")) {
             throw new SyscallException(Errno.EINVAL, "bad namespace name " + namespace);
         }
-        try {
-            String link = new String(Linux.readlinkat(procDir(), "ns/" + namespace),
-                    StandardCharsets.ISO_8859_1);
-            int open = link.indexOf('[');
-            return Long.parseLong(link.substring(open + 1, link.length() - 1));
-        } catch (LinuxException e) {
-            throw gone();
-        }
+        String link = namespaceLink(namespace);
+        return Long.parseLong(link.substring(link.indexOf('[') + 1, link.length() - 1));
     }
 
     @Override

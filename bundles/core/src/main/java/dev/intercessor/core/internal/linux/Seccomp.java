@@ -51,7 +51,6 @@ public final class Seccomp {
     public static final class Buffers {
         public final Pointer notif = Linux.allocate(NOTIF_SIZE);
         public final Pointer resp = Linux.allocate(RESP_SIZE);
-        final Pointer id = Linux.allocate(8);
         final Pointer addfd = Linux.allocate(24);
         /** For waiting on one notify fd with ppoll: struct pollfd, struct timespec. */
         public final Pointer pollfd = Linux.allocate(8);
@@ -97,10 +96,6 @@ public final class Seccomp {
     public static boolean idValid(int notifyFd, Pointer idBuffer, long id) {
         idBuffer.putLong(0, id);
         return Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ID_VALID, idBuffer) == 0;
-    }
-
-    public static boolean idValid(int notifyFd, Buffers buffers, long id) {
-        return idValid(notifyFd, buffers.id, id);
     }
 
     /** Asks the kernel to wake us synchronously (it then runs us on the waker's CPU). */
