@@ -34,15 +34,16 @@ public interface Target {
     byte[] read(long address, int length) throws SyscallException;
 
     /**
-     * Reads a NUL-terminated string the way the kernel copies a path from user space.
+     * Reads a NUL-terminated string the way the kernel copies a path from user space, as text.
      *
      * @param maxLength the largest accepted size including the NUL (use {@link #PATH_MAX} for paths)
-     * @return the string without its NUL, decoded as UTF-8 (bytes that are not UTF-8 are replaced;
-     *         use {@link #readCString} for the raw bytes)
+     * @return the string without its NUL; empty if its bytes are not valid UTF-8, since no Java
+     *         string could name that file exactly (leave such a call to the kernel, or use
+     *         {@link #readCString} for the raw bytes)
      * @throws SyscallException {@code EFAULT} for an unreadable byte before the NUL,
      *                          {@code ENAMETOOLONG} if no NUL comes within {@code maxLength} bytes
      */
-    String readString(long address, int maxLength) throws SyscallException;
+    Optional<String> readString(long address, int maxLength) throws SyscallException;
 
     /**
      * As {@link #readString}, returning the bytes without the NUL.

@@ -2,11 +2,8 @@ package dev.intercessor.handler.mknod;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 
 import org.osgi.service.component.annotations.Component;
@@ -53,13 +50,13 @@ public class MknodHandler implements SyscallHandler {
         if (!target.credentials().has(Capability.MKNOD)) {
             return Response.continueSyscall();
         }
-        byte[] raw = target.readCString(pathAddress, Target.PATH_MAX);
-        if (raw.length == 0) {
-            throw new SyscallException(Errno.ENOENT, call.syscall() + ": empty path");
-        }
-        String path = utf8(raw);
-        if (path == null) {
+        Optional<String> text = target.readString(pathAddress, Target.PATH_MAX);
+        if (text.isEmpty()) {
             return Response.continueSyscall(); // a name we cannot reproduce exactly: kernel decides
+        }
+        String path = text.get();
+        if (path.isEmpty()) {
+            throw new SyscallException(Errno.ENOENT, call.syscall() + ": empty path");
         }
         int from = path.startsWith("/") ? Target.AT_FDCWD : dirfd;
         int nodeMode = FileStat.S_IFCHR | (mode & 07777);
@@ -85,16 +82,5 @@ public class MknodHandler implements SyscallHandler {
                     + "no usable node could be mounted over it: " + mountFailure[0].getMessage());
         }
         return Response.value(0);
-    }
-
-    private static String utf8(byte[] raw) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 }

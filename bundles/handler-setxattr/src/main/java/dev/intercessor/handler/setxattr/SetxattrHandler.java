@@ -1,9 +1,5 @@
 package dev.intercessor.handler.setxattr;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +52,7 @@ public class SetxattrHandler implements SyscallHandler {
         byte[] value;
         String path;
         try {
-            name = utf8(target.readCString(call.arg(1), NAME_BUFFER));
+            name = target.readString(call.arg(1), NAME_BUFFER).orElse(null);
             if (name == null || !allowlist.names(name)) {
                 return Response.continueSyscall();
             }
@@ -64,7 +60,7 @@ public class SetxattrHandler implements SyscallHandler {
             if (!allowlist.allows(name, value)) {
                 return Response.continueSyscall();
             }
-            path = byFd ? "." : utf8(target.readCString(call.arg(0), Target.PATH_MAX));
+            path = byFd ? "." : target.readString(call.arg(0), Target.PATH_MAX).orElse(null);
         } catch (SyscallException e) {
             // EFAULT, ERANGE, ENAMETOOLONG: the kernel reads the same memory and says so itself.
             return Response.continueSyscall();
@@ -102,17 +98,6 @@ public class SetxattrHandler implements SyscallHandler {
             return target.containerUid(uid) >= 0;
         } catch (SyscallException e) {
             return false;
-        }
-    }
-
-    private static String utf8(byte[] raw) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
         }
     }
 }

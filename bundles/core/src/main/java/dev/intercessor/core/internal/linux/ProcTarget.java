@@ -1,6 +1,9 @@
 package dev.intercessor.core.internal.linux;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
@@ -147,8 +150,16 @@ public final class ProcTarget implements Target, AutoCloseable {
     }
 
     @Override
-    public String readString(long address, int maxLength) throws SyscallException {
-        return new String(readCString(address, maxLength), StandardCharsets.UTF_8);
+    public Optional<String> readString(long address, int maxLength) throws SyscallException {
+        byte[] raw = readCString(address, maxLength);
+        try {
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw)).toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
+        }
     }
 
     @Override
