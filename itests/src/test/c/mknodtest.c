@@ -33,58 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct {
-	int num;
-	const char *name;
-} errno_names[] = {
-	{ EPERM, "EPERM" },
-	{ ENOENT, "ENOENT" },
-	{ ESRCH, "ESRCH" },
-	{ EINTR, "EINTR" },
-	{ EIO, "EIO" },
-	{ ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" },
-	{ EBADF, "EBADF" },
-	{ EAGAIN, "EAGAIN" },
-	{ ENOMEM, "ENOMEM" },
-	{ EACCES, "EACCES" },
-	{ EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" },
-	{ EEXIST, "EEXIST" },
-	{ EXDEV, "EXDEV" },
-	{ ENODEV, "ENODEV" },
-	{ ENOTDIR, "ENOTDIR" },
-	{ EISDIR, "EISDIR" },
-	{ EINVAL, "EINVAL" },
-	{ ENFILE, "ENFILE" },
-	{ EMFILE, "EMFILE" },
-	{ ENOTTY, "ENOTTY" },
-	{ EFBIG, "EFBIG" },
-	{ ENOSPC, "ENOSPC" },
-	{ ESPIPE, "ESPIPE" },
-	{ EROFS, "EROFS" },
-	{ EMLINK, "EMLINK" },
-	{ ERANGE, "ERANGE" },
-	{ ENAMETOOLONG, "ENAMETOOLONG" },
-	{ ENOSYS, "ENOSYS" },
-	{ ENOTEMPTY, "ENOTEMPTY" },
-	{ ELOOP, "ELOOP" },
-	{ EOVERFLOW, "EOVERFLOW" },
-	/* ENOTSUP == EOPNOTSUPP on Linux: the first entry wins. */
-	{ EOPNOTSUPP, "EOPNOTSUPP" },
-	{ ENOTSUP, "ENOTSUP" },
-	{ EDQUOT, "EDQUOT" },
-};
-
-/* Returns "NAME" or the number as text; buf must hold 16 bytes. */
-static const char *errno_name(int e, char *buf)
-{
-	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
-		if (errno_names[i].num == e)
-			return errno_names[i].name;
-	snprintf(buf, 16, "%d", e);
-	return buf;
-}
+#include "errnames.h"
 
 static int usage(void)
 {

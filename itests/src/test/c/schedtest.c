@@ -14,14 +14,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "errnames.h"
+
+/* Returns "NAME" or the number as text (in a static buffer: these programs have one thread
+ * that reports). */
 static const char *errname(int e) {
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ESRCH: return "ESRCH";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    default: return "other";
-    }
+    static char buf[16];
+    return errno_name(e, buf);
 }
 
 static void report(long r) {

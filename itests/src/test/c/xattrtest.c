@@ -15,25 +15,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "errnames.h"
+
+/* Returns "NAME" or the number as text (in a static buffer: these programs have one thread
+ * that reports). */
 static const char *errname(int e) {
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EBADF: return "EBADF";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EINVAL: return "EINVAL";
-    case E2BIG: return "E2BIG";
-    case ERANGE: return "ERANGE";
-    case ENODATA: return "ENODATA";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EROFS: return "EROFS";
-    case ELOOP: return "ELOOP";
-    default: return "other";
-    }
+    static char buf[16];
+    return errno_name(e, buf);
 }
 
 static void report(long r) {
