@@ -5,7 +5,10 @@
  *   mknod    mknodat(DIR/null-<thread>, char 1:3) then unlink it; the pair is timed
  * Single thread: prints "calls=N mean=… p50=… p99=… p999=… max=…" (nanoseconds) and then
  * "samples=<file>" if CALLER_SAMPLES names a file to write every latency to (one per line).
- * Several threads: prints "calls=N seconds=S rate=<calls per second>" over all threads. */
+ * Several threads: prints "calls=N seconds=S rate=<calls per second> start=T0 end=T1" over all
+ * threads (T0, T1: CLOCK_MONOTONIC ns, one clock for every container). With CALLER_GATE=<file>,
+ * it warms up, prints "ready" and waits until that file exists before it starts, so that several
+ * containers can be started one by one and then measured over the same window. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +83,15 @@ int main(int argc, char **argv) {
         }
     }
     if (threads > 1) {
+        const char *gate = getenv("CALLER_GATE");
+        if (gate && *gate) {
+            printf("ready\n");
+            fflush(stdout);
+            struct stat st;
+            while (stat(gate, &st) != 0) { /* neither call is trapped */
+                usleep(1000);
+            }
+        }
         pthread_t t[threads];
         long long start = now_ns();
         for (int i = 0; i < threads; i++) {
@@ -88,9 +100,10 @@ int main(int argc, char **argv) {
         for (int i = 0; i < threads; i++) {
             pthread_join(t[i], NULL);
         }
-        double seconds = (now_ns() - start) / 1e9;
-        printf("calls=%ld seconds=%.3f rate=%.0f\n", iterations * threads, seconds,
-               iterations * threads / seconds);
+        long long end = now_ns();
+        double seconds = (end - start) / 1e9;
+        printf("calls=%ld seconds=%.3f rate=%.0f start=%lld end=%lld\n", iterations * threads, seconds,
+               iterations * threads / seconds, start, end);
         return 0;
     }
     long long *lat = malloc(sizeof(long long) * iterations);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,7 +80,10 @@ static void *serve(void *arg) {
     for (;;) {
         memset(req, 0, sizes.seccomp_notif);
         if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
-            if (errno == EINTR || errno == ENOENT) {
+            /* ENOENT: a caller was killed, or every process of the filter is gone (RECV then
+             * returns at once, so without this check the thread would spin). */
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (errno == EINTR || (errno == ENOENT && !(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)))) {
                 continue;
             }
             break; /* the container is gone */

@@ -61,8 +61,13 @@ public class Supervisor {
         int burst() default 64;
 
         @AttributeDefinition(description = "Threads that may stay with a busy container, blocked on its "
-                + "notify fd, until it has been quiet for 1 ms (at most threads - 1; 0: none).")
-        int hotThreads() default 1;
+                + "notify fd, until it has been quiet for hotIdleMillis (-1: threads - 1, so one "
+                + "always serves the others; at most threads - 1; 0: none).")
+        int hotThreads() default -1;
+
+        @AttributeDefinition(description = "How long a busy container may be quiet before its hot "
+                + "thread goes back to serving every container, in ms.")
+        int hotIdleMillis() default 10;
 
         @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
                 + "before the call fails with EINTR.")
@@ -89,9 +94,11 @@ public class Supervisor {
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
+        int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
-                config.burst(), config.hotThreads());
-        LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads");
+                config.burst(), hotThreads, config.hotIdleMillis());
+        LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
+                + multiplexer.hotThreads() + " may stay with a busy container)");
     }
 
     /**
@@ -102,7 +109,8 @@ public class Supervisor {
     void modified(Config config) {
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis applies now; threads, "
-                + "lingerMicros, burst and deviceStore apply when the supervisor next starts");
+                + "lingerMicros, burst, hotThreads, hotIdleMillis and deviceStore apply when the "
+                + "supervisor next starts");
     }
 
     @Deactivate

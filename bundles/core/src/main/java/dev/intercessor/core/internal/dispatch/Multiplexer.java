@@ -55,10 +55,11 @@ public final class Multiplexer {
      * @param burst        how many calls of one container a thread serves in a row at most
      */
     public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads,
-            int lingerMicros, int burst, int hotThreads) throws LinuxException {
+            int lingerMicros, int burst, int hotThreads, int hotIdleMillis) throws LinuxException {
         this.lingerNanos = lingerMicros * 1000L;
         this.burst = Math.max(1, burst);
         this.hotThreads = Math.min(Math.max(0, hotThreads), threads - 1);
+        this.hotIdleNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, hotIdleMillis));
         if (this.hotThreads > 0) {
             Linux.installWakeSignal();
             ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
@@ -203,11 +204,15 @@ public final class Multiplexer {
     /**
      * Hot threads: a thread that served a full burst of one container stays with it, blocked in
      * NOTIF_RECV on its fd (one system call per call instead of ppoll + RECV, woken on the
-     * caller's CPU), until the container has been quiet for {@link #HOT_IDLE_NANOS}; a watchdog
+     * caller's CPU), until the container has been quiet for {@code hotIdleNanos}; a watchdog
      * then interrupts it with {@link Linux#WAKE_SIGNAL}. At most {@code hotThreads} at a time, so
      * the others keep serving every other container through epoll. 0 turns this off.
+     * <p>
+     * The quiet time is several scheduler slices: with more busy callers than CPUs, a container
+     * is often off the CPU for a few ms between calls, and a thread that left it at each such gap
+     * would pay the epoll path and a new burst every time.
      */
-    private static final long HOT_IDLE_NANOS = 1_000_000;
+    private final long hotIdleNanos;
     private final int hotThreads;
     private final AtomicInteger hotCount = new AtomicInteger();
     private final Set<HotThread> hot = ConcurrentHashMap.newKeySet();
@@ -268,7 +273,7 @@ public final class Multiplexer {
         }
         HotThread me = new HotThread();
         hot.add(me);
-        watchdog.schedule(() -> coolDown(me), 1, TimeUnit.MILLISECONDS);
+        watchdog.schedule(() -> coolDown(me), hotIdleNanos, TimeUnit.NANOSECONDS);
         // Only RECV, SEND and pure Java run while the wake signal may arrive: a call that needs a
         // handler (an identity switch, files) ends hot mode first. A signal that comes late stays
         // pending until the next hot RECV, which then just returns EINTR once.
@@ -309,23 +314,31 @@ public final class Multiplexer {
     }
 
     /**
-     * Takes a hot thread back once its container has gone quiet; checks again every millisecond
-     * while the thread is hot (also after signalling it, in case the signal came just before it
-     * blocked). Nothing ticks while no thread is hot.
+     * Takes a hot thread back once its container has gone quiet. While the container is busy it
+     * looks again when the thread could next be due; after signalling, every millisecond until the
+     * thread has left (the signal may have come just before it blocked). Nothing ticks while no
+     * thread is hot.
      */
     private void coolDown(HotThread t) {
         if (!hot.contains(t)) {
             return;
         }
-        if (!running || System.nanoTime() - t.lastServed > HOT_IDLE_NANOS) {
+        long next = hotIdleNanos - (System.nanoTime() - t.lastServed);
+        if (!running || next <= 0) {
             t.leave = true;
             Linux.wake(t.tid);
+            next = TimeUnit.MILLISECONDS.toNanos(1);
         }
         try {
-            watchdog.schedule(() -> coolDown(t), 1, TimeUnit.MILLISECONDS);
+            watchdog.schedule(() -> coolDown(t), next, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // shutting down: close() signals every hot thread itself
         }
+    }
+
+    /** @return how many threads may stay with a busy container at once */
+    public int hotThreads() {
+        return hotThreads;
     }
 
     /** @return the poll events of {@code fd} within {@code nanos}, 0 if none */
