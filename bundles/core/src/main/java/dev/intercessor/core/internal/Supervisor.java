@@ -32,6 +32,7 @@ import dev.intercessor.core.internal.dispatch.Session;
 import dev.intercessor.core.internal.linux.DeviceNodeStore;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.oci.OciState;
+import dev.intercessor.core.internal.record.CallLog;
 
 /**
  * The notification engine: tracks {@link SyscallHandler} services, owns the multiplexer, and takes
@@ -81,7 +82,8 @@ public class Supervisor {
     private static final Logger LOG = System.getLogger("dev.intercessor.core");
 
     private final HandlerRegistry registry = new HandlerRegistry();
-    private final Dispatcher dispatcher = new Dispatcher(registry);
+    private final CallLog calls = new CallLog();
+    private final Dispatcher dispatcher = new Dispatcher(registry, calls);
 
     @Reference
     private GlobalPolicy globalPolicy;
@@ -135,17 +137,21 @@ public class Supervisor {
 
     private static HandlerBinding binding(SyscallHandler handler, ServiceReference<SyscallHandler> r) {
         Object ranking = r.getProperty(Constants.SERVICE_RANKING);
-        Object enabled = r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT);
         Object name = r.getProperty(SyscallHandler.HANDLER);
         Bundle bundle = r.getBundle();
         return new HandlerBinding(
                 name instanceof String ? (String) name : null,
                 strings(r.getProperty(SyscallHandler.SYSCALLS)),
-                enabled instanceof Boolean ? (Boolean) enabled : Boolean.parseBoolean(String.valueOf(enabled)),
+                bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT)),
+                bool(r.getProperty(SyscallHandler.UNSAFE)),
                 ranking instanceof Integer ? (Integer) ranking : 0,
                 (Long) r.getProperty(Constants.SERVICE_ID),
-                bundle == null ? "?" : bundle.getSymbolicName(),
+                bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion(),
                 handler);
+    }
+
+    private static boolean bool(Object value) {
+        return value instanceof Boolean ? (Boolean) value : Boolean.parseBoolean(String.valueOf(value));
     }
 
     private static List<String> strings(Object value) {
@@ -175,7 +181,17 @@ public class Supervisor {
         return multiplexer.sessions();
     }
 
+    /** @return the attached container {@code containerId}, or {@code null} */
+    public Session session(String containerId) {
+        return multiplexer.session(containerId);
+    }
+
     public HandlerRegistry handlers() {
         return registry;
+    }
+
+    /** @return the statistics and recent decisions */
+    public CallLog calls() {
+        return calls;
     }
 }

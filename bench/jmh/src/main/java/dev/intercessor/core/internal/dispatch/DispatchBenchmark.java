@@ -19,6 +19,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
+import dev.intercessor.core.internal.record.CallLog;
 
 /**
  * The in-JVM part of answering a trapped call, without the kernel: read the received
@@ -46,9 +47,12 @@ public class DispatchBenchmark {
     public void setUp() {
         HandlerRegistry registry = new HandlerRegistry();
         // A handler that answers from what it knows (no access to the caller): the dispatch cost.
-        registry.add(new HandlerBinding("sysinfo", List.of("sysinfo"), true, 0, 1, "bench",
+        registry.add(new HandlerBinding("sysinfo", List.of("sysinfo"), true, false, 0, 1, "bench",
                 (call, target, policy) -> Response.value(0)));
-        dispatcher = new Dispatcher(registry, (fd, b, id, response) -> answered++);
+        dispatcher = new Dispatcher(registry, new CallLog(), (fd, b, id, response) -> {
+            answered++;
+            return 0;
+        });
         Session session = new Session("bench", "1.0.2", 1,
                 new ContainerPolicy("bench", Map.of(), "", Map::of));
         channel = new NotifyChannel(1, -1, 1, session);
@@ -64,7 +68,7 @@ public class DispatchBenchmark {
         buffers.notif.putInt(Seccomp.NOTIF_NR, 110);
         HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
         if (binding == null) {
-            dispatcher.continueSyscall(channel, buffers);
+            dispatcher.continueSyscall(channel, buffers, System.nanoTime());
         }
         bh.consume(answered);
     }
@@ -74,7 +78,7 @@ public class DispatchBenchmark {
     public void emulatedByHandler(Blackhole bh) {
         buffers.notif.putInt(Seccomp.NOTIF_NR, 99);
         HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-        dispatcher.dispatch(channel, buffers, binding);
+        dispatcher.dispatch(channel, buffers, binding, System.nanoTime());
         bh.consume(answered);
     }
 }

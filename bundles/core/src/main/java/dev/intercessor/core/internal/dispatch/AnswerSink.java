@@ -15,28 +15,29 @@ public interface AnswerSink {
     /**
      * Sends {@code response} for notification {@code id}. For {@link Response.Kind#INJECT_FD} the
      * sink owns the fd from then on.
+     *
+     * @return for {@link Response.Kind#INJECT_FD} the caller's new descriptor, else 0
      */
-    void answer(int notifyFd, Seccomp.Buffers buffers, long id, Response response) throws LinuxException;
+    long answer(int notifyFd, Seccomp.Buffers buffers, long id, Response response) throws LinuxException;
 
     /** The kernel: NOTIF_SEND, or NOTIF_ADDFD with SEND for an injected fd. */
     AnswerSink KERNEL = (fd, buffers, id, response) -> {
         switch (response.kind()) {
             case CONTINUE:
                 Seccomp.send(fd, buffers, id, 0, 0, true);
-                break;
+                return 0;
             case VALUE:
                 Seccomp.send(fd, buffers, id, response.value(), 0, false);
-                break;
+                return 0;
             case ERRNO:
                 Seccomp.send(fd, buffers, id, 0, response.errno(), false);
-                break;
+                return 0;
             case INJECT_FD:
                 try {
-                    Seccomp.addFdAndSend(fd, buffers, id, response.fd(), response.closeOnExec());
+                    return Seccomp.addFdAndSend(fd, buffers, id, response.fd(), response.closeOnExec());
                 } finally {
                     Linux.close(response.fd());
                 }
-                break;
             default:
                 throw new IllegalStateException("cannot send " + response);
         }

@@ -2,10 +2,13 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.intercessor.admin.CallRecord;
+import dev.intercessor.admin.Decision;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
@@ -13,6 +16,8 @@ import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
+import dev.intercessor.core.internal.record.CallFormat;
+import dev.intercessor.core.internal.record.CallLog;
 import jnr.ffi.Pointer;
 
 /**
@@ -25,14 +30,16 @@ public final class Dispatcher {
 
     private final HandlerRegistry handlers;
     private final AnswerSink sink;
+    private final CallLog calls;
     private volatile long deferredTimeoutMillis = 120_000;
 
-    public Dispatcher(HandlerRegistry handlers) {
-        this(handlers, AnswerSink.KERNEL);
+    public Dispatcher(HandlerRegistry handlers, CallLog calls) {
+        this(handlers, calls, AnswerSink.KERNEL);
     }
 
-    public Dispatcher(HandlerRegistry handlers, AnswerSink sink) {
+    public Dispatcher(HandlerRegistry handlers, CallLog calls, AnswerSink sink) {
         this.handlers = handlers;
+        this.calls = calls;
         this.sink = sink;
     }
 
@@ -55,14 +62,42 @@ public final class Dispatcher {
         return binding;
     }
 
-    /** Lets the kernel run the notification in {@code buffers.notif}: the fast path. */
-    void continueSyscall(NotifyChannel channel, Seccomp.Buffers buffers) {
-        channel.session().seen.increment();
-        send(channel, buffers, buffers.notif.getLong(Seccomp.NOTIF_ID), Response.continueSyscall());
+    /**
+     * Lets the kernel run the notification in {@code buffers.notif}: the fast path.
+     *
+     * @param received {@link System#nanoTime()} when it was received
+     */
+    void continueSyscall(NotifyChannel channel, Seccomp.Buffers buffers, long received) {
+        Session session = channel.session();
+        session.seen.increment();
+        Pointer n = buffers.notif;
+        send(channel, buffers, n.getLong(Seccomp.NOTIF_ID), Response.continueSyscall());
+        long nanos = System.nanoTime() - received;
+        SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
+        String syscall = arch == null ? "syscall_" + n.getInt(Seccomp.NOTIF_NR) : arch.name(n.getInt(Seccomp.NOTIF_NR));
+        calls.plainContinue(syscall, nanos);
+        if (calls.following()) {
+            calls.record(new CallRecord(Instant.now(), session.containerId(), n.getInt(Seccomp.NOTIF_PID),
+                    arch == null ? "arch 0x" + Integer.toHexString(n.getInt(Seccomp.NOTIF_ARCH)) : arch.name(),
+                    syscall, CallFormat.arguments(syscall, args(n), null), null, Decision.CONTINUED, 0, "", 0,
+                    nanos));
+        }
     }
 
-    /** Emulates the notification in {@code buffers.notif} with {@code binding}, and answers it. */
-    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding) {
+    private static long[] args(Pointer notif) {
+        long[] args = new long[6];
+        for (int i = 0; i < 6; i++) {
+            args[i] = notif.getLong(Seccomp.NOTIF_ARGS + 8L * i);
+        }
+        return args;
+    }
+
+    /**
+     * Emulates the notification in {@code buffers.notif} with {@code binding}, and answers it.
+     *
+     * @param received {@link System#nanoTime()} when it was received
+     */
+    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding, long received) {
         Pointer n = buffers.notif;
         long id = n.getLong(Seccomp.NOTIF_ID);
         int pid = n.getInt(Seccomp.NOTIF_PID);
@@ -70,12 +105,8 @@ public final class Dispatcher {
         SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
         Session session = channel.session();
         session.seen.increment();
-        long[] args = new long[6];
-        for (int i = 0; i < 6; i++) {
-            args[i] = n.getLong(Seccomp.NOTIF_ARGS + 8L * i);
-        }
         NotificationView call = new NotificationView(id, pid, arch, nr,
-                n.getLong(Seccomp.NOTIF_IP), args, session.containerId());
+                n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
         ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.initPid());
         Response response;
         boolean closeTarget = true;
@@ -84,7 +115,7 @@ public final class Dispatcher {
             response = handle(binding, call, target, session);
             if (response.kind() == Response.Kind.LATER) {
                 closeTarget = false;
-                answerLater(channel, call, binding, target, response);
+                answerLater(channel, call, binding, target, response, received);
                 return;
             }
         } catch (CallerIdentity.IdentityStuck e) {
@@ -97,12 +128,43 @@ public final class Dispatcher {
                 target.close();
             }
         }
-        send(channel, buffers, id, response);
+        long injected = send(channel, buffers, id, response);
+        record(call, binding, target, response, injected, received);
         if (stuck != null) {
             throw stuck;
         }
     }
 
+    /** Records a handler's decision, after the answer went out (so off the caller's path). */
+    private void record(NotificationView call, HandlerBinding binding, ProcTarget target,
+            Response response, long injected, long received) {
+        long nanos = System.nanoTime() - received;
+        Decision decision;
+        int errno = 0;
+        long value = 0;
+        switch (response.kind()) {
+            case CONTINUE -> decision = Decision.CONTINUED;
+            case ERRNO -> {
+                decision = Decision.REFUSED;
+                errno = response.errno();
+            }
+            case INJECT_FD -> {
+                decision = Decision.EMULATED;
+                value = injected;
+            }
+            default -> {
+                decision = Decision.EMULATED;
+                value = response.value();
+            }
+        }
+        try {
+            calls.record(new CallRecord(Instant.now(), call.containerId(), call.pid(), call.arch(),
+                    call.syscall(), CallFormat.arguments(call.syscall(), call.args(), target::readAt),
+                    binding.name(), decision, errno, errno == 0 ? "" : Errno.name(errno), value, nanos));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot record a decision", e);
+        }
+    }
     private Response handle(HandlerBinding binding, NotificationView call, ProcTarget target,
             Session session) {
         try {
@@ -121,6 +183,14 @@ public final class Dispatcher {
             throw e;
         } catch (Throwable e) {
             // Whatever the handler did (even an Error), the call gets its answer.
+            if (!handlers.contains(binding)) {
+                // Its bundle went away during the call (stopped, updated, uninstalled): the kernel
+                // runs it, as it will the next one.
+                LOG.log(Level.INFO, () -> session.containerId() + " " + call.pid() + " " + call.syscall()
+                        + ": handler " + binding.name() + " went away during the call (" + e
+                        + "); the kernel runs it");
+                return Response.continueSyscall();
+            }
             LOG.log(Level.ERROR, () -> session.containerId() + " " + call.pid() + " " + call.syscall()
                     + ": handler " + binding.name() + " failed", e);
             return Response.errno(Errno.ENOSYS);
@@ -128,7 +198,7 @@ public final class Dispatcher {
     }
 
     private void answerLater(NotifyChannel channel, NotificationView call, HandlerBinding binding,
-            ProcTarget target, Response deferred) {
+            ProcTarget target, Response deferred, long received) {
         if (!channel.acquire()) {
             target.close();
             return;
@@ -154,7 +224,8 @@ public final class Dispatcher {
                 } else if (answer == null || answer.kind() == Response.Kind.LATER) {
                     answer = Response.errno(Errno.ENOSYS);
                 }
-                send(channel, new Seccomp.Buffers(), call.id(), answer);
+                long injected = send(channel, new Seccomp.Buffers(), call.id(), answer);
+                record(call, binding, target, answer, injected, received);
             } finally {
                 target.close();
                 channel.releaseReference();
@@ -162,7 +233,8 @@ public final class Dispatcher {
         });
     }
 
-    private void send(NotifyChannel channel, Seccomp.Buffers buffers, long id, Response response) {
+    /** @return for an injected fd the caller's new descriptor, else 0 */
+    private long send(NotifyChannel channel, Seccomp.Buffers buffers, long id, Response response) {
         Session session = channel.session();
         switch (response.kind()) {
             case CONTINUE: session.continued.increment(); break;
@@ -170,13 +242,14 @@ public final class Dispatcher {
             default: session.emulated.increment(); break;
         }
         try {
-            sink.answer(channel.fd(), buffers, id, response);
+            return sink.answer(channel.fd(), buffers, id, response);
         } catch (LinuxException e) {
             // ENOENT: the caller was killed while we decided. Nothing else is expected here.
             if (e.errno() != Errno.ENOENT) {
                 LOG.log(Level.WARNING, () -> session.containerId() + ": cannot answer notification "
                         + id + ": " + e.getMessage());
             }
+            return -1;
         }
     }
 }

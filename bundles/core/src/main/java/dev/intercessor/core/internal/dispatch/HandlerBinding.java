@@ -10,13 +10,14 @@ import dev.intercessor.api.SyscallHandler;
  * @param name             policy name ({@code intercessor.handler})
  * @param syscalls         syscall names served
  * @param enabledByDefault on unless policy says otherwise
+ * @param unsafe           marked {@code intercessor.unsafe}
  * @param ranking          {@code service.ranking}
  * @param serviceId        {@code service.id}
- * @param bundle           symbolic name of the registering bundle
+ * @param bundle           symbolic name and version of the registering bundle
  * @param handler          the service object
  */
 public record HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault,
-        int ranking, long serviceId, String bundle, SyscallHandler handler) {
+        boolean unsafe, int ranking, long serviceId, String bundle, SyscallHandler handler) {
 
     /** @return whether this binding wins over {@code other} for a syscall both claim */
     boolean beats(HandlerBinding other) {

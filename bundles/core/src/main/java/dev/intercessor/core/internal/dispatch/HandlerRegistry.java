@@ -41,6 +41,11 @@ public final class HandlerRegistry {
         return nr >= 0 && nr < table.length ? table[nr] : null;
     }
 
+    /** @return whether {@code binding} is still registered */
+    public synchronized boolean contains(HandlerBinding binding) {
+        return bindings.get(binding.serviceId()) == binding;
+    }
+
     public synchronized Collection<HandlerBinding> bindings() {
         return List.copyOf(bindings.values());
     }

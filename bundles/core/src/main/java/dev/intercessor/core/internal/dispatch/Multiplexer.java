@@ -247,11 +247,12 @@ public final class Multiplexer {
                 } catch (LinuxException e) {
                     continue; // ENOENT: the caller was killed before we got to it
                 }
+                long received = System.nanoTime();
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers);
+                    dispatcher.continueSyscall(channel, buffers, received);
                 } else {
-                    dispatcher.dispatch(channel, buffers, binding);
+                    dispatcher.dispatch(channel, buffers, binding, received);
                 }
             }
             if (hotThreads > 0 && running) {
@@ -293,14 +294,15 @@ public final class Multiplexer {
                     }
                     continue;
                 }
-                me.lastServed = System.nanoTime();
+                long received = System.nanoTime();
+                me.lastServed = received;
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers);
+                    dispatcher.continueSyscall(channel, buffers, received);
                 } else {
                     Linux.acceptWake(false);
                     accepting = false;
-                    dispatcher.dispatch(channel, buffers, binding);
+                    dispatcher.dispatch(channel, buffers, binding, received);
                     return;
                 }
             }

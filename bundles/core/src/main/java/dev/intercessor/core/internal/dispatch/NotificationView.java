@@ -54,6 +54,11 @@ final class NotificationView implements Notification {
         return args[index];
     }
 
+    /** @return a copy of the six arguments */
+    long[] args() {
+        return args.clone();
+    }
+
     @Override
     public long instructionPointer() {
         return ip;

@@ -5,6 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -34,6 +37,45 @@ public final class ProcTarget implements Target, AutoCloseable {
     private final int containerInitPid;
     private int mem = -1;
     private Credentials credentials;
+    private List<MemoryRead> reads;
+
+    /** How much of each read is kept for the trace, and how many reads. */
+    private static final int KEPT_BYTES = 256;
+    private static final int KEPT_READS = 8;
+
+    /**
+     * Something a handler read of the caller's memory, kept so the trace and audit log show the
+     * arguments as the handler saw them (nothing is read twice).
+     *
+     * @param address  where
+     * @param data     the first {@value #KEPT_BYTES} bytes (without a C string's NUL)
+     * @param length   how many bytes were read in all
+     * @param cString  read as a NUL-terminated string
+     */
+    public record MemoryRead(long address, byte[] data, int length, boolean cString) {
+    }
+
+    private void remember(long address, byte[] data, boolean cString) {
+        if (reads == null) {
+            reads = new ArrayList<>(4);
+        }
+        if (reads.size() < KEPT_READS) {
+            reads.add(new MemoryRead(address, Arrays.copyOf(data, Math.min(data.length, KEPT_BYTES)),
+                    data.length, cString));
+        }
+    }
+
+    /** @return what was read at {@code address}, if a handler read there */
+    public MemoryRead readAt(long address) {
+        if (reads != null) {
+            for (MemoryRead r : reads) {
+                if (r.address() == address) {
+                    return r;
+                }
+            }
+        }
+        return null;
+    }
 
     /**
      * A target for the caller of notification {@code id}. Nothing is opened yet: a handler that
@@ -112,6 +154,7 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
         byte[] data = new byte[length];
         buffer.get(0, data, 0, length);
+        remember(address, data, false);
         return data;
     }
 
@@ -130,6 +173,7 @@ public final class ProcTarget implements Target, AutoCloseable {
                 if (b == 0) {
                     byte[] string = new byte[length];
                     System.arraycopy(result, 0, string, 0, length);
+                    remember(address, string, true);
                     return string;
                 }
                 if (length == result.length) {

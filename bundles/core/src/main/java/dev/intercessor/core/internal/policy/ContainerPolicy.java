@@ -7,13 +7,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
+import dev.intercessor.admin.PolicyEntry.Source;
 import dev.intercessor.api.Policy;
 
 /**
- * The policy of one container: its OCI annotations {@code dev.intercessor.<key>}, then its
- * seccomp {@code listenerMetadata} lines {@code <key>=<value>}, then the global configuration.
+ * The policy of one container: what an operator set for it at runtime, then its OCI annotations
+ * {@code dev.intercessor.<key>}, then its seccomp {@code listenerMetadata} lines
+ * {@code <key>=<value>}, then the global configuration.
  */
 public final class ContainerPolicy implements Policy {
 
@@ -24,6 +28,10 @@ public final class ContainerPolicy implements Policy {
     private final Map<String, String> annotations;
     private final Map<String, String> metadata;
     private final Supplier<Map<String, String>> global;
+    private final Map<String, String> runtime = new ConcurrentHashMap<>();
+
+    /** What a policy key looks like: {@code <handler>.<option>}, lower case. */
+    public static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+");
 
     public ContainerPolicy(String containerId, Map<String, String> ociAnnotations,
             String listenerMetadata, Supplier<Map<String, String>> global) {
@@ -65,21 +73,60 @@ public final class ContainerPolicy implements Policy {
     }
 
     /** A value with its source. */
-    public record Value(String value, PolicySource source) {
+    public record Value(String value, Source source) {
     }
 
     /** @return the value and where it came from, or {@code null} if no source sets it */
     public Value lookup(String key) {
-        String v = annotations.get(key);
+        String v = runtime.isEmpty() ? null : runtime.get(key);
         if (v != null) {
-            return new Value(v, PolicySource.ANNOTATION);
+            return new Value(v, Source.RUNTIME);
+        }
+        v = annotations.get(key);
+        if (v != null) {
+            return new Value(v, Source.ANNOTATION);
         }
         v = metadata.get(key);
         if (v != null) {
-            return new Value(v, PolicySource.METADATA);
+            return new Value(v, Source.METADATA);
         }
         v = global.get().get(key);
-        return v == null ? null : new Value(v, PolicySource.GLOBAL);
+        return v == null ? null : new Value(v, Source.GLOBAL);
+    }
+
+    /** @return every key some source sets, with the value in effect, sorted by key */
+    public Map<String, Value> effective() {
+        Map<String, Value> all = new java.util.TreeMap<>();
+        for (Map<String, String> m : List.of(global.get(), metadata, annotations, runtime)) {
+            for (String key : m.keySet()) {
+                Value v = lookup(key);
+                if (v != null) {
+                    all.put(key, v);
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Sets {@code key} for this container above every other source, from its next call.
+     *
+     * @throws IllegalArgumentException for a malformed key or a null value
+     */
+    public void set(String key, String value) {
+        if (key == null || !KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("malformed policy key '" + key
+                    + "' (expected <handler>.<option>, e.g. mknod.enabled)");
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("no value for " + key);
+        }
+        runtime.put(key, value);
+    }
+
+    /** @return whether {@code key} had been set at runtime */
+    public boolean reset(String key) {
+        return key != null && runtime.remove(key) != null;
     }
 
     @Override

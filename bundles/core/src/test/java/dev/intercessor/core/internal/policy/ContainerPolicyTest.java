@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import org.junit.Test;
+
+import dev.intercessor.admin.PolicyEntry.Source;
 
 public class ContainerPolicyTest {
 
@@ -29,21 +32,21 @@ public class ContainerPolicyTest {
     public void annotationBeatsMetadataBeatsGlobal() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.k", "annotation"), "k=metadata",
                 Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("annotation", PolicySource.ANNOTATION), p.lookup("k"));
+        assertEquals(new ContainerPolicy.Value("annotation", Source.ANNOTATION), p.lookup("k"));
         assertEquals(Optional.of("annotation"), p.get("k"));
     }
 
     @Test
     public void metadataBeatsGlobal() {
         ContainerPolicy p = policy(Map.of(), "k=metadata", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("metadata", PolicySource.METADATA), p.lookup("k"));
+        assertEquals(new ContainerPolicy.Value("metadata", Source.METADATA), p.lookup("k"));
         assertEquals(Optional.of("metadata"), p.get("k"));
     }
 
     @Test
     public void globalAppliesWhenContainerSaysNothing() {
         ContainerPolicy p = policy(Map.of(), "", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("global", PolicySource.GLOBAL), p.lookup("k"));
+        assertEquals(new ContainerPolicy.Value("global", Source.GLOBAL), p.lookup("k"));
         assertEquals(Optional.of("global"), p.get("k"));
     }
 
@@ -57,15 +60,15 @@ public class ContainerPolicyTest {
     @Test
     public void eachKeyIsResolvedIndependently() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.a", "A"), "b=B", Map.of("a", "ga", "b", "gb", "c", "gc"));
-        assertEquals(PolicySource.ANNOTATION, p.lookup("a").source());
-        assertEquals(PolicySource.METADATA, p.lookup("b").source());
-        assertEquals(PolicySource.GLOBAL, p.lookup("c").source());
+        assertEquals(Source.ANNOTATION, p.lookup("a").source());
+        assertEquals(Source.METADATA, p.lookup("b").source());
+        assertEquals(Source.GLOBAL, p.lookup("c").source());
     }
 
     @Test
     public void emptyAnnotationValueStillWins() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.k", ""), "k=metadata", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("", PolicySource.ANNOTATION), p.lookup("k"));
+        assertEquals(new ContainerPolicy.Value("", Source.ANNOTATION), p.lookup("k"));
     }
 
     @Test
@@ -246,5 +249,46 @@ public class ContainerPolicyTest {
     public void listFollowsPrecedence() {
         ContainerPolicy p = policy(Map.of(), "k=a,b", Map.of("k", "c"));
         assertEquals(List.of("a", "b"), p.getList("k"));
+    }
+
+    // ---- runtime overrides ---------------------------------------------------------------
+
+    @Test
+    public void runtimeValueBeatsEverySourceAndResetRestoresTheNext() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.mknod.enabled", "false"), "mknod.enabled=false",
+                Map.of("mknod.enabled", "false"));
+        p.set("mknod.enabled", "true");
+        assertEquals(new ContainerPolicy.Value("true", Source.RUNTIME), p.lookup("mknod.enabled"));
+        assertTrue(p.getBoolean("mknod.enabled", false));
+        assertTrue(p.reset("mknod.enabled"));
+        assertEquals(Source.ANNOTATION, p.lookup("mknod.enabled").source());
+        assertFalse("nothing left to reset", p.reset("mknod.enabled"));
+    }
+
+    @Test
+    public void malformedRuntimeKeysAreRefused() {
+        ContainerPolicy p = policy(Map.of(), null, Map.of());
+        for (String key : Arrays.asList(null, "", "mknod", "Mknod.enabled", "mknod.", ".enabled", "a b.c", "x..y")) {
+            try {
+                p.set(key, "v");
+                fail("accepted '" + key + "'");
+            } catch (IllegalArgumentException expected) {
+                // refused
+            }
+        }
+        assertTrue(p.effective().isEmpty());
+    }
+
+    @Test
+    public void effectiveListsEveryKeyOnceWithItsWinningSource() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.a.x", "1", "other", "z"), "a.y=2\na.x=9",
+                Map.of("a.z", "3", "a.y", "8"));
+        p.set("a.w", "0");
+        Map<String, ContainerPolicy.Value> e = p.effective();
+        assertEquals(List.of("a.w", "a.x", "a.y", "a.z"), List.copyOf(e.keySet()));
+        assertEquals(new ContainerPolicy.Value("0", Source.RUNTIME), e.get("a.w"));
+        assertEquals(new ContainerPolicy.Value("1", Source.ANNOTATION), e.get("a.x"));
+        assertEquals(new ContainerPolicy.Value("2", Source.METADATA), e.get("a.y"));
+        assertEquals(new ContainerPolicy.Value("3", Source.GLOBAL), e.get("a.z"));
     }
 }

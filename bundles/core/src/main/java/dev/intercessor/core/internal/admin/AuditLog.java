@@ -1,0 +1,268 @@
+package dev.intercessor.core.internal.admin;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import dev.intercessor.admin.CallRecord;
+import dev.intercessor.core.internal.Supervisor;
+
+/**
+ * The audit trail: every call a handler emulated or refused (not the "continue"s), one JSON object
+ * per line, rotated by size. Notify threads only queue the record; one thread writes, so the
+ * caller never waits for the disk. A changed configuration applies in order, between two lines.
+ */
+@Component(immediate = true, configurationPid = AuditLog.PID)
+@Designate(ocd = AuditLog.Config.class)
+public class AuditLog {
+
+    public static final String PID = "dev.intercessor.audit";
+
+    @ObjectClassDefinition(name = "Intercessor audit log",
+            description = "Every emulated or refused call, one JSON object per line.")
+    public @interface Config {
+        @AttributeDefinition(description = "Write the audit log.")
+        boolean enabled() default true;
+
+        @AttributeDefinition(description = "The log file (relative: to the distribution's directory). "
+                + "Rotated files get .1, .2, ... (.1 the newest).")
+        String path() default "var/log/audit.log";
+
+        @AttributeDefinition(description = "Rotate when the file would grow beyond this many bytes.")
+        long maxBytes() default 10L * 1024 * 1024;
+
+        @AttributeDefinition(description = "How many rotated files to keep.")
+        int files() default 5;
+    }
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.audit");
+    private static final int QUEUE = 65_536;
+
+    @Reference
+    private Supervisor supervisor;
+
+    private final BlockingQueue<CallRecord> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile Config config;
+    private volatile boolean enabled;
+    private volatile boolean running = true;
+    private Thread writer;
+
+    // Writer thread state.
+    private Config open;
+    private OutputStream out;
+    private long size;
+    private boolean failing;
+
+    @Activate
+    void activate(Config config) {
+        modified(config);
+        writer = new Thread(this::write, "intercessor-audit");
+        writer.setDaemon(true);
+        writer.start();
+        supervisor.calls().setAudit(this::offer);
+    }
+
+    @Modified
+    void modified(Config config) {
+        this.config = config;
+        this.enabled = config.enabled();
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        supervisor.calls().setAudit(null);
+        running = false;
+        writer.interrupt();
+        writer.join(5000);
+    }
+
+    private void offer(CallRecord call) {
+        if (enabled && !queue.offer(call)) {
+            long n = dropped.incrementAndGet();
+            if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: a line now and then, not per call
+                LOG.log(Level.WARNING, "audit log cannot keep up: " + n + " records dropped so far");
+            }
+        }
+    }
+
+    private void write() {
+        try {
+            while (running || !queue.isEmpty()) {
+                CallRecord call;
+                try {
+                    call = queue.poll(running ? 1000 : 0, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    continue; // deactivating: drain what is queued
+                }
+                if (call == null) {
+                    flush();
+                    continue;
+                }
+                append(call);
+                if (queue.isEmpty()) {
+                    flush();
+                }
+            }
+        } finally {
+            close();
+        }
+    }
+
+    private void append(CallRecord call) {
+        Config c = config;
+        try {
+            if (c != open) {
+                close();
+                open = c;
+            }
+            if (!c.enabled()) {
+                return;
+            }
+            byte[] line = json(call).getBytes(StandardCharsets.UTF_8);
+            Path path = Path.of(c.path());
+            if (out != null && size > 0 && size + line.length > c.maxBytes()) {
+                close();
+                rotate(path, c.files());
+            }
+            if (out == null) {
+                out = openLog(path);
+                size = Files.size(path);
+            }
+            out.write(line);
+            size += line.length;
+            if (failing) {
+                failing = false;
+                LOG.log(Level.INFO, "writing the audit log " + c.path() + " again");
+            }
+        } catch (IOException e) {
+            if (!failing) { // once, not per record, until it works again
+                failing = true;
+                LOG.log(Level.ERROR, "cannot write the audit log " + c.path() + ": " + e + "; records "
+                        + "are lost until it can");
+            }
+            close();
+        }
+    }
+
+    private static OutputStream openLog(Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        if (!Files.exists(path)) {
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        return new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.APPEND), 64 * 1024);
+    }
+
+    /** audit.log.(n-1) → .n, ..., audit.log → .1; the oldest beyond {@code files} goes. */
+    static void rotate(Path path, int files) throws IOException {
+        if (files <= 0) {
+            Files.deleteIfExists(path);
+            return;
+        }
+        Files.deleteIfExists(rotated(path, files));
+        for (int i = files - 1; i >= 1; i--) {
+            Path from = rotated(path, i);
+            if (Files.exists(from)) {
+                Files.move(from, rotated(path, i + 1), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        if (Files.exists(path)) {
+            Files.move(path, rotated(path, 1), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static Path rotated(Path path, int i) {
+        return path.resolveSibling(path.getFileName() + "." + i);
+    }
+
+    private void flush() {
+        if (out != null) {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "cannot write the audit log: " + e.getMessage());
+                close();
+            }
+        }
+    }
+
+    private void close() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "cannot close the audit log: " + e.getMessage());
+            }
+            out = null;
+        }
+    }
+
+    /** One line: the record as a JSON object. */
+    static String json(CallRecord c) {
+        StringBuilder s = new StringBuilder(256).append('{');
+        field(s, "time", c.time().toString()).append(',');
+        field(s, "container", c.containerId()).append(',');
+        s.append("\"pid\":").append(c.pid()).append(',');
+        field(s, "arch", c.arch()).append(',');
+        field(s, "syscall", c.syscall()).append(',');
+        field(s, "arguments", c.arguments()).append(',');
+        field(s, "handler", c.handler()).append(',');
+        field(s, "decision", c.decision().name().toLowerCase(Locale.ROOT)).append(',');
+        s.append("\"errno\":").append(c.errno()).append(',');
+        field(s, "errnoName", c.errnoName()).append(',');
+        s.append("\"value\":").append(c.value()).append(',');
+        s.append("\"nanos\":").append(c.nanos());
+        return s.append("}\n").toString();
+    }
+
+    private static StringBuilder field(StringBuilder s, String name, String value) {
+        s.append('"').append(name).append("\":");
+        if (value == null) {
+            return s.append("null");
+        }
+        s.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '"' -> s.append("\\\"");
+                case '\\' -> s.append("\\\\");
+                case '\n' -> s.append("\\n");
+                case '\r' -> s.append("\\r");
+                case '\t' -> s.append("\\t");
+                default -> {
+                    if (ch < 0x20 || ch == 0x2028 || ch == 0x2029) {
+                        s.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        s.append(ch);
+                    }
+                }
+            }
+        }
+        return s.append('"');
+    }
+}

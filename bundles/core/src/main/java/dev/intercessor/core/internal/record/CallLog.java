@@ -1,0 +1,128 @@
+package dev.intercessor.core.internal.record;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+import dev.intercessor.admin.CallRecord;
+import dev.intercessor.admin.Decision;
+import dev.intercessor.admin.SyscallStats;
+
+/**
+ * What the supervisor decided: statistics per (handler, syscall), the recent decisions (every call
+ * a handler saw; plain "continue"s only while someone follows), live followers, and the audit
+ * sink. Recording a plain "continue" costs a few counter updates and no allocation.
+ */
+public final class CallLog {
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.calls");
+    private static final int RECENT = 4096;
+
+    /** Plain "continue" stats by syscall name (one entry per name however many arches). */
+    private final ConcurrentHashMap<String, CallStats> plain = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CallStats> byHandler = new ConcurrentHashMap<>();
+    private final AtomicReferenceArray<CallRecord> recent = new AtomicReferenceArray<>(RECENT);
+    private final AtomicLong recorded = new AtomicLong();
+    private final List<Follower> followers = new CopyOnWriteArrayList<>();
+    private volatile boolean following;
+    private volatile Consumer<CallRecord> audit;
+
+    private record Follower(String containerId, Consumer<CallRecord> listener) {
+    }
+
+    /** Counts a call that no handler took (the fast path: no record is made). */
+    public void plainContinue(String syscall, long nanos) {
+        CallStats stats = plain.get(syscall);
+        if (stats == null) {
+            stats = plain.computeIfAbsent(syscall, s -> new CallStats(null, s));
+        }
+        stats.record(nanos, false);
+    }
+
+    /** @return whether someone follows the calls live, so plain "continue"s need a record too */
+    public boolean following() {
+        return following;
+    }
+
+    /**
+     * Records a decided call: statistics (unless it is a plain "continue", counted already), the
+     * recent list, the followers, and the audit log when a handler emulated or refused it.
+     */
+    public void record(CallRecord call) {
+        if (call.handler() != null) {
+            String key = call.handler() + '\0' + call.syscall();
+            CallStats stats = byHandler.get(key);
+            if (stats == null) {
+                stats = byHandler.computeIfAbsent(key, k -> new CallStats(call.handler(), call.syscall()));
+            }
+            stats.record(call.nanos(), call.decision() == Decision.REFUSED);
+            recent.set((int) (recorded.getAndIncrement() % RECENT), call);
+            Consumer<CallRecord> a = audit;
+            if (a != null && call.decision() != Decision.CONTINUED) {
+                a.accept(call);
+            }
+        }
+        if (following) {
+            for (Follower f : followers) {
+                if (f.containerId() == null || f.containerId().equals(call.containerId())) {
+                    try {
+                        f.listener().accept(call);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "a trace follower failed; it no longer follows", e);
+                        unfollow(f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** @return the newest {@code max} records of {@code containerId} (all if null), oldest first */
+    public List<CallRecord> recent(String containerId, int max) {
+        List<CallRecord> out = new ArrayList<>();
+        long newest = recorded.get();
+        for (long i = newest - 1; i >= 0 && i >= newest - RECENT && out.size() < max; i--) {
+            CallRecord r = recent.get((int) (i % RECENT));
+            if (r != null && (containerId == null || containerId.equals(r.containerId()))) {
+                out.add(r);
+            }
+        }
+        Collections.reverse(out);
+        return out;
+    }
+
+    public synchronized AutoCloseable follow(String containerId, Consumer<CallRecord> listener) {
+        Follower f = new Follower(containerId, listener);
+        followers.add(f);
+        following = true;
+        return () -> unfollow(f);
+    }
+
+    private synchronized void unfollow(Follower f) {
+        followers.remove(f);
+        following = !followers.isEmpty();
+    }
+
+    /** Sets where emulated and refused calls go besides the recent list ({@code null}: nowhere). */
+    public void setAudit(Consumer<CallRecord> audit) {
+        this.audit = audit;
+    }
+
+    /** @return the statistics, plain "continue"s first, then by handler and syscall */
+    public List<SyscallStats> stats() {
+        List<SyscallStats> out = new ArrayList<>();
+        plain.values().stream().map(CallStats::snapshot)
+                .sorted(java.util.Comparator.comparing(SyscallStats::syscall)).forEach(out::add);
+        byHandler.values().stream().map(CallStats::snapshot)
+                .sorted(java.util.Comparator.comparing(SyscallStats::handler)
+                        .thenComparing(SyscallStats::syscall))
+                .forEach(out::add);
+        return out;
+    }
+}

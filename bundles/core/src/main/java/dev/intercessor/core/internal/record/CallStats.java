@@ -1,0 +1,34 @@
+package dev.intercessor.core.internal.record;
+
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The counters of one (handler, syscall) pair. */
+final class CallStats {
+
+    final String handler;
+    final String syscall;
+    private final LongAdder count = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAccumulator max = new LongAccumulator(Math::max, 0);
+    private final LatencyHistogram latency = new LatencyHistogram();
+
+    CallStats(String handler, String syscall) {
+        this.handler = handler;
+        this.syscall = syscall;
+    }
+
+    void record(long nanos, boolean error) {
+        count.increment();
+        if (error) {
+            errors.increment();
+        }
+        max.accumulate(nanos);
+        latency.record(nanos);
+    }
+
+    dev.intercessor.admin.SyscallStats snapshot() {
+        return new dev.intercessor.admin.SyscallStats(handler, syscall, count.sum(), errors.sum(),
+                latency.percentile(0.50), latency.percentile(0.90), latency.percentile(0.99), max.get());
+    }
+}
