@@ -26,6 +26,9 @@ final class TestSetup {
 
     static final String LISTENER = "/run/intercessor-itest/oci.sock";
     static final String DEVICE_STORE = "/run/intercessor-itest/devices";
+    static final String SHELL_SOCKET = "/run/intercessor-itest/shell.sock";
+    /** The audit log, in the build's target directory. */
+    static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
     static final String MKNOD = "dev.intercessor.handler.mknod";
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
@@ -52,6 +55,8 @@ final class TestSetup {
         }
         options.add(newConfiguration("dev.intercessor.oci").put("listenerPath", LISTENER).asOption());
         options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE).asOption());
+        options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
+        options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());
         for (Path jar : platform) {
             if (!jar.getFileName().toString().startsWith("org.")) {
                 options.add(bundle(jar.toUri().toString()));
@@ -63,6 +68,7 @@ final class TestSetup {
         options.add(junitBundles());
         options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
         options.add(systemProperty("intercessor.home").value(home.toString()));
+        options.add(systemProperty("intercessor.test.audit").value(AUDIT_LOG.toString()));
         options.add(systemProperty("intercessor.test.programs")
                 .value(System.getProperty("intercessor.test.programs")));
         return options(options.toArray(new Option[0]));
