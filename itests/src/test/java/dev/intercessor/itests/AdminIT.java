@@ -21,6 +21,10 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
 
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.ContainerInfo;
@@ -241,5 +245,28 @@ public class AdminIT extends HandlerIT {
         return supervision.stats().stream()
                 .filter(s -> handler.equals(s.handler()) && syscall.equals(s.syscall()))
                 .mapToLong(SyscallStats::count).sum();
+    }
+
+    @Test
+    public void everyConfigurationIsDescribedForOperators() throws Exception {
+        org.osgi.util.tracker.ServiceTracker<MetaTypeService, MetaTypeService> t =
+                new org.osgi.util.tracker.ServiceTracker<>(context, MetaTypeService.class, null);
+        t.open();
+        try {
+            MetaTypeService metatype = t.waitForService(10_000);
+            assertTrue("no MetaTypeService", metatype != null);
+            MetaTypeInformation core = metatype.getMetaTypeInformation(TestSetup.installed(context, TestSetup.CORE));
+            for (String pid : List.of("dev.intercessor.core", "dev.intercessor.oci", "dev.intercessor.audit",
+                    "dev.intercessor.policy")) {
+                assertTrue(pid + " has no description", List.of(core.getPids()).contains(pid));
+                ObjectClassDefinition ocd = core.getObjectClassDefinition(pid, null);
+                assertTrue(pid, ocd.getDescription() != null && !ocd.getDescription().isBlank());
+            }
+            ObjectClassDefinition audit = core.getObjectClassDefinition("dev.intercessor.audit", null);
+            assertEquals(List.of("enabled", "path", "maxBytes", "files"), java.util.Arrays.stream(
+                    audit.getAttributeDefinitions(ObjectClassDefinition.ALL)).map(AttributeDefinition::getID).toList());
+        } finally {
+            t.close();
+        }
     }
 }

@@ -8,6 +8,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The global policy defaults, from configuration PID {@value #PID} (e.g. {@code etc/}
@@ -17,7 +19,17 @@ import org.osgi.service.component.annotations.Modified;
  */
 @Component(service = GlobalPolicy.class, configurationPid = GlobalPolicy.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = GlobalPolicy.Config.class)
 public class GlobalPolicy {
+
+    /** The keys are the handlers' own, so the description lists none; it says what they are. */
+    @ObjectClassDefinition(name = "Intercessor global policy",
+            description = "Policy defaults for every container. Each property is a policy key "
+                    + "<handler>.<option>, e.g. mknod.enabled=true or setxattr.allowed="
+                    + "trusted.overlay.opaque=y; a container's annotations dev.intercessor.<key> and "
+                    + "listenerMetadata lines <key>=<value> take precedence. Changes apply to the next call.")
+    @interface Config {
+    }
 
     public static final String PID = "dev.intercessor.policy";
 
