@@ -27,7 +27,9 @@ public final class CallLog {
 
     /** Plain "continue" stats by syscall name (one entry per name however many arches). */
     private final ConcurrentHashMap<String, CallStats> plain = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, CallStats> byHandler = new ConcurrentHashMap<>();
+    /** handler name → syscall name → stats */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, CallStats>> byHandler =
+            new ConcurrentHashMap<>();
     private final AtomicReferenceArray<CallRecord> recent = new AtomicReferenceArray<>(RECENT);
     private final AtomicLong recorded = new AtomicLong();
     private final List<Follower> followers = new CopyOnWriteArrayList<>();
@@ -57,10 +59,13 @@ public final class CallLog {
      */
     public void record(CallRecord call) {
         if (call.handler() != null) {
-            String key = call.handler() + '\0' + call.syscall();
-            CallStats stats = byHandler.get(key);
+            ConcurrentHashMap<String, CallStats> handler = byHandler.get(call.handler());
+            if (handler == null) {
+                handler = byHandler.computeIfAbsent(call.handler(), h -> new ConcurrentHashMap<>());
+            }
+            CallStats stats = handler.get(call.syscall());
             if (stats == null) {
-                stats = byHandler.computeIfAbsent(key, k -> new CallStats(call.handler(), call.syscall()));
+                stats = handler.computeIfAbsent(call.syscall(), s -> new CallStats(call.handler(), s));
             }
             stats.record(call.nanos(), call.decision() == Decision.REFUSED);
             recent.set((int) (recorded.getAndIncrement() % RECENT), call);
@@ -119,7 +124,7 @@ public final class CallLog {
         List<SyscallStats> out = new ArrayList<>();
         plain.values().stream().map(CallStats::snapshot)
                 .sorted(java.util.Comparator.comparing(SyscallStats::syscall)).forEach(out::add);
-        byHandler.values().stream().map(CallStats::snapshot)
+        byHandler.values().stream().flatMap(m -> m.values().stream()).map(CallStats::snapshot)
                 .sorted(java.util.Comparator.comparing(SyscallStats::handler)
                         .thenComparing(SyscallStats::syscall))
                 .forEach(out::add);
