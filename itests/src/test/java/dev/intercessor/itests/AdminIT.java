@@ -224,7 +224,7 @@ public class AdminIT extends HandlerIT {
             for (CallRecord call : followed) {
                 assertEquals(Decision.CONTINUED, call.decision());
                 assertEquals(null, call.handler());
-                assertTrue(call.toString(), call.toString().matches(".* getppid\\(\\) = \\? \\[continued, .*"));
+                assertTrue(call.toString(), call.toString().matches(".* getppid\\(\\) = \\? \\[continued(, [0-9.]+µs)?\\]"));
             }
             assertEquals(3, supervision.recentCalls(c.id(), 10).size());
         }

@@ -18,7 +18,8 @@ import java.time.Instant;
  * @param errno       the errno of a refused call (0 otherwise)
  * @param errnoName   its name, e.g. {@code EPERM} (empty otherwise)
  * @param value       the result of an emulated call
- * @param nanos       from receiving the notification to answering it
+ * @param nanos       from receiving the notification to answering it; -1 if not timed (plain
+ *                    "continue"s are timed one in 16)
  */
 public record CallRecord(Instant time, String containerId, int pid, String arch, String syscall,
         String arguments, String handler, Decision decision, int errno, String errnoName, long value,
@@ -37,7 +38,7 @@ public record CallRecord(Instant time, String containerId, int pid, String arch,
         };
         return containerId + " " + pid + " " + syscall + "(" + arguments + ") = " + result + " ["
                 + (handler == null ? "" : handler + ", ") + decision.name().toLowerCase(java.util.Locale.ROOT)
-                + ", " + micros(nanos) + "]";
+                + (nanos < 0 ? "" : ", " + micros(nanos)) + "]";
     }
 
     private static String micros(long nanos) {

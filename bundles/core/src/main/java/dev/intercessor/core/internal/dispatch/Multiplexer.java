@@ -247,12 +247,11 @@ public final class Multiplexer {
                 } catch (LinuxException e) {
                     continue; // ENOENT: the caller was killed before we got to it
                 }
-                long received = System.nanoTime();
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers, received);
+                    dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
                 } else {
-                    dispatcher.dispatch(channel, buffers, binding, received);
+                    dispatcher.dispatch(channel, buffers, binding, System.nanoTime());
                 }
             }
             if (hotThreads > 0 && running) {
@@ -298,7 +297,7 @@ public final class Multiplexer {
                 me.lastServed = received;
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers, received);
+                    dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
                 } else {
                     Linux.acceptWake(false);
                     accepting = false;

@@ -39,7 +39,11 @@ public final class CallLog {
     private record Follower(String containerId, Consumer<CallRecord> listener) {
     }
 
-    /** Counts a call that no handler took (the fast path: no record is made). */
+    /**
+     * Counts a call that no handler took (the fast path: no record is made).
+     *
+     * @param nanos its latency, or -1 if it was not timed (only a sample is)
+     */
     public void plainContinue(String syscall, long nanos) {
         CallStats stats = plain.get(syscall);
         if (stats == null) {

@@ -18,13 +18,16 @@ final class CallStats {
         this.syscall = syscall;
     }
 
+    /** @param nanos the latency, or -1 for a call that was counted but not timed */
     void record(long nanos, boolean error) {
         count.increment();
         if (error) {
             errors.increment();
         }
-        max.accumulate(nanos);
-        latency.record(nanos);
+        if (nanos >= 0) {
+            max.accumulate(nanos);
+            latency.record(nanos);
+        }
     }
 
     dev.intercessor.admin.SyscallStats snapshot() {

@@ -101,4 +101,19 @@ public class CallLogTest {
                 Decision.REFUSED, 1, "EPERM", 0, 2_500);
         assertTrue(refused.toString(), refused.toString().endsWith("= -1 EPERM [mknod, refused, 2.5µs]"));
     }
+
+    @Test
+    public void untimedCallsAreCountedButNotInTheLatencies() {
+        CallLog log = new CallLog();
+        log.plainContinue("getppid", -1);
+        log.plainContinue("getppid", 20_000);
+        log.plainContinue("getppid", -1);
+        SyscallStats s = log.stats().get(0);
+        assertEquals(3, s.count());
+        assertEquals(20_000, s.maxNanos());
+        assertTrue(Math.abs(s.p50Nanos() - 20_000) <= 20_000 / 16);
+        CallRecord untimed = new CallRecord(Instant.EPOCH, "a", 1, "x86_64", "getppid", "", null,
+                Decision.CONTINUED, 0, "", 0, -1);
+        assertEquals("a 1 getppid() = ? [continued]", untimed.toString());
+    }
 }
