@@ -20,6 +20,7 @@ import org.junit.Test;
 public class LauncherIT {
 
     private static final String LISTENER = "/run/intercessor-launcher-it/oci.sock";
+    private static final String SHELL = "/run/intercessor-launcher-it/shell.sock";
     private static Path home;
 
     @BeforeClass
@@ -34,6 +35,7 @@ public class LauncherIT {
         Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + LISTENER + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"),
                 "deviceStore=/run/intercessor-launcher-it/devices\n");
+        Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + SHELL + "\n");
     }
 
     @AfterClass
@@ -56,6 +58,11 @@ public class LauncherIT {
             String log = Files.readString(home.resolve("var/log/intercessor.log"));
             return log.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times;
         }, times + "× \"" + text + "\" in the daemon's log");
+    }
+
+    private static String mknodResult() throws Exception {
+        return launcher("run", "--listener", LISTENER, "--",
+                "sh", "-c", "mknod /dev/n c 1 3 2>/dev/null && echo x > /dev/n && echo emulated || echo refused").out();
     }
 
     @Test
@@ -101,6 +108,19 @@ public class LauncherIT {
         Container.Result back = launcher("run", "--listener", LISTENER, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(back.toString(), "emulated\n", back.out());
+
+        // A changed etc/*.cfg applies to the next call, with the daemon running: FileInstall
+        // hands it to ConfigAdmin, the policy takes it. Here the global policy turns mknod off,
+        // then the file goes and mknod is back.
+        String pid = Files.readString(home.resolve("var/run/intercessor.pid")).trim();
+        Path policy = home.resolve("etc/dev.intercessor.policy.cfg");
+        String original = Files.readString(policy);
+        Files.writeString(policy, original + "\nmknod.enabled=false\n");
+        TestSetup.waitFor(() -> mknodResult().endsWith("refused\n"), "mknod.enabled=false to apply");
+        Files.writeString(policy, original);
+        TestSetup.waitFor(() -> mknodResult().equals("emulated\n"), "mknod.enabled to be unset again");
+        assertEquals("the same daemon throughout", pid,
+                Files.readString(home.resolve("var/run/intercessor.pid")).trim());
 
         Container.Result stopped = launcher("stop");
         assertEquals(stopped.toString(), 0, stopped.exit());
