@@ -109,6 +109,26 @@ public class LauncherIT {
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(back.toString(), "emulated\n", back.out());
 
+        // The daemon's shell, from another process: it lists a running container; only root may use it.
+        String name = "it-launcher-shell-" + ProcessHandle.current().pid();
+        Process sleeper = new ProcessBuilder(home.resolve("bin/intercessor").toString(), "run", "--listener",
+                LISTENER, "--name", name, "--", "sleep", "600").redirectErrorStream(true).start();
+        try {
+            TestSetup.waitFor(() -> launcher("shell", "containers").out().contains(name), name + " listed");
+            Container.Result listed = launcher("shell", "containers");
+            assertEquals(listed.toString(), 0, listed.exit());
+            assertTrue(listed.toString(), listed.out().lines().anyMatch(l -> l.matches(name + "\\s+\\S+\\s+\\d+\\s+.*")));
+            Container.Result nobody = Container.execute(List.of("setpriv", "--reuid=65534", "--regid=65534",
+                    "--clear-groups", home.resolve("bin/intercessor").toString(), "shell", "containers"));
+            assertEquals(nobody.toString(), 2, nobody.exit());
+            assertTrue(nobody.toString(), nobody.err().contains("only root may use the intercessor shell"));
+            assertFalse(nobody.toString(), nobody.out().contains(name));
+        } finally {
+            Container.execute(List.of("runc", "kill", name, "KILL"));
+            sleeper.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            Container.execute(List.of("runc", "delete", "-f", name));
+        }
+
         // A changed etc/*.cfg applies to the next call, with the daemon running: FileInstall
         // hands it to ConfigAdmin, the policy takes it. Here the global policy turns mknod off,
         // then the file goes and mknod is back.

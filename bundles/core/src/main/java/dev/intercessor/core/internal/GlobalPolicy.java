@@ -40,7 +40,8 @@ public class GlobalPolicy {
     void configure(Map<String, Object> properties) {
         Map<String, String> next = new HashMap<>();
         properties.forEach((key, value) -> {
-            if (key.startsWith("service.") || key.startsWith("component.")
+            // What DS, ConfigAdmin and FileInstall add to every configuration is not policy.
+            if (key.startsWith("service.") || key.startsWith("component.") || key.startsWith("osgi.")
                     || key.startsWith("felix.") || key.equals(Constants.OBJECTCLASS)) {
                 return;
             }

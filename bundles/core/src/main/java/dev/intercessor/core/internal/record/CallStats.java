@@ -31,7 +31,10 @@ final class CallStats {
     }
 
     dev.intercessor.admin.SyscallStats snapshot() {
+        // A percentile is the middle of its bucket: never report it above the largest seen.
+        long m = max.get();
         return new dev.intercessor.admin.SyscallStats(handler, syscall, count.sum(), errors.sum(),
-                latency.percentile(0.50), latency.percentile(0.90), latency.percentile(0.99), max.get());
+                Math.min(m, latency.percentile(0.50)), Math.min(m, latency.percentile(0.90)),
+                Math.min(m, latency.percentile(0.99)), m);
     }
 }

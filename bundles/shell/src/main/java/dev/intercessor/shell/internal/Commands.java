@@ -1,0 +1,221 @@
+package dev.intercessor.shell.internal;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.intercessor.admin.CallRecord;
+import dev.intercessor.admin.ContainerInfo;
+import dev.intercessor.admin.HandlerInfo;
+import dev.intercessor.admin.PolicyEntry;
+import dev.intercessor.admin.Supervision;
+import dev.intercessor.admin.SyscallStats;
+
+/**
+ * The {@code intercessor:} Gogo commands. They return the admin records ({@link AdminConverter}
+ * prints them); a container is named by its id or a prefix of exactly one.
+ */
+@Component(service = Commands.class, property = {
+        "osgi.command.scope=intercessor",
+        "osgi.command.function=containers",
+        "osgi.command.function=container",
+        "osgi.command.function=handlers",
+        "osgi.command.function=policy",
+        "osgi.command.function=stats",
+        "osgi.command.function=trace" })
+public class Commands {
+
+    /**
+     * Session variable of the remote shell: its {@link StopRequests}, how Ctrl-C (and a client that
+     * went away) reaches {@code trace -f}. The console has none: there, Ctrl-C is this JVM's SIGINT.
+     */
+    public static final String STOP_REQUESTS = ".intercessor.stop";
+
+    /** Decisions a follower may be behind by before they are dropped. */
+    static final int FOLLOW_QUEUE = 4096;
+
+    @Reference
+    private Supervision supervision;
+
+    public Commands() {
+    }
+
+    /** For tests: what DS would inject. */
+    Commands(Supervision supervision) {
+        this.supervision = supervision;
+    }
+
+    @Descriptor("list the attached containers: runtime, init pid, since when, calls seen/emulated/refused/continued")
+    public RecordList<ContainerInfo> containers() {
+        return new RecordList<>(ContainerInfo.class, supervision.containers());
+    }
+
+    @Descriptor("show one attached container: its processes, notify pids, counters and effective policy")
+    public ContainerDetail container(@Descriptor("container id, or a prefix of exactly one") String id) {
+        ContainerInfo info = resolve(id);
+        return new ContainerDetail(info, supervision.policy(info.id()));
+    }
+
+    @Descriptor("list the registered handlers: syscalls, bundle, state (serving/partial/rejected), default, problems")
+    public RecordList<HandlerInfo> handlers() {
+        return new RecordList<>(HandlerInfo.class, supervision.handlers());
+    }
+
+    // Every form takes the --reset option: Gogo prefers the overload that needs the fewest
+    // conversions, and one without it would take "--reset" for a container id.
+
+    @Descriptor("show a container's effective policy: each key, its value and where it comes from")
+    public RecordList<PolicyEntry> policy(
+            @Descriptor("with <id> <key>: remove the key's runtime value")
+            @Parameter(names = { "-r", "--reset" }, presentValue = "true", absentValue = "false") boolean reset,
+            @Descriptor("container id, or a prefix of exactly one") String id) {
+        if (reset) {
+            throw new IllegalArgumentException("policy --reset " + id + ": which key? (policy --reset <id> <key>)");
+        }
+        return new RecordList<>(PolicyEntry.class, supervision.policy(resolve(id).id()));
+    }
+
+    @Descriptor("policy --reset <id> <key>: remove what \"policy <id> <key> <value>\" set; the next source "
+            + "decides again")
+    public PolicyEntry policy(
+            @Descriptor("with <id> <key>: remove the key's runtime value")
+            @Parameter(names = { "-r", "--reset" }, presentValue = "true", absentValue = "false") boolean reset,
+            @Descriptor("container id, or a prefix of exactly one") String id,
+            @Descriptor("policy key, e.g. mknod.enabled") String key) {
+        if (!reset) {
+            throw new IllegalArgumentException("policy " + id + " " + key + ": no value given (to set one: policy "
+                    + id + " " + key + " <value>; to remove a runtime value: policy --reset " + id + " " + key + ")");
+        }
+        String container = resolve(id).id();
+        if (!supervision.resetPolicy(container, key)) {
+            // Likely a mistyped key: say so rather than succeed at nothing.
+            throw new NoSuchElementException(container + " has no runtime value for " + key);
+        }
+        return effective(container, key).orElse(null); // nothing, if no other source sets the key
+    }
+
+    @Descriptor("set a policy key for one container, above every other source, from its next call")
+    public PolicyEntry policy(
+            @Descriptor("with <id> <key>: remove the key's runtime value")
+            @Parameter(names = { "-r", "--reset" }, presentValue = "true", absentValue = "false") boolean reset,
+            @Descriptor("container id, or a prefix of exactly one") String id,
+            @Descriptor("policy key, e.g. mknod.enabled") String key,
+            @Descriptor("its value") String value) {
+        if (reset) {
+            throw new IllegalArgumentException("policy --reset takes a container and a key, not a value");
+        }
+        String container = resolve(id).id();
+        supervision.setPolicy(container, key, value);
+        return effective(container, key)
+                .orElseThrow(() -> new IllegalStateException(container + ": " + key + " was set but is not in effect"));
+    }
+
+    @Descriptor("per handler and syscall since the supervisor started: calls, errors, latency p50/p90/p99/max in µs")
+    public RecordList<SyscallStats> stats() {
+        return new RecordList<>(SyscallStats.class, supervision.stats());
+    }
+
+    @Descriptor("show the recent decisions of every container, strace-like; -f: follow new ones until Ctrl-C")
+    public RecordList<CallRecord> trace(CommandSession session,
+            @Descriptor("keep printing new decisions (plain continues too) until Ctrl-C")
+            @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
+            @Descriptor("how many recent decisions to show (default 20)")
+            @Parameter(names = { "-n", "--max" }, absentValue = "20") int max) throws Exception {
+        return trace(session, follow, max, null);
+    }
+
+    @Descriptor("show the recent decisions of one container (attached or not), strace-like; -f: follow new ones "
+            + "until Ctrl-C")
+    public RecordList<CallRecord> trace(CommandSession session,
+            @Descriptor("keep printing new decisions (plain continues too) until Ctrl-C")
+            @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
+            @Descriptor("how many recent decisions to show (default 20)")
+            @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
+            @Descriptor("container id, or a prefix of exactly one attached container") String id) throws Exception {
+        if (max < 0) {
+            throw new IllegalArgumentException("trace: -n must be 0 or more, not " + max);
+        }
+        // A container that is not attached (any more, or yet) is traced by its full id: its last
+        // calls are still recorded, and it may attach while it is followed.
+        Optional<ContainerInfo> attached = id == null ? Optional.empty() : supervision.container(id);
+        String container = attached.map(ContainerInfo::id).orElse(id);
+        if (!follow) {
+            return new RecordList<>(CallRecord.class, supervision.recentCalls(container, max));
+        }
+        follow(session, container, id != null && attached.isEmpty(), max);
+        return null;
+    }
+
+    /**
+     * Prints the recent decisions, then every new one as it comes, until asked to stop (Ctrl-C in
+     * the console or the remote shell, a client that went away), interrupted, or the output fails.
+     */
+    private void follow(CommandSession session, String container, boolean notAttached, int max) throws Exception {
+        PrintStream out = System.out; // this command's output (Gogo's ThreadIO): the console, a pipe
+        CallQueue queue = new CallQueue(FOLLOW_QUEUE);
+        // Asked to stop, not interrupted: see StopRequests.
+        AutoCloseable stopping;
+        String howToStop = "Ctrl-C";
+        if (session.get(STOP_REQUESTS) instanceof StopRequests remote) {
+            stopping = remote.register(queue::stop);
+        } else {
+            ConsoleInterrupt ctrlC = ConsoleInterrupt.install(queue::stop);
+            stopping = ctrlC != null ? ctrlC : () -> { };
+            howToStop = ctrlC != null ? "Ctrl-C" : "interrupt";
+        }
+        // Follow first, then read the recent ones: a call answered in between is in both, not lost.
+        try (stopping; AutoCloseable following = supervision.follow(container, queue)) {
+            List<CallRecord> recent = supervision.recentCalls(container, max);
+            Set<CallRecord> shown = new HashSet<>(recent);
+            StringBuilder text = new StringBuilder();
+            recent.forEach(call -> text.append(call).append('\n'));
+            out.print(text);
+            text.setLength(0);
+            System.err.println("following " + (container == null ? "every container" : container)
+                    + (notAttached ? " (not attached now)" : "") + " (" + howToStop + " to stop)");
+            List<CallRecord> batch = new ArrayList<>();
+            // checkError flushes: output that has failed (a pipe closed) ends it too.
+            while (!queue.stopped() && !out.checkError()) {
+                try {
+                    queue.take(batch, 256, 1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                for (CallRecord call : batch) {
+                    if (shown.isEmpty() || !shown.remove(call)) {
+                        text.append(call).append('\n');
+                    }
+                }
+                batch.clear();
+                long dropped = queue.takeDropped();
+                if (dropped > 0) {
+                    text.append('(').append(dropped)
+                            .append(" decisions not shown: they came faster than they could be printed)\n");
+                }
+                if (text.length() > 0) {
+                    out.print(text); // one write for the batch, not one per line
+                    text.setLength(0);
+                }
+            }
+        }
+    }
+
+    private ContainerInfo resolve(String id) {
+        return supervision.container(id).orElseThrow(() -> new NoSuchElementException("no attached container " + id));
+    }
+
+    private Optional<PolicyEntry> effective(String container, String key) {
+        return supervision.policy(container).stream().filter(e -> e.key().equals(key)).findFirst();
+    }
+}
