@@ -262,6 +262,9 @@ public class AdminIT extends HandlerIT {
                 ObjectClassDefinition ocd = core.getObjectClassDefinition(pid, null);
                 assertTrue(pid, ocd.getDescription() != null && !ocd.getDescription().isBlank());
             }
+            MetaTypeInformation shell = metatype.getMetaTypeInformation(
+                    TestSetup.installed(context, "dev.intercessor.shell"));
+            assertEquals(List.of("dev.intercessor.shell"), List.of(shell.getPids()));
             ObjectClassDefinition audit = core.getObjectClassDefinition("dev.intercessor.audit", null);
             assertEquals(List.of("enabled", "path", "maxBytes", "files"), java.util.Arrays.stream(
                     audit.getAttributeDefinitions(ObjectClassDefinition.ALL)).map(AttributeDefinition::getID).toList());
