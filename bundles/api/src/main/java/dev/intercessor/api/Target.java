@@ -100,6 +100,23 @@ public interface Target {
      */
     int containerInitPid();
 
+    /**
+     * The host directory of the container's cgroup for a controller, as {@link #cgroup} but for the
+     * container's init rather than the caller: the subtree the container may manage.
+     */
+    Optional<CgroupDirectory> containerCgroup(String controller) throws SyscallException;
+
+    /**
+     * Takes a duplicate of one of the caller's file descriptors ({@code pidfd_getfd}), checked to
+     * have been taken while the call was still waiting.
+     *
+     * @param fd the caller's descriptor
+     * @return the duplicate, the handler's to close
+     * @throws SyscallException {@code EBADF} if the caller has no such descriptor, {@code ESRCH} if
+     *                          the caller is gone
+     */
+    CallerFd takeFd(int fd) throws SyscallException;
+
     /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
     boolean stillWaiting();
 

@@ -180,6 +180,26 @@ public final class Linux {
         return check("seccomp", LIBC.syscall(SYS_SECCOMP, operation, flags, arg.address(), 0, 0));
     }
 
+    private static final long SYS_BPF = "aarch64".equals(HOST_ARCH) ? 280 : 321;
+
+    /** {@code bpf(cmd, attr, size)}; the kernel's errno as a LinuxException. */
+    public static long bpf(int cmd, Pointer attr, int size) throws LinuxException {
+        return check("bpf", LIBC.syscall(SYS_BPF, cmd, attr, size, 0, 0));
+    }
+
+    /** @return a duplicate of {@code fd} of the process {@code pidfd} refers to */
+    public static int pidfdGetfd(int pidfd, int fd) throws LinuxException {
+        return (int) check("pidfd_getfd", LIBC.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 0, 0));
+    }
+
+    /** {@code PIDFD_THREAD}: a pidfd for a thread, not only a thread group leader (6.9+). */
+    private static final int PIDFD_THREAD = 0200;
+
+    /** @return a pidfd for the thread {@code tid} (a notification's pid is a tid) */
+    public static int pidfdOpenThread(int tid) throws LinuxException {
+        return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0, 0));
+    }
+
     public static int pidfdOpen(int pid) throws LinuxException {
         return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0, 0));
     }

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.intercessor.api.CallerAction;
+import dev.intercessor.api.CallerFd;
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Credentials;
@@ -278,6 +281,62 @@ public final class ProcTarget implements Target, AutoCloseable {
             cgroupText = readProcFile("cgroup");
         }
         return mounts.locate(controller, cgroupText);
+    }
+
+    @Override
+    public Optional<CgroupDirectory> containerCgroup(String controller) throws SyscallException {
+        cgroup(""); // the host's mounts, read once
+        String text;
+        try {
+            text = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(containerInitPid), "cgroup")),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.ESRCH, "the container's init is gone: " + e);
+        }
+        // The init may have died and its pid been reused only if the container is gone, and then
+        // this caller is too.
+        if (!stillWaiting()) {
+            throw gone();
+        }
+        return cgroupMounts.locate(controller, text);
+    }
+
+    @Override
+    public CallerFd takeFd(int fd) throws SyscallException {
+        int pidfd;
+        try {
+            pidfd = Linux.pidfdOpenThread(pid);
+        } catch (LinuxException e) {
+            throw gone();
+        }
+        int copy;
+        try {
+            if (!stillWaiting()) { // the pidfd is the caller's: its tid was still waiting after
+                throw gone();
+            }
+            copy = Linux.pidfdGetfd(pidfd, fd);
+        } catch (LinuxException e) {
+            throw new SyscallException(e.errno() == Errno.ESRCH ? Errno.ESRCH : Errno.EBADF,
+                    "cannot take the caller's fd " + fd + ": " + e.getMessage());
+        } finally {
+            Linux.close(pidfd);
+        }
+        return new CallerFd() {
+            private boolean closed;
+
+            @Override
+            public int fd() {
+                return copy;
+            }
+
+            @Override
+            public synchronized void close() {
+                if (!closed) {
+                    closed = true;
+                    Linux.close(copy);
+                }
+            }
+        };
     }
 
     private long[] uidMap;

@@ -1,0 +1,448 @@
+/*
+ * bpftest — probe program for bpf(2) run inside test containers.
+ *
+ * Build: gcc -static -O2 -Wall -Werror -o bpftest bpftest.c
+ *
+ * Makes plain bpf(2) calls through syscall(SYS_bpf) (no libbpf) and prints the
+ * results as `key=value` lines, the value being `ok`, a number or
+ * `errno=NAME`, so that tests compare strings. Exits 0 whatever the kernel (or
+ * the supervisor) answered; usage errors exit 2, internal failures exit 1.
+ *
+ *   device CGDIR [wait]   load a CGROUP_DEVICE program denying c 1:5
+ *                         (/dev/zero), attach it (BPF_F_ALLOW_MULTI) to
+ *                         CGDIR/child, move into CGDIR/child, open /dev/zero
+ *                         and /dev/null; with `wait`, print the pid and
+ *                         program fd and block until stdin is closed; then
+ *                         move back to CGDIR and rmdir CGDIR/child.
+ *                         Prints load= log_bytes= cgroup_before= attach=
+ *                         move= zero= null= [pid= fd=] cleanup=
+ *   type NAME             load "r0 = 0; exit" as socket_filter | kprobe |
+ *                         tracing | device; prints load=
+ *   attach CGDIR FLAGS    load the device program, attach it to CGDIR itself
+ *                         with FLAGS multi | override | none | replace, and
+ *                         detach it again on success; prints load= attach=
+ *                         [detach=]
+ *   attachfd PATH         load the device program, attach it (ALLOW_MULTI)
+ *                         to open(PATH); prints load= attach=
+ *   badattr KIND          malformed calls: huge | nullattr | badptr |
+ *                         badinsns | badlicense | badlog | hugecount;
+ *                         prints result=
+ *
+ * If a directory or file to attach to cannot be opened, open=errno=NAME is
+ * printed instead of attach=. In `device` mode every step is tried whatever
+ * the earlier ones answered (so a failed load makes attach=errno=EBADF).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "errnames.h"
+
+#define LOG_SIZE (64 * 1024)
+#define PROG_NAME "icsr_test"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: bpftest device CGDIR [wait]\n"
+		"       bpftest type socket_filter|kprobe|tracing|device\n"
+		"       bpftest attach CGDIR multi|override|none|replace\n"
+		"       bpftest attachfd PATH\n"
+		"       bpftest badattr huge|nullattr|badptr|badinsns|badlicense|badlog|hugecount\n");
+	return 2;
+}
+
+/* Prints "KEY=ok" or "KEY=errno=NAME" for a raw syscall result. */
+static int report(const char *key, long rc)
+{
+	char buf[16];
+
+	if (rc < 0)
+		printf("%s=errno=%s\n", key, errno_name(errno, buf));
+	else
+		printf("%s=ok\n", key);
+	return 0;
+}
+
+/* Prints "KEY=N" or "KEY=errno=NAME". */
+static int report_num(const char *key, long rc)
+{
+	char buf[16];
+
+	if (rc < 0)
+		printf("%s=errno=%s\n", key, errno_name(errno, buf));
+	else
+		printf("%s=%ld\n", key, rc);
+	return 0;
+}
+
+static long sys_bpf(int cmd, void *attr, unsigned long size)
+{
+	return syscall(SYS_bpf, cmd, attr, size);
+}
+
+static __u64 ptr(const void *p)
+{
+	return (__u64)(uintptr_t)p;
+}
+
+#define INSN(CODE, DST, SRC, OFF, IMM) \
+	((struct bpf_insn){ .code = (CODE), .dst_reg = (DST), .src_reg = (SRC), \
+			    .off = (OFF), .imm = (IMM) })
+/* dst = *(u32 *)(src + off) */
+#define LDX_W(DST, SRC, OFF) INSN(BPF_LDX | BPF_MEM | BPF_W, DST, SRC, OFF, 0)
+/* dst = (u32)dst & imm */
+#define AND32_K(DST, IMM) INSN(BPF_ALU | BPF_AND | BPF_K, DST, 0, 0, IMM)
+/* dst = imm */
+#define MOV64_K(DST, IMM) INSN(BPF_ALU64 | BPF_MOV | BPF_K, DST, 0, 0, IMM)
+/* if (dst != imm) goto pc + 1 + off */
+#define JNE_K(DST, IMM, OFF) INSN(BPF_JMP | BPF_JNE | BPF_K, DST, 0, OFF, IMM)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/*
+ * CGROUP_DEVICE program: r1 points to struct bpf_cgroup_dev_ctx
+ * { __u32 access_type; __u32 major; __u32 minor; }, access_type being
+ * (BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*. Returns 0 (deny) for c 1:5
+ * (/dev/zero) whatever the access, 1 (allow) for everything else.
+ */
+static const struct bpf_insn device_prog[] = {
+	/* 0 */ LDX_W(BPF_REG_2, BPF_REG_1, 0),		/* r2 = ctx->access_type */
+	/* 1 */ AND32_K(BPF_REG_2, 0xffff),		/* r2 = device type */
+	/* 2 */ JNE_K(BPF_REG_2, BPF_DEVCG_DEV_CHAR, 6),	/* not char: goto 9 */
+	/* 3 */ LDX_W(BPF_REG_3, BPF_REG_1, 4),		/* r3 = ctx->major */
+	/* 4 */ JNE_K(BPF_REG_3, 1, 4),			/* major != 1: goto 9 */
+	/* 5 */ LDX_W(BPF_REG_4, BPF_REG_1, 8),		/* r4 = ctx->minor */
+	/* 6 */ JNE_K(BPF_REG_4, 5, 2),			/* minor != 5: goto 9 */
+	/* 7 */ MOV64_K(BPF_REG_0, 0),			/* deny */
+	/* 8 */ EXIT(),
+	/* 9 */ MOV64_K(BPF_REG_0, 1),			/* allow */
+	/* 10 */ EXIT(),
+};
+
+/* r0 = 0; exit — valid for any program type. */
+static const struct bpf_insn trivial_prog[] = {
+	MOV64_K(BPF_REG_0, 0),
+	EXIT(),
+};
+
+#define NINSNS(a) ((__u32)(sizeof(a) / sizeof((a)[0])))
+
+static char log_buf[LOG_SIZE];
+
+/* Fills attr for a BPF_PROG_LOAD of the device program, log on. */
+static void device_load_attr(union bpf_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr->insns = ptr(device_prog);
+	attr->insn_cnt = NINSNS(device_prog);
+	attr->license = ptr("GPL");
+	attr->log_level = 1;
+	attr->log_size = sizeof(log_buf);
+	attr->log_buf = ptr(log_buf);
+	strncpy(attr->prog_name, PROG_NAME, sizeof(attr->prog_name) - 1);
+}
+
+/* Loads the device program; prints load= and, if log_bytes, log_bytes=.
+ * Returns the fd or -1. */
+static int load_device(int log_bytes)
+{
+	union bpf_attr attr;
+	long fd;
+
+	memset(log_buf, 0, sizeof(log_buf));
+	device_load_attr(&attr);
+	fd = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	report_num("load", fd);
+	if (log_bytes)
+		printf("log_bytes=%zu\n", strnlen(log_buf, sizeof(log_buf)));
+	return fd < 0 ? -1 : (int)fd;
+}
+
+static long attach(int target_fd, int prog_fd, __u32 flags, int replace_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = target_fd;
+	attr.attach_bpf_fd = prog_fd;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	attr.attach_flags = flags;
+	attr.replace_bpf_fd = replace_fd;
+	return sys_bpf(BPF_PROG_ATTACH, &attr, sizeof(attr));
+}
+
+static long detach(int target_fd, int prog_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = target_fd;
+	attr.attach_bpf_fd = prog_fd;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	return sys_bpf(BPF_PROG_DETACH, &attr, sizeof(attr));
+}
+
+/* Writes "0\n" to DIR/cgroup.procs: moves the calling process into DIR. */
+static long move_to(const char *dir)
+{
+	char path[4096];
+	int fd, saved;
+	ssize_t n;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, "0\n", 2);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
+}
+
+/* Prints cgroup_before=PATH from the "0::" line of /proc/self/cgroup. */
+static void print_cgroup(const char *key)
+{
+	char line[4096], buf[16];
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f) {
+		printf("%s=errno=%s\n", key, errno_name(errno, buf));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("%s=%s\n", key, line + 3);
+			fclose(f);
+			return;
+		}
+	}
+	fclose(f);
+	printf("%s=\n", key);
+}
+
+static int cmd_device(const char *cgdir, int wait)
+{
+	char child[4096], buf[16], rbuf[256];
+	int prog_fd, cg_fd, moved = 0, fd;
+	long rc;
+	ssize_t n;
+
+	if (snprintf(child, sizeof(child), "%s/child", cgdir) >= (int)sizeof(child))
+		return usage();
+
+	prog_fd = load_device(1);
+	print_cgroup("cgroup_before");
+
+	if (mkdir(child, 0755) < 0 && errno != EEXIST)
+		printf("mkdir=errno=%s\n", errno_name(errno, buf));
+	cg_fd = open(child, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		printf("open=errno=%s\n", errno_name(errno, buf));
+	} else {
+		/* Attached even if the load failed (fd -1): the answer to that
+		 * plain bad call is reported as it is. */
+		report("attach", attach(cg_fd, prog_fd, BPF_F_ALLOW_MULTI, 0));
+		close(cg_fd);
+	}
+
+	rc = move_to(child);
+	moved = rc == 0;
+	report("move", rc);
+
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	report("zero", fd);
+	if (fd >= 0)
+		close(fd);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	report("null", fd);
+	if (fd >= 0)
+		close(fd);
+
+	if (wait) {
+		printf("pid=%d fd=%d\n", (int)getpid(), prog_fd);
+		do
+			n = read(0, rbuf, sizeof(rbuf));
+		while (n > 0 || (n < 0 && errno == EINTR));
+	}
+
+	rc = 0;
+	if (moved)
+		rc = move_to(cgdir);
+	if (rc == 0)
+		rc = rmdir(child);
+	report("cleanup", rc);
+	return 0;
+}
+
+/* KERNEL_VERSION(a, b, c) of the running kernel, from uname(2). */
+static __u32 kernel_version(void)
+{
+	unsigned int a = 0, b = 0, c = 0;
+	struct utsname u;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	return (a << 16) + (b << 8) + (c > 255 ? 255 : c);
+}
+
+static int cmd_type(const char *name)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	if (strcmp(name, "socket_filter") == 0)
+		attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	else if (strcmp(name, "kprobe") == 0) {
+		attr.prog_type = BPF_PROG_TYPE_KPROBE;
+		attr.kern_version = kernel_version();
+	} else if (strcmp(name, "tracing") == 0)
+		attr.prog_type = BPF_PROG_TYPE_TRACING;
+	else if (strcmp(name, "device") == 0)
+		attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	else
+		return usage();
+	attr.insns = ptr(trivial_prog);
+	attr.insn_cnt = NINSNS(trivial_prog);
+	attr.license = ptr("GPL");
+	strncpy(attr.prog_name, PROG_NAME, sizeof(attr.prog_name) - 1);
+	return report_num("load", sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr)));
+}
+
+static int cmd_attach(const char *cgdir, const char *flagword)
+{
+	int prog_fd, cg_fd, replace = 0;
+	__u32 flags;
+	char buf[16];
+	long rc;
+
+	if (strcmp(flagword, "multi") == 0)
+		flags = BPF_F_ALLOW_MULTI;
+	else if (strcmp(flagword, "override") == 0)
+		flags = BPF_F_ALLOW_OVERRIDE;
+	else if (strcmp(flagword, "none") == 0)
+		flags = 0;
+	else if (strcmp(flagword, "replace") == 0) {
+		flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE;
+		replace = 1;
+	} else
+		return usage();
+
+	prog_fd = load_device(0);
+	if (prog_fd < 0)
+		return 0;
+	cg_fd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		printf("open=errno=%s\n", errno_name(errno, buf));
+		return 0;
+	}
+	rc = attach(cg_fd, prog_fd, flags, replace ? prog_fd : 0);
+	report("attach", rc);
+	if (rc == 0)
+		report("detach", detach(cg_fd, prog_fd));
+	close(cg_fd);
+	return 0;
+}
+
+static int cmd_attachfd(const char *path)
+{
+	int prog_fd, fd, oflags = O_RDONLY | O_CLOEXEC;
+	struct stat st;
+	char buf[16];
+
+	prog_fd = load_device(0);
+	if (prog_fd < 0)
+		return 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		oflags |= O_DIRECTORY;
+	fd = open(path, oflags);
+	if (fd < 0) {
+		printf("open=errno=%s\n", errno_name(errno, buf));
+		return 0;
+	}
+	report("attach", attach(fd, prog_fd, BPF_F_ALLOW_MULTI, 0));
+	close(fd);
+	return 0;
+}
+
+static int cmd_badattr(const char *kind)
+{
+	union bpf_attr attr;
+	long rc;
+
+	device_load_attr(&attr);
+	if (strcmp(kind, "huge") == 0) {
+		/* A valid load attr followed by zeros, 1 MiB in all. */
+		char *big = calloc(1, 1 << 20);
+
+		if (!big) {
+			perror("calloc");
+			return 1;
+		}
+		memcpy(big, &attr, sizeof(attr));
+		rc = sys_bpf(BPF_PROG_LOAD, big, 1 << 20);
+		free(big);
+	} else if (strcmp(kind, "nullattr") == 0) {
+		rc = sys_bpf(BPF_PROG_LOAD, NULL, 128);
+	} else if (strcmp(kind, "badptr") == 0) {
+		rc = sys_bpf(BPF_PROG_LOAD, (void *)1, 128);
+	} else if (strcmp(kind, "badinsns") == 0) {
+		attr.insns = 8;
+		attr.insn_cnt = 2;
+		rc = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	} else if (strcmp(kind, "badlicense") == 0) {
+		attr.license = 8;
+		rc = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	} else if (strcmp(kind, "badlog") == 0) {
+		attr.log_buf = 8;
+		attr.log_level = 1;
+		attr.log_size = 4096;
+		rc = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	} else if (strcmp(kind, "hugecount") == 0) {
+		attr.insn_cnt = 1U << 30;
+		rc = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	} else
+		return usage();
+	return report_num("result", rc);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return usage();
+	cmd = argv[1];
+	argc -= 2;
+	argv += 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (strcmp(cmd, "device") == 0 && argc == 1)
+		return cmd_device(argv[0], 0);
+	if (strcmp(cmd, "device") == 0 && argc == 2 && strcmp(argv[1], "wait") == 0)
+		return cmd_device(argv[0], 1);
+	if (strcmp(cmd, "type") == 0 && argc == 1)
+		return cmd_type(argv[0]);
+	if (strcmp(cmd, "attach") == 0 && argc == 2)
+		return cmd_attach(argv[0], argv[1]);
+	if (strcmp(cmd, "attachfd") == 0 && argc == 1)
+		return cmd_attachfd(argv[0]);
+	if (strcmp(cmd, "badattr") == 0 && argc == 1)
+		return cmd_badattr(argv[0]);
+	return usage();
+}
