@@ -15,7 +15,8 @@
  *                         program fd and block until stdin is closed; then
  *                         move back to CGDIR and rmdir CGDIR/child.
  *                         Prints load= log_bytes= cgroup_before= attach=
- *                         move= zero= null= [pid= fd=] cleanup=
+ *                         move= zero= null= [extra=] [pid= fd=] cleanup=
+ *                         (extra=: the device named by $BPFTEST_OPEN, if set)
  *   type NAME             load "r0 = 0; exit" as socket_filter | kprobe |
  *                         tracing | device; prints load=
  *   attach CGDIR FLAGS    load the device program, attach it to CGDIR itself
@@ -273,6 +274,14 @@ static int cmd_device(const char *cgdir, int wait)
 	report("null", fd);
 	if (fd >= 0)
 		close(fd);
+	/* BPFTEST_OPEN=PATH: one more device to open under the program (one the host's own
+	 * device policy for the container denies, to show that still holds). */
+	if (getenv("BPFTEST_OPEN")) {
+		fd = open(getenv("BPFTEST_OPEN"), O_RDONLY | O_CLOEXEC);
+		report("extra", fd);
+		if (fd >= 0)
+			close(fd);
+	}
 
 	if (wait) {
 		printf("pid=%d fd=%d\n", (int)getpid(), prog_fd);

@@ -1,0 +1,161 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * bpf() for device-cgroup programs in real unprivileged runc containers whose cgroup v2
+ * directory is delegated to them ({@code intercessor run --delegate-cgroup}), as a nested
+ * manager would have it.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class BpfIT extends HandlerIT {
+
+    private static final String BPF = "dev.intercessor.handler.bpf";
+    /** Where the container sees its own cgroup v2 directory (hybrid host). */
+    private static final String CGROUP = "/sys/fs/cgroup/unified";
+    private static final String[] ENABLED = {"--delegate-cgroup", "--syscalls", "bpf",
+        "--annotation", "bpf.enabled=true"};
+
+    @Before
+    public void setUp() throws Exception {
+        startHandler(BPF, "bpf");
+    }
+
+    private static String id(String name) {
+        return "it-bpf-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @Test
+    public void aDeviceProgramLoadedForTheContainerDeniesZeroAndTheHostPolicyStillHolds() throws Exception {
+        // /dev/autofs (10:235, 0644: anyone may open it) is not among the devices runc's policy lets the
+        // container open: its v1 devices cgroup says EPERM.
+        try (Container c = Container.start(id("device"), with(ENABLED, "--bind", "/dev/autofs:/dev/autofs"))) {
+            Container.Result before = c.exec("head -c 1 /dev/zero | wc -c; cat /dev/autofs 2>&1 | grep -c 'not permitted'");
+            assertEquals("zero opens before; autofs never does\n", "1\n1\n", before.out());
+
+            Container.Result r = c.exec("BPFTEST_OPEN=/dev/autofs /opt/t/bpftest device " + CGROUP);
+            String out = r.out();
+            assertTrue(out, out.matches("(?s)load=\\d+\nlog_bytes=[1-9]\\d*\ncgroup_before=/\nattach=ok\nmove=ok\n"
+                    + "zero=errno=EPERM\nnull=ok\nextra=errno=EPERM\ncleanup=ok\n"));
+        }
+    }
+
+    @Test
+    public void theFdGivenBackIsARealDeviceProgram() throws Exception {
+        try (Container c = Container.start(id("fd"), ENABLED)) {
+            Process p = new ProcessBuilder("runc", "exec", c.id(), "/opt/t/bpftest", "device", CGROUP, "wait").start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            String fd = null;
+            for (String l; fd == null && (l = out.readLine()) != null;) {
+                lines.add(l);
+                Matcher m = Pattern.compile("pid=\\d+ fd=(\\d+)").matcher(l);
+                if (m.matches()) {
+                    fd = m.group(1);
+                }
+            }
+            assertTrue("no pid/fd line: " + lines, fd != null);
+            assertTrue(lines.toString(), lines.contains("zero=errno=EPERM") && lines.contains("null=ok"));
+            int hostPid = hostPidOf("/opt/t/bpftest\0device\0" + CGROUP + "\0wait\0");
+            Container.Result info = Container.execute(List.of(
+                    Path.of(System.getProperty("intercessor.test.programs"), "bpfinfo").toString(),
+                    Integer.toString(hostPid), fd));
+            assertTrue(info.toString(), info.out().matches("type=15 id=\\d+ name=icsr_test\n"));
+            p.getOutputStream().close(); // it moves back and removes its child cgroup
+            assertEquals(0, p.waitFor());
+            String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals("cleanup=ok\n", rest);
+        }
+    }
+
+    private static int hostPidOf(String cmdline) throws Exception {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).equals(cmdline)) {
+                        return Integer.parseInt(p.getFileName().toString());
+                    }
+                } catch (java.io.IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        throw new AssertionError("no process " + cmdline.replace('\0', ' '));
+    }
+
+    @Test
+    public void everythingElseGetsTheKernelsRefusal() throws Exception {
+        try (Container c = Container.start(id("refused"), with(ENABLED, "--bind", CGROUP + ":/mnt/host:ro"))) {
+            for (String type : List.of("socket_filter", "kprobe", "tracing")) {
+                assertEquals(type, "load=errno=EPERM\n", c.exec("/opt/t/bpftest type " + type).out());
+            }
+            for (String flags : List.of("override", "none", "replace")) {
+                String out = c.exec("/opt/t/bpftest attach " + CGROUP + " " + flags).out();
+                assertTrue(flags + ": " + out, out.matches("load=\\d+\nattach=errno=EPERM\n"));
+            }
+            String multi = c.exec("/opt/t/bpftest attach " + CGROUP + " multi").out();
+            assertTrue(multi, multi.matches("load=\\d+\nattach=ok\ndetach=ok\n"));
+            // The host's cgroup root and the parent of the container's own: outside it.
+            for (String outside : List.of("/mnt/host", "/mnt/host/intercessor")) {
+                String out = c.exec("/opt/t/bpftest attachfd " + outside).out();
+                assertTrue(outside + ": " + out, out.matches("load=\\d+\nattach=errno=EPERM\n"));
+            }
+        }
+        // Not enabled: the kernel answers every bpf call.
+        try (Container c = Container.start(id("off"), "--delegate-cgroup", "--syscalls", "bpf")) {
+            assertEquals("load=errno=EPERM\n", c.exec("/opt/t/bpftest type device").out());
+            assertTrue(c.exec("/opt/t/bpftest device " + CGROUP).out().startsWith("load=errno=EPERM\n"));
+        }
+    }
+
+    @Test
+    public void badAttributesGiveTheKernelsErrnoAndLeakNothing() throws Exception {
+        try (Container c = Container.start(id("bad"), ENABLED)) {
+            c.exec("/opt/t/bpftest type device"); // warm: classes loaded, buffers made
+            int before = openFds();
+            String[][] cases = {{"huge", "E2BIG"}, {"nullattr", "EFAULT"}, {"badptr", "EFAULT"},
+                {"badinsns", "EFAULT"}, {"badlicense", "EFAULT"}, {"badlog", "EFAULT"}, {"hugecount", "E2BIG"}};
+            for (String[] k : cases) {
+                assertEquals(k[0], "result=errno=" + k[1] + "\n", c.exec("/opt/t/bpftest badattr " + k[0]).out());
+            }
+            for (int i = 0; i < 5; i++) { // loaded and injected: the supervisor keeps no copy
+                assertTrue(c.exec("/opt/t/bpftest type device").out().matches("load=\\d+\n"));
+            }
+            TestSetup.waitFor(() -> openFds() <= before, "the supervisor's fds to be back to " + before
+                    + " (now " + openFds() + ")");
+        }
+    }
+
+    private static int openFds() {
+        return new File("/proc/self/fd").list().length;
+    }
+}
