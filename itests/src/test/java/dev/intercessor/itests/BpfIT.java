@@ -141,6 +141,9 @@ public class BpfIT extends HandlerIT {
     public void badAttributesGiveTheKernelsErrnoAndLeakNothing() throws Exception {
         try (Container c = Container.start(id("bad"), ENABLED)) {
             c.exec("/opt/t/bpftest type device"); // warm: classes loaded, buffers made
+            // ... and the audit log open: its writer opens the file with the first line it writes.
+            TestSetup.waitFor(() -> Files.exists(TestSetup.AUDIT_LOG)
+                    && Files.readString(TestSetup.AUDIT_LOG).contains(c.id()), "the audit log to be open");
             int before = openFds();
             String[][] cases = {{"huge", "E2BIG"}, {"nullattr", "EFAULT"}, {"badptr", "EFAULT"},
                 {"badinsns", "EFAULT"}, {"badlicense", "EFAULT"}, {"badlog", "EFAULT"}, {"hugecount", "E2BIG"}};
