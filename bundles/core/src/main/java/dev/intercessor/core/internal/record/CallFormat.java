@@ -28,6 +28,7 @@ public final class CallFormat {
         HEX,
         XATTR_FLAGS,
         SCHED_POLICY,
+        BPF_CMD,
     }
 
     private static final Map<String, Kind[]> SIGNATURES = Map.ofEntries(
@@ -41,7 +42,7 @@ public final class CallFormat {
             Map.entry("sched_setparam", kinds(Kind.INT, Kind.POINTER)),
             Map.entry("mount", kinds(Kind.STRING, Kind.STRING, Kind.STRING, Kind.HEX, Kind.POINTER)),
             Map.entry("umount2", kinds(Kind.STRING, Kind.HEX)),
-            Map.entry("bpf", kinds(Kind.INT, Kind.POINTER, Kind.INT)),
+            Map.entry("bpf", kinds(Kind.BPF_CMD, Kind.POINTER, Kind.INT)),
             Map.entry("init_module", kinds(Kind.POINTER, Kind.INT, Kind.STRING)),
             Map.entry("finit_module", kinds(Kind.FD, Kind.STRING, Kind.HEX)),
             Map.entry("getppid", kinds()),
@@ -50,6 +51,12 @@ public final class CallFormat {
     private static Kind[] kinds(Kind... kinds) {
         return kinds;
     }
+
+    /** The first {@code enum bpf_cmd} values. */
+    private static final String[] BPF_CMDS = {"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM",
+        "BPF_MAP_DELETE_ELEM", "BPF_MAP_GET_NEXT_KEY", "BPF_PROG_LOAD", "BPF_OBJ_PIN", "BPF_OBJ_GET",
+        "BPF_PROG_ATTACH", "BPF_PROG_DETACH", "BPF_PROG_TEST_RUN", "BPF_PROG_GET_NEXT_ID",
+        "BPF_MAP_GET_NEXT_ID", "BPF_PROG_GET_FD_BY_ID", "BPF_MAP_GET_FD_BY_ID", "BPF_OBJ_GET_INFO_BY_FD"};
 
     private CallFormat() {
     }
@@ -93,6 +100,10 @@ public final class CallFormat {
                     default -> "0x" + Integer.toHexString((int) a);
                 });
                 case SCHED_POLICY -> schedPolicy(s, (int) a);
+                case BPF_CMD -> {
+                    int cmd = (int) a;
+                    s.append(cmd >= 0 && cmd < BPF_CMDS.length ? BPF_CMDS[cmd] : Integer.toString(cmd));
+                }
             }
         }
         return s.toString();

@@ -72,4 +72,10 @@ public class CallFormatTest {
         assertEquals("0, SCHED_FIFO|SCHED_RESET_ON_FORK, 0x10",
                 CallFormat.arguments("sched_setscheduler", new long[] {0, 0x40000001, 0x10, 0, 0, 0}, null));
     }
+
+    @Test
+    public void bpfCommandsByName() {
+        assertEquals("BPF_PROG_LOAD, 0x1000, 144", CallFormat.arguments("bpf", new long[] {5, 0x1000, 144, 0, 0, 0}, null));
+        assertEquals("99, 0x1000, 8", CallFormat.arguments("bpf", new long[] {99, 0x1000, 8, 0, 0, 0}, null));
+    }
 }
