@@ -16,7 +16,8 @@
  *                         move back to CGDIR and rmdir CGDIR/child.
  *                         Prints load= log_bytes= cgroup_before= attach=
  *                         move= zero= null= [extra=] [pid= fd=] cleanup=
- *                         (extra=: the device named by $BPFTEST_OPEN, if set)
+ *                         (extra=: the device named by $BPFTEST_OPEN, if set;
+ *                         with $BPFTEST_ALLOW_ALL set, the program allows every device)
  *   type NAME             load "r0 = 0; exit" as socket_filter | kprobe |
  *                         tracing | device; prints load=
  *   attach CGDIR FLAGS    load the device program, attach it to CGDIR itself
@@ -129,6 +130,13 @@ static const struct bpf_insn device_prog[] = {
 	/* 10 */ EXIT(),
 };
 
+/* BPFTEST_ALLOW_ALL set: a device program that allows every device (r0 = 1; exit), to show that
+ * it cannot lift what a program higher up the cgroup hierarchy denies. */
+static const struct bpf_insn allow_all_prog[] = {
+	MOV64_K(BPF_REG_0, 1),
+	EXIT(),
+};
+
 /* r0 = 0; exit — valid for any program type. */
 static const struct bpf_insn trivial_prog[] = {
 	MOV64_K(BPF_REG_0, 0),
@@ -144,8 +152,13 @@ static void device_load_attr(union bpf_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr->insns = ptr(device_prog);
-	attr->insn_cnt = NINSNS(device_prog);
+	if (getenv("BPFTEST_ALLOW_ALL")) {
+		attr->insns = ptr(allow_all_prog);
+		attr->insn_cnt = NINSNS(allow_all_prog);
+	} else {
+		attr->insns = ptr(device_prog);
+		attr->insn_cnt = NINSNS(device_prog);
+	}
 	attr->license = ptr("GPL");
 	attr->log_level = 1;
 	attr->log_size = sizeof(log_buf);

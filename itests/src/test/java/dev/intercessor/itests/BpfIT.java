@@ -70,6 +70,27 @@ public class BpfIT extends HandlerIT {
     }
 
     @Test
+    public void aProgramTheHostAttachedAboveCannotBeLiftedFromInside() throws Exception {
+        try (Container c = Container.start(id("above"), ENABLED)) {
+            // The host's device policy on cgroup v2 is a program on the container's cgroup (runc
+            // puts one there on a v2 host). Here the host attaches one that denies /dev/zero, with
+            // its own bpf(); it stays attached until the cgroup goes with the container.
+            Path own = Path.of(CGROUP, "intercessor", c.id());
+            Container.Result host = Container.execute(List.of(
+                    Path.of(System.getProperty("intercessor.test.programs"), "bpftest").toString(),
+                    "attachfd", own.toString()));
+            assertTrue(host.toString(), host.out().matches("load=\\d+\nattach=ok\n"));
+            assertEquals("denied", c.exec("head -c 1 /dev/zero >/dev/null 2>&1 && echo opened || echo denied")
+                    .out().trim());
+
+            // The container's own program, below it, allows every device: zero stays denied.
+            Container.Result r = c.exec("BPFTEST_ALLOW_ALL=1 /opt/t/bpftest device " + CGROUP);
+            assertTrue(r.out(), r.out().matches("(?s)load=\\d+\nlog_bytes=\\d+\ncgroup_before=/\nattach=ok\nmove=ok\n"
+                    + "zero=errno=EPERM\nnull=ok\ncleanup=ok\n"));
+        }
+    }
+
+    @Test
     public void theFdGivenBackIsARealDeviceProgram() throws Exception {
         try (Container c = Container.start(id("fd"), ENABLED)) {
             Process p = new ProcessBuilder("runc", "exec", c.id(), "/opt/t/bpftest", "device", CGROUP, "wait").start();
