@@ -11,6 +11,7 @@ public final class Errno {
     public static final int ENXIO = 6;
     public static final int E2BIG = 7;
     public static final int EBADF = 9;
+    public static final int ENOTBLK = 15;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
@@ -44,7 +45,7 @@ public final class Errno {
         String[] pairs = {
             "1", "EPERM", "2", "ENOENT", "3", "ESRCH", "4", "EINTR", "5", "EIO", "6", "ENXIO",
             "7", "E2BIG", "9", "EBADF", "10", "ECHILD", "11", "EAGAIN", "12", "ENOMEM",
-            "13", "EACCES", "14", "EFAULT", "16", "EBUSY", "17", "EEXIST", "18", "EXDEV",
+            "13", "EACCES", "14", "EFAULT", "15", "ENOTBLK", "16", "EBUSY", "17", "EEXIST", "18", "EXDEV",
             "19", "ENODEV", "20", "ENOTDIR", "21", "EISDIR", "22", "EINVAL", "23", "ENFILE",
             "24", "EMFILE", "25", "ENOTTY", "26", "ETXTBSY", "27", "EFBIG", "28", "ENOSPC",
             "29", "ESPIPE", "30", "EROFS", "31", "EMLINK", "32", "EPIPE", "34", "ERANGE",

@@ -117,6 +117,19 @@ public interface Target {
      */
     CallerFd takeFd(int fd) throws SyscallException;
 
+    /**
+     * Mounts a filesystem from an image file for the caller: the image and the target are opened
+     * as the caller would open them (its root, mount namespace, fsuid, umask: it must be able to
+     * read, or for a writable mount write, the image); the supervisor then attaches a loop device
+     * (detached again when the mount goes), creates the filesystem ({@code nosuid} and
+     * {@code nodev} always) and moves the mount onto the target in the caller's mount namespace.
+     *
+     * @param dirfd the caller's descriptor relative paths start from, or {@link #AT_FDCWD}
+     * @throws SyscallException the kernel's errno (e.g. {@code EINVAL} for a bad image or
+     *                          option, {@code ENOTBLK} if the source is not a regular file)
+     */
+    void mountImage(int dirfd, ImageMount mount) throws SyscallException;
+
     /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
     boolean stillWaiting();
 

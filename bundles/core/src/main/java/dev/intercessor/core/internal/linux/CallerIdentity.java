@@ -406,6 +406,141 @@ public final class CallerIdentity implements CallerFs {
         }
     }
 
+    /**
+     * {@link dev.intercessor.api.Target#mountImage}, switched: the image and target are opened as
+     * the caller; the loop device, the filesystem and the mount are made with the supervisor's
+     * capabilities in its own mount namespace (where /dev/loop* are); the mount is then moved onto
+     * the target in the caller's.
+     *
+     * @param userns the caller's user namespace for an idmapped mount, else -1
+     */
+    void mountImage(dev.intercessor.api.ImageMount m, int userns) throws SyscallException {
+        checkSwitched();
+        int image = -1;
+        int target = -1;
+        int loop = -1;
+        int fs = -1;
+        int mount = -1;
+        long saved = effective;
+        try {
+            image = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())),
+                    m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+            if ((Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+                throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
+            }
+            target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
+                    Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+
+            setEffective(permitted);
+            setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* are the host's
+            try {
+                loop = attachLoop(image, m.readOnly());
+                String device = "/dev/loop" + loopNumber;
+                Pointer type = pathPointer(Linux.cPath(m.fstype()));
+                fs = (int) Linux.check("fsopen", Linux.libc().syscall(Linux.SYS_FSOPEN, type,
+                        1 /* FSOPEN_CLOEXEC */, 0, 0, 0));
+                fsconfig(fs, Linux.FSCONFIG_SET_STRING, "source", device);
+                for (String option : m.options()) {
+                    int eq = option.indexOf('=');
+                    if (eq < 0) {
+                        fsconfig(fs, Linux.FSCONFIG_SET_FLAG, option, null);
+                    } else {
+                        fsconfig(fs, Linux.FSCONFIG_SET_STRING, option.substring(0, eq), option.substring(eq + 1));
+                    }
+                }
+                if (m.readOnly()) {
+                    fsconfig(fs, Linux.FSCONFIG_SET_FLAG, "ro", null);
+                }
+                if (Linux.libc().syscall(Linux.SYS_FSCONFIG, fs, Linux.FSCONFIG_CMD_CREATE, (Pointer) null,
+                        (Pointer) null, 0) < 0) {
+                    int errno = Linux.errno();
+                    throw new LinuxException("fsconfig create: " + contextLog(fs), errno);
+                }
+                int attributes = Linux.MOUNT_ATTR_NOSUID | Linux.MOUNT_ATTR_NODEV
+                        | (m.readOnly() ? Linux.MOUNT_ATTR_RDONLY : 0) | (m.noExec() ? Linux.MOUNT_ATTR_NOEXEC : 0)
+                        | (m.noAtime() ? Linux.MOUNT_ATTR_NOATIME : 0);
+                mount = (int) Linux.check("fsmount", Linux.libc().syscall(Linux.SYS_FSMOUNT, fs,
+                        1 /* FSMOUNT_CLOEXEC */, attributes, 0, 0));
+                if (userns >= 0) {
+                    Pointer attr = Linux.allocate(32); // struct mount_attr
+                    attr.putLong(0, Linux.MOUNT_ATTR_IDMAP);
+                    attr.putLong(24, userns);
+                    Linux.check("mount_setattr", mountSetattr(mount, attr));
+                }
+            } finally {
+                enterRoot();
+            }
+            Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, mount,
+                    emptyPath, target, emptyPathAddress(),
+                    Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            // The mount holds the loop device; with AUTOCLEAR it is detached when the mount goes
+            // (or now, if nothing was mounted).
+            Linux.close(mount);
+            Linux.close(fs);
+            Linux.close(loop);
+            Linux.close(target);
+            Linux.close(image);
+            restoreEffective(saved);
+        }
+    }
+
+    private int loopNumber;
+
+    /** @return a loop device, configured on {@code image} with AUTOCLEAR; its number in loopNumber */
+    private int attachLoop(int image, boolean readOnly) throws LinuxException {
+        int control = Linux.openat(Linux.AT_FDCWD, "/dev/loop-control", Linux.O_RDWR);
+        try {
+            for (int attempt = 0; ; attempt++) {
+                int n = Linux.check("LOOP_CTL_GET_FREE", Linux.libc().ioctl(control, Linux.LOOP_CTL_GET_FREE, 0L));
+                int loop = Linux.openat(Linux.AT_FDCWD, "/dev/loop" + n, readOnly ? Linux.O_RDONLY : Linux.O_RDWR);
+                Pointer config = Linux.allocate(304); // struct loop_config
+                config.putInt(0, image);
+                config.putInt(8 + 52, Linux.LO_FLAGS_AUTOCLEAR | (readOnly ? Linux.LO_FLAGS_READ_ONLY : 0));
+                if (Linux.libc().ioctl(loop, Linux.LOOP_CONFIGURE, config) == 0) {
+                    loopNumber = n;
+                    return loop;
+                }
+                int errno = Linux.errno();
+                Linux.close(loop);
+                if (errno != Errno.EBUSY || attempt >= 10) { // EBUSY: someone took it meanwhile
+                    throw new LinuxException("LOOP_CONFIGURE", errno);
+                }
+            }
+        } finally {
+            Linux.close(control);
+        }
+    }
+
+    /** mount_setattr(fd, "", AT_EMPTY_PATH, attr, 32): path and attr both passed as pointers. */
+    private long mountSetattr(int mount, Pointer attr) {
+        return Linux.libc().syscall(Linux.SYS_MOUNT_SETATTR, mount, emptyPath, Linux.AT_EMPTY_PATH, attr, 32);
+    }
+
+    /** @return what the kernel said about a failed filesystem context (read from its fd) */
+    private static String contextLog(int fs) {
+        Pointer buffer = Linux.allocate(512);
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            long n = Linux.libc().read(fs, buffer, 511);
+            if (n <= 0) {
+                break;
+            }
+            byte[] line = new byte[(int) n];
+            buffer.get(0, line, 0, (int) n);
+            log.append(log.length() == 0 ? "" : "; ").append(new String(line, StandardCharsets.UTF_8).trim());
+        }
+        return log.length() == 0 ? "no message" : log.toString();
+    }
+
+    private void fsconfig(int fs, int command, String key, String value) throws LinuxException {
+        Pointer k = pathPointer(Linux.cPath(key));
+        Pointer v = value == null ? null : pathPointer(Linux.cPath(value));
+        Linux.check("fsconfig " + key, Linux.libc().syscall(Linux.SYS_FSCONFIG, fs, command, k, v, 0));
+    }
+
     @Override
     public FileStat stat(String path, boolean followSymlinks) throws SyscallException {
         checkSwitched();

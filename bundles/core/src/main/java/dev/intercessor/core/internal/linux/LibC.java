@@ -96,7 +96,21 @@ public interface LibC {
 
     int fchownat(int dirfd, @In byte[] path, int uid, int gid, int flags);
 
+    /**
+     * Only for calls of at most four arguments: through this all-long overload the fifth (a5)
+     * reaches the kernel as garbage (seen with strace: move_mount's flags, fsconfig's aux). The
+     * overloads below, with a Pointer among the arguments, pass it correctly.
+     */
     long syscall(long number, long a1, long a2, long a3, long a4, long a5);
 
     long syscall(long number, long a1, Pointer a2, long a3, long a4, long a5);
+
+    /** fsconfig(fd, cmd, key, value, aux): strings passed as pointers, which jnr keeps alive. */
+    long syscall(long number, long a1, long a2, Pointer a3, Pointer a4, long a5);
+
+    /** mount_setattr(dfd, path, flags, attr, size). */
+    long syscall(long number, long a1, Pointer a2, long a3, Pointer a4, long a5);
+
+    /** fsopen(name, flags). */
+    long syscall(long number, Pointer a1, long a2, long a3, long a4, long a5);
 }

@@ -192,6 +192,25 @@ public final class Linux {
         return (int) check("pidfd_getfd", LIBC.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 0, 0));
     }
 
+    // The new mount API and loop devices: the same numbers on x86_64 and aarch64.
+    static final long SYS_FSOPEN = 430;
+    static final long SYS_FSCONFIG = 431;
+    static final long SYS_FSMOUNT = 432;
+    static final long SYS_MOUNT_SETATTR = 442;
+    static final int FSCONFIG_SET_FLAG = 0;
+    static final int FSCONFIG_SET_STRING = 1;
+    static final int FSCONFIG_CMD_CREATE = 6;
+    static final int MOUNT_ATTR_RDONLY = 0x1;
+    static final int MOUNT_ATTR_NOSUID = 0x2;
+    static final int MOUNT_ATTR_NODEV = 0x4;
+    static final int MOUNT_ATTR_NOEXEC = 0x8;
+    static final int MOUNT_ATTR_NOATIME = 0x10;
+    static final long MOUNT_ATTR_IDMAP = 0x100000;
+    static final long LOOP_CTL_GET_FREE = 0x4C82;
+    static final long LOOP_CONFIGURE = 0x4C0A;
+    static final int LO_FLAGS_READ_ONLY = 1;
+    static final int LO_FLAGS_AUTOCLEAR = 4;
+
     /** {@code PIDFD_THREAD}: a pidfd for a thread, not only a thread group leader (6.9+). */
     private static final int PIDFD_THREAD = 0200;
 

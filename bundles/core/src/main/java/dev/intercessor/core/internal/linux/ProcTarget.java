@@ -339,6 +339,25 @@ public final class ProcTarget implements Target, AutoCloseable {
         };
     }
 
+    @Override
+    public void mountImage(int dirfd, dev.intercessor.api.ImageMount mount) throws SyscallException {
+        int userns = -1;
+        try {
+            if (mount.idmapped()) {
+                userns = Linux.openat(procDir(), "ns/user", Linux.O_RDONLY);
+            }
+            final int ns = userns;
+            asCaller(dirfd, Set.of(), fs -> {
+                ((CallerIdentity) fs).mountImage(mount, ns);
+                return null;
+            });
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            Linux.close(userns);
+        }
+    }
+
     private long[] uidMap;
 
     @Override

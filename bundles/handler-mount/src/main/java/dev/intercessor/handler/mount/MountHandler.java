@@ -1,0 +1,119 @@
+package dev.intercessor.handler.mount;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Component;
+
+import dev.intercessor.api.Capability;
+import dev.intercessor.api.Errno;
+import dev.intercessor.api.HandlerProperties;
+import dev.intercessor.api.ImageMount;
+import dev.intercessor.api.Notification;
+import dev.intercessor.api.Policy;
+import dev.intercessor.api.Response;
+import dev.intercessor.api.SyscallException;
+import dev.intercessor.api.SyscallHandler;
+import dev.intercessor.api.Target;
+
+/**
+ * {@code mount(2)} of filesystems a user namespace may not mount, per type as the container's
+ * policy says ({@link MountPolicy}). Off unless a container asks ({@code mount.enabled=true}).
+ * Only calls that make a new superblock are emulated, for a caller holding CAP_SYS_ADMIN in its
+ * own user namespace; bind mounts, remounts, moves and propagation changes, and types in no list,
+ * go to the kernel. While the handler is on, the new mount API answers ENOSYS, so tools fall back
+ * to {@code mount(2)}.
+ */
+@Component
+@HandlerProperties(handler = "mount", syscalls = {"mount", "fsopen", "fsconfig", "fsmount", "fspick",
+    "open_tree", "move_mount"}, enabled_default = false)
+public class MountHandler implements SyscallHandler {
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.handler.mount");
+    /** The kernel copies at most a page of mount data. */
+    static final int DATA_MAX = 4095;
+    static final int PATH_MAX = 4096;
+    /** Options that name something outside the image (a host path or device): never. */
+    private static final Set<String> FORBIDDEN_OPTIONS = Set.of("journal_path", "journal_dev", "source");
+
+    @Override
+    public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
+        if (!call.syscall().equals("mount")) {
+            throw new SyscallException(Errno.ENOSYS, call.syscall() + ": use mount(2) while mount emulation is on");
+        }
+        MountFlags flags = new MountFlags(call.arg(3));
+        if (!flags.newMount() || call.arg(2) == 0) {
+            return Response.continueSyscall();
+        }
+        Optional<String> fstype = target.readString(call.arg(2), 256);
+        if (fstype.isEmpty()) {
+            return Response.continueSyscall();
+        }
+        Optional<MountPolicy.Decision> decision = MountPolicy.of(policy).decide(fstype.get());
+        if (decision.isEmpty() || !target.credentials().has(Capability.SYS_ADMIN)) {
+            return Response.continueSyscall(); // the kernel's EPERM
+        }
+        if (flags.unsupported() != 0) {
+            throw new SyscallException(Errno.EINVAL, "mount flags 0x" + Long.toHexString(flags.unsupported())
+                    + " are not supported for an emulated mount");
+        }
+        if (call.arg(0) == 0 || call.arg(1) == 0) {
+            throw new SyscallException(Errno.EINVAL, "no source or target");
+        }
+        String source = path(target, call.arg(0));
+        String where = path(target, call.arg(1));
+        List<String> options = options(target, call.arg(4));
+        switch (decision.get().mode()) {
+            case FUSE:
+                // Mount-to-FUSE is the next step; until then the kernel answers (EPERM).
+                LOG.log(Level.WARNING, () -> call.containerId() + ": mount-to-FUSE of " + fstype.get()
+                        + " is not available yet; left to the kernel");
+                return Response.continueSyscall();
+            default:
+                target.mountImage(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
+                        flags.noExec(), flags.noAtime(), options,
+                        decision.get().mode() == MountPolicy.Mode.KERNEL_SHIFTED));
+                LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": mounted " + fstype.get()
+                        + " " + source + " on " + where
+                        + (decision.get().mode() == MountPolicy.Mode.KERNEL_SHIFTED ? " (idmapped)" : ""));
+                return Response.value(0);
+        }
+    }
+
+    private static String path(Target target, long address) throws SyscallException {
+        return target.readString(address, PATH_MAX)
+                .orElseThrow(() -> new SyscallException(Errno.EINVAL, "a path that is not UTF-8"));
+    }
+
+    /** The data string's options; length-checked, and none that names something outside the image. */
+    static List<String> options(Target target, long address) throws SyscallException {
+        List<String> options = new ArrayList<>();
+        if (address == 0) {
+            return options;
+        }
+        String data;
+        try {
+            data = target.readString(address, DATA_MAX + 1)
+                    .orElseThrow(() -> new SyscallException(Errno.EINVAL, "mount data that is not UTF-8"));
+        } catch (SyscallException e) {
+            throw e.errno() == Errno.ENAMETOOLONG
+                    ? new SyscallException(Errno.EINVAL, "mount data longer than " + DATA_MAX + " bytes") : e;
+        }
+        for (String option : data.split(",")) {
+            if (option.isEmpty()) {
+                continue;
+            }
+            int eq = option.indexOf('=');
+            String key = eq < 0 ? option : option.substring(0, eq);
+            if (FORBIDDEN_OPTIONS.contains(key) || option.indexOf('/') >= 0 || !option.matches("[\\x21-\\x7e]+")) {
+                throw new SyscallException(Errno.EINVAL, "mount option '" + option + "' is not allowed here");
+            }
+            options.add(option);
+        }
+        return options;
+    }
+}
