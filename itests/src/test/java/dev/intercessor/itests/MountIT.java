@@ -1,0 +1,136 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * mount(2) of an ext4 image in real unprivileged runc containers (CAP_SYS_ADMIN in their user
+ * namespace): a kernel mount from a loop device, idmapped with {@code mount.shift}, and what is
+ * refused. The image lives on the host and is bind-mounted into the container at /img.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class MountIT extends HandlerIT {
+
+    private static final String MOUNT = "dev.intercessor.handler.mount";
+    private static final String SYSCALLS = "mount,fsopen,fsconfig,fsmount,fspick,open_tree,move_mount";
+    private Path dir;
+    private Path image;
+
+    @Before
+    public void setUp() throws Exception {
+        startHandler(MOUNT, "mount");
+        dir = Path.of(System.getProperty("intercessor.test.work"), "mount-" + UUID.randomUUID().toString().substring(0, 8));
+        Path content = dir.resolve("content");
+        Files.createDirectories(content);
+        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        Path img = dir.resolve("img");
+        Files.createDirectories(img);
+        image = img.resolve("disk.ext4");
+        run("truncate", "-s", "16M", image.toString());
+        run("mkfs.ext4", "-F", "-q", "-d", content.toString(), image.toString());
+        run("chown", "-R", "100000:100000", img.toString()); // the container's root may write it
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        assertEquals("no loop device left on the image", "", Container.execute(List.of("losetup", "-j",
+                image.toString())).out());
+        run("rm", "-rf", dir.toString());
+    }
+
+    private static void run(String... command) throws Exception {
+        Container.Result r = Container.execute(List.of(command));
+        assertEquals(r.toString(), 0, r.exit());
+    }
+
+    private static String id(String name) {
+        return "it-mnt-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private Container container(String name, String... policy) throws Exception {
+        List<String> options = new java.util.ArrayList<>(List.of("--cap-add", "SYS_ADMIN", "--syscalls", SYSCALLS,
+                "--annotation", "mount.enabled=true", "--bind", dir.resolve("img") + ":/img"));
+        for (String p : policy) {
+            options.addAll(List.of("--annotation", p));
+        }
+        return Container.start(id(name), options.toArray(new String[0]));
+    }
+
+    @Test
+    public void aKernelMountShowsTheImagesIdsAsNobody() throws Exception {
+        try (Container c = container("kernel", "mount.allowed=ext4")) {
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 && "
+                    + "cat /tmp/m/hello.txt && stat -c '%u:%g' /tmp/m/hello.txt && grep ' /tmp/m ' /proc/self/mountinfo && "
+                    + "(echo x > /tmp/m/new.txt) 2>/dev/null; /opt/t/mounttest umount /tmp/m");
+            List<String> lines = r.out().lines().toList();
+            assertEquals(r.toString(), "ok", lines.get(0));
+            assertEquals("from host", lines.get(1));
+            assertEquals("root on the image is nobody in the container", "65534:65534", lines.get(2));
+            assertTrue(lines.get(3), lines.get(3).matches(".* /tmp/m rw,nosuid,nodev,relatime - ext4 /dev/loop\\d+ rw.*"));
+            assertEquals("unmounted by the container", "ok", lines.get(4));
+        }
+        assertFalse("nothing written: the container's root does not own the image's root",
+                debugfs("ls /").contains("new.txt"));
+    }
+
+    @Test
+    public void aShiftedMountShowsTheImagesRootAsTheContainersRoot() throws Exception {
+        try (Container c = container("shift", "mount.allowed=ext4", "mount.shift=true")) {
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 && "
+                    + "stat -c '%u:%g' /tmp/m/hello.txt && echo 'from the container' > /tmp/m/new.txt && "
+                    + "grep -c ' /tmp/m .*idmapped' /proc/self/mountinfo; /opt/t/mounttest umount /tmp/m");
+            assertEquals(r.toString(), "ok\n0:0\n1\nok\n", r.out());
+        }
+        assertEquals("from the container\n", debugfs("cat /new.txt"));
+        assertTrue(debugfs("stat /new.txt"), debugfs("stat /new.txt").contains("User:     0   Group:     0"));
+    }
+
+    private String debugfs(String request) throws Exception {
+        Container.Result r = Container.execute(List.of("debugfs", "-R", request, image.toString()));
+        return r.out();
+    }
+
+    @Test
+    public void whatIsNotAllowedGetsTheKernelsOrAClearError() throws Exception {
+        try (Container c = container("refused", "mount.allowed=ext4")) {
+            String mount = "/opt/t/mounttest mount ";
+            assertEquals("a type in no list: the kernel's EPERM", "errno=EPERM\n",
+                    c.exec("mkdir -p /tmp/m; " + mount + "/img/disk.ext4 /tmp/m xfs 0").out());
+            assertEquals("the new mount API while emulation is on", "errno=ENOSYS\n",
+                    c.exec("/opt/t/mounttest fsopen ext4").out());
+            // .. and symlinks resolve inside the container's root: the host's image path is not there.
+            assertEquals("errno=ENOENT\n", c.exec("cd /img && " + mount + "../../../.." + image + " /tmp/m ext4 0").out());
+            assertEquals("errno=ENOENT\n", c.exec("ln -s /../../.. /tmp/up && " + mount + "/tmp/up" + image
+                    + " /tmp/m ext4 0").out());
+            assertEquals("errno=ENOENT\n", c.exec(mount + "/img/disk.ext4 /tmp/up" + dir + " ext4 0").out());
+            assertEquals("errno=EINVAL\n", c.exec(mount + "/img/disk.ext4 /tmp/m ext4 0 journal_path=/dev/vda").out());
+            assertEquals("errno=EINVAL\n", c.exec(mount + "/img/disk.ext4 /tmp/m ext4 0 $(head -c 5000 /dev/zero | tr '\\0' a)").out());
+            assertEquals("errno=EINVAL\n", c.exec(mount + "/img/disk.ext4 /tmp/m ext4 sync").out());
+            // Not a new superblock: the kernel judges it (a bind mount in its own mount namespace is fine).
+            assertEquals("ok\n", c.exec(mount + "/img /tmp/m none bind && ls /tmp/m && umount /tmp/m")
+                    .out().lines().findFirst().get() + "\n");
+        }
+        try (Container c = Container.start(id("nocap"), "--syscalls", SYSCALLS, "--annotation", "mount.enabled=true",
+                "--annotation", "mount.allowed=ext4", "--bind", dir.resolve("img") + ":/img")) {
+            assertEquals("without CAP_SYS_ADMIN: the kernel's EPERM", "errno=EPERM\n",
+                    c.exec("mkdir -p /tmp/m; /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0").out());
+        }
+        String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertFalse(hostMounts, hostMounts.contains(image.toString()) || hostMounts.contains("/dev/loop"));
+    }
+}
