@@ -133,4 +133,62 @@ public class MountIT extends HandlerIT {
         String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
         assertFalse(hostMounts, hostMounts.contains(image.toString()) || hostMounts.contains("/dev/loop"));
     }
+
+    @Test
+    public void mountToFuseServesTheImageFromTheContainersOwnNamespaces() throws Exception {
+        try (Container c = container("fuse", "mount.fuse=ext4=fuse2fs")) {
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 && "
+                    + "cat /tmp/m/hello.txt && stat -c '%u:%g' /tmp/m/hello.txt && "
+                    + "grep -c ' /tmp/m .*nosuid,nodev.* - fuse ' /proc/self/mountinfo && "
+                    + "echo 'from the container' > /tmp/m/new.txt && echo written");
+            assertEquals(r.toString(), "ok\nfrom host\n0:0\n1\nwritten\n", r.out());
+
+            // The server, seen from the host: the container's user namespace, its root's uid, no
+            // new privileges, and a root of its own with nothing of the host but /usr.
+            int server = fuseServer();
+            assertEquals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(c.hostPid()), "ns/user")),
+                    Files.readSymbolicLink(Path.of("/proc", Integer.toString(server), "ns/user")));
+            assertEquals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(c.hostPid()), "ns/pid")),
+                    Files.readSymbolicLink(Path.of("/proc", Integer.toString(server), "ns/pid")));
+            String status = Files.readString(Path.of("/proc", Integer.toString(server), "status"));
+            assertTrue(status, status.contains("\nUid:\t100000\t100000\t100000\t100000\n"));
+            assertTrue(status, status.contains("\nNoNewPrivs:\t1\n"));
+            try (java.util.stream.Stream<Path> root = Files.list(Path.of("/proc", Integer.toString(server), "root"))) {
+                assertEquals(List.of("bin", "dev", "empty", "fakebin", "image", "lib", "lib64", "sbin", "usr"),
+                        root.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+
+            assertEquals("ok\n", c.exec("/opt/t/mounttest umount /tmp/m").out());
+            TestSetup.waitFor(() -> !Files.exists(Path.of("/proc", Integer.toString(server))), "the server to end on umount");
+        }
+        assertEquals("from the container\n", debugfs("cat /new.txt"));
+        assertTrue(Container.execute(List.of("e2fsck", "-fn", image.toString())).exit() == 0);
+
+        // The container's end ends the server too.
+        int server;
+        try (Container c = container("fuse-end", "mount.fuse=ext4=fuse2fs")) {
+            assertEquals("ok\n", c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 ro").out());
+            server = fuseServer();
+        }
+        final int gone = server;
+        TestSetup.waitFor(() -> !Files.exists(Path.of("/proc", Integer.toString(gone))), "the server to end with the container");
+    }
+
+    /** @return the host pid of the one fuse2fs serving a test container */
+    private static int fuseServer() throws Exception {
+        List<Integer> found = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (Files.readString(p.resolve("cmdline")).startsWith("/usr/bin/fuse2fs\0/image\0")) {
+                        found.add(Integer.parseInt(p.getFileName().toString()));
+                    }
+                } catch (java.io.IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        assertEquals("one fuse2fs: " + found, 1, found.size());
+        return found.get(0);
+    }
 }

@@ -54,7 +54,8 @@ final class TestSetup {
             }
         }
         options.add(newConfiguration("dev.intercessor.oci").put("listenerPath", LISTENER).asOption());
-        options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE).asOption());
+        options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE)
+                .put("fuseHelper", home.resolve("libexec/intercessor-fuse").toString()).asOption());
         options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
         options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());
         for (Path jar : platform) {

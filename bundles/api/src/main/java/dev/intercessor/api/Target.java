@@ -130,6 +130,20 @@ public interface Target {
      */
     void mountImage(int dirfd, ImageMount mount) throws SyscallException;
 
+    /**
+     * Mounts an image through a FUSE server instead of the kernel, so the kernel never parses the
+     * image: the image and target are opened as the caller (as for {@link #mountImage}); a fuse
+     * mount owned by the caller's user namespace is made on the target ({@code nosuid},
+     * {@code nodev}); the server, a program of the host's {@code /usr} named by {@code server}
+     * (e.g. {@code fuse2fs}), runs as the container's root in its user and pid namespaces with a
+     * minimal root of its own, and stops when the mount is unmounted or the container ends.
+     * Returns once the mount answers.
+     *
+     * @throws SyscallException {@code ENODEV} if the server is not installed or the mount does not
+     *                          come up; the kernel's errno for the image and target
+     */
+    void mountFuse(int dirfd, ImageMount mount, String server) throws SyscallException;
+
     /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
     boolean stillWaiting();
 

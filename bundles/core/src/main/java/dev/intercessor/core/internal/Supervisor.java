@@ -31,6 +31,7 @@ import dev.intercessor.core.internal.dispatch.NotifyChannel;
 import dev.intercessor.core.internal.dispatch.Session;
 import dev.intercessor.core.internal.linux.DeviceNodeStore;
 import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.oci.OciState;
 import dev.intercessor.core.internal.record.CallLog;
 
@@ -74,6 +75,10 @@ public class Supervisor {
                 + "before the call fails with EINTR.")
         long deferredTimeoutMillis() default 120_000;
 
+        @AttributeDefinition(description = "The mount handler's FUSE helper (relative: to the "
+                + "distribution's directory).")
+        String fuseHelper() default "libexec/intercessor-fuse";
+
         @AttributeDefinition(description = "Where the supervisor mounts the small tmpfs that holds "
                 + "device nodes made usable for containers (see the mknod handler).")
         String deviceStore() default "/run/intercessor/devices";
@@ -93,6 +98,7 @@ public class Supervisor {
     @Activate
     void activate(Config config) throws LinuxException, IOException {
         DeviceNodeStore.mount(config.deviceStore());
+        ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());

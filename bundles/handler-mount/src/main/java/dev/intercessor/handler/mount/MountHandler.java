@@ -69,10 +69,11 @@ public class MountHandler implements SyscallHandler {
         List<String> options = options(target, call.arg(4));
         switch (decision.get().mode()) {
             case FUSE:
-                // Mount-to-FUSE is the next step; until then the kernel answers (EPERM).
-                LOG.log(Level.WARNING, () -> call.containerId() + ": mount-to-FUSE of " + fstype.get()
-                        + " is not available yet; left to the kernel");
-                return Response.continueSyscall();
+                target.mountFuse(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
+                        flags.noExec(), flags.noAtime(), options, false), decision.get().fuseServer());
+                LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": mounted " + fstype.get()
+                        + " " + source + " on " + where + " through " + decision.get().fuseServer());
+                return Response.value(0);
             default:
                 target.mountImage(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
                         flags.noExec(), flags.noAtime(), options,

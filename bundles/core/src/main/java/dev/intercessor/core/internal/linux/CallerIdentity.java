@@ -423,13 +423,9 @@ public final class CallerIdentity implements CallerFs {
         int mount = -1;
         long saved = effective;
         try {
-            image = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())),
-                    m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR, Linux.RESOLVE_NO_MAGICLINKS, openHow);
-            if ((Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
-                throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
-            }
-            target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
-                    Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+            int[] opened = openForMount(m);
+            image = opened[0];
+            target = opened[1];
 
             setEffective(permitted);
             setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* are the host's
@@ -484,6 +480,28 @@ public final class CallerIdentity implements CallerFs {
             Linux.close(target);
             Linux.close(image);
             restoreEffective(saved);
+        }
+    }
+
+    /**
+     * Opens a mount's image (read-write unless read-only) and target directory as the caller.
+     *
+     * @return {image fd, target fd}, the supervisor's to close
+     */
+    int[] openForMount(dev.intercessor.api.ImageMount m) throws SyscallException, LinuxException {
+        checkSwitched();
+        int image = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())),
+                m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+        try {
+            if ((Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+                throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
+            }
+            int target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
+                    Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+            return new int[] {image, target};
+        } catch (SyscallException | LinuxException | RuntimeException e) {
+            Linux.close(image);
+            throw e;
         }
     }
 

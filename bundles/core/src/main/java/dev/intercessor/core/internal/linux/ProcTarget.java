@@ -358,6 +358,48 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
     }
 
+    /** The mount-to-FUSE helper (libexec/intercessor-fuse of the distribution); set by the supervisor. */
+    public static volatile Path fuseHelper = Path.of("libexec/intercessor-fuse");
+    private static final long FUSE_TIMEOUT_SECONDS = 20;
+
+    @Override
+    public void mountFuse(int dirfd, dev.intercessor.api.ImageMount mount, String server) throws SyscallException {
+        if (!server.matches("[A-Za-z0-9._-]+")) {
+            throw new SyscallException(Errno.EINVAL, "a FUSE server is a program name: " + server);
+        }
+        int[] fds = asCaller(dirfd, Set.of(), fs -> {
+            try {
+                return ((CallerIdentity) fs).openForMount(mount);
+            } catch (LinuxException e) {
+                throw e.toSyscallException();
+            }
+        });
+        try {
+            // The helper reaches both through /proc/<supervisor>/fd while this thread holds them.
+            Process helper = new ProcessBuilder(fuseHelper.toString(), "mount",
+                    Long.toString(ProcessHandle.current().pid()), Integer.toString(fds[0]),
+                    Integer.toString(fds[1]), Integer.toString(pid), mount.fstype(), server,
+                    mount.readOnly() ? "ro" : "rw").redirectErrorStream(true).start();
+            helper.getOutputStream().close();
+            if (!helper.waitFor(FUSE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                helper.destroyForcibly();
+                throw new SyscallException(Errno.ENODEV, "the FUSE helper did not finish");
+            }
+            String out = new String(helper.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (helper.exitValue() != 0 || !out.startsWith("ok")) {
+                throw new SyscallException(Errno.ENODEV, "mount-to-FUSE failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new SyscallException(Errno.ENODEV, "cannot run " + fuseHelper + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted");
+        } finally {
+            Linux.close(fds[0]);
+            Linux.close(fds[1]);
+        }
+    }
+
     private long[] uidMap;
 
     @Override
