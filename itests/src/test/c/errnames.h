@@ -59,4 +59,16 @@ static const char *errno_name(int e, char *buf)
 	return buf;
 }
 
+/* Prints "ok" or "errno=NAME" for a raw syscall result (errno set by the call); returns 0. */
+static inline int report_result(long rc)
+{
+	char buf[16];
+
+	if (rc < 0)
+		printf("errno=%s\n", errno_name(errno, buf));
+	else
+		printf("ok\n");
+	return 0;
+}
+
 #endif

@@ -57,18 +57,6 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return (errno || *end || *out > max) ? -1 : 0;
 }
 
-/* Prints "ok" or "errno=NAME" for a raw syscall result. */
-static int report(long rc)
-{
-	char buf[16];
-
-	if (rc < 0)
-		printf("errno=%s\n", errno_name(errno, buf));
-	else
-		printf("ok\n");
-	return 0;
-}
-
 /* The kernel takes dev as an unsigned int in its "new" encoding; glibc's
  * makedev() agrees with it for the 12-bit major / 20-bit minor range. */
 static unsigned int encode_dev(unsigned long maj, unsigned long min)
@@ -94,7 +82,7 @@ static int cmd_at(char **argv)
 		printf("open=errno=%s\n", errno_name(errno, buf));
 		return 0;
 	}
-	report(raw_mknodat(dfd, argv[1], S_IFCHR | 0666, encode_dev(maj, min)));
+	report_result(raw_mknodat(dfd, argv[1], S_IFCHR | 0666, encode_dev(maj, min)));
 	close(dfd);
 	return 0;
 }
@@ -113,16 +101,16 @@ static int cmd_mknod(char **argv)
 	if (parse_uint(argv[2], 0xfff, &maj) || parse_uint(argv[3], 0xfffff, &min))
 		return usage();
 #ifdef SYS_mknod
-	return report(syscall(SYS_mknod, argv[0], type | 0666, encode_dev(maj, min)));
+	return report_result(syscall(SYS_mknod, argv[0], type | 0666, encode_dev(maj, min)));
 #else
 	/* e.g. aarch64: mknod(2) does not exist, libc uses mknodat too. */
-	return report(raw_mknodat(AT_FDCWD, argv[0], type | 0666, encode_dev(maj, min)));
+	return report_result(raw_mknodat(AT_FDCWD, argv[0], type | 0666, encode_dev(maj, min)));
 #endif
 }
 
 static int cmd_badptr(void)
 {
-	return report(raw_mknodat(AT_FDCWD, (const char *)1, S_IFCHR | 0666,
+	return report_result(raw_mknodat(AT_FDCWD, (const char *)1, S_IFCHR | 0666,
 				  encode_dev(1, 3)));
 }
 
@@ -132,7 +120,7 @@ static int cmd_longpath(void)
 
 	memset(path, 'a', sizeof(path) - 1);
 	path[sizeof(path) - 1] = '\0';
-	return report(raw_mknodat(AT_FDCWD, path, S_IFCHR | 0666, encode_dev(1, 3)));
+	return report_result(raw_mknodat(AT_FDCWD, path, S_IFCHR | 0666, encode_dev(1, 3)));
 }
 
 static int cmd_unterminated(void)
@@ -148,7 +136,7 @@ static int cmd_unterminated(void)
 	/* 100 'a's up to the end of the mapping, no NUL: the string runs off
 	 * into the unmapped page, so a careful reader must answer EFAULT. */
 	memset(p + page - 100, 'a', 100);
-	return report(raw_mknodat(AT_FDCWD, p + page - 100, S_IFCHR | 0666,
+	return report_result(raw_mknodat(AT_FDCWD, p + page - 100, S_IFCHR | 0666,
 				  encode_dev(1, 3)));
 }
 

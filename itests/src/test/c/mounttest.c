@@ -16,17 +16,6 @@
 
 #include "errnames.h"
 
-static int report(long rc)
-{
-	char buf[16];
-
-	if (rc < 0)
-		printf("errno=%s\n", errno_name(errno, buf));
-	else
-		printf("ok\n");
-	return 0;
-}
-
 static unsigned long parse_flags(const char *s)
 {
 	unsigned long flags = 0;
@@ -52,11 +41,11 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 6 && strcmp(argv[1], "mount") == 0)
-		return report(mount(argv[2], argv[3], argv[4], parse_flags(argv[5]), argc > 6 ? argv[6] : NULL));
+		return report_result(mount(argv[2], argv[3], argv[4], parse_flags(argv[5]), argc > 6 ? argv[6] : NULL));
 	if (argc == 3 && strcmp(argv[1], "umount") == 0)
-		return report(umount(argv[2]));
+		return report_result(umount(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "fsopen") == 0)
-		return report(syscall(SYS_fsopen, argv[2], 0));
+		return report_result(syscall(SYS_fsopen, argv[2], 0));
 	fprintf(stderr, "usage: mounttest mount SRC DST TYPE FLAGS [DATA] | umount DST | fsopen TYPE\n");
 	return 2;
 }
