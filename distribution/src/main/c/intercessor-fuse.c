@@ -272,6 +272,11 @@ int main(int argc, char **argv)
 		close(report[0]);
 		if (fcntl(fuse, F_SETFD, 0))
 			die("keep the fuse fd");
+		/* The server outlives this helper: it must not hold the supervisor's pipe (the
+		 * supervisor reads this helper's output to its end), only the report pipe. */
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+			die("detach from the supervisor's pipe");
 		minimal_root(mntns, img, usr, null, urandom, exe);
 		if (setns(pidns, CLONE_NEWPID) || setns(userns, CLONE_NEWUSER))
 			die("join the container");
@@ -288,13 +293,11 @@ int main(int argc, char **argv)
 		if (child == 0) {
 			char *args[] = { server, "/image", "/empty", "-f", "-o",
 					 ro ? "auto_unmount,ro" : "auto_unmount", NULL };
-			int devnull = open("/dev/null", O_RDWR);
 
 			snprintf(fdnum, sizeof fdnum, "%d", fuse);
 			setenv("INTERCESSOR_FUSE_FD", fdnum, 1);
 			setenv("PATH", "/fakebin:/usr/bin:/usr/sbin", 1);
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-			dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
 			execv(server, args);
 			_exit(127);
 		}

@@ -385,7 +385,10 @@ public final class ProcTarget implements Target, AutoCloseable {
                 helper.destroyForcibly();
                 throw new SyscallException(Errno.ENODEV, "the FUSE helper did not finish");
             }
-            String out = new String(helper.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            // What it wrote before exiting is in the pipe; never wait for its end, which a server
+            // left holding it by mistake would keep open.
+            java.io.InputStream output = helper.getInputStream();
+            String out = new String(output.readNBytes(output.available()), StandardCharsets.UTF_8).trim();
             if (helper.exitValue() != 0 || !out.startsWith("ok")) {
                 throw new SyscallException(Errno.ENODEV, "mount-to-FUSE failed: " + out);
             }
