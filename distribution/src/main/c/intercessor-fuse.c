@@ -1,10 +1,11 @@
 /* intercessor-fuse: mount-to-FUSE for Intercessor's mount handler (docs/MOUNT-TO-FUSE.md).
  *
- *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD CALLER_PID FSTYPE SERVER ro|rw
+ *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD MNTNS_FD PIDNS_FD FSTYPE SERVER ro|rw
  *
- * Run by the supervisor (root) while it holds IMAGE_FD (the image, opened as the caller) and
- * TARGET_FD (the target directory, O_PATH, opened as the caller); they are reached through
- * /proc/SUPERVISOR_PID/fd. Creates a fuse mount owned by the caller's user namespace on the target
+ * Run by the supervisor (root) while it holds IMAGE_FD (the image, opened as the caller),
+ * TARGET_FD (the target directory, O_PATH, opened as the caller) and the caller's namespaces
+ * (opened through its /proc directory, which was checked to be the caller's); all are reached
+ * through /proc/SUPERVISOR_PID/fd, so no pid is looked up again here. Creates a fuse mount owned by the caller's user namespace on the target
  * in the caller's mount namespace, then starts SERVER (e.g. fuse2fs, from the host's /usr) as the
  * container's root in its user and pid namespaces, in a minimal root of its own, serving it.
  * Prints "ok <server pid>" once the mount answers, or "error: <what>" (exit 1).
@@ -98,16 +99,17 @@ static int fake_fusermount(int argc, char **argv)
 	return 0; /* the server's subreaper reaps it */
 }
 
-static int nsopen(const char *pid, const char *ns)
+/* One of the supervisor's descriptors, through its /proc/PID/fd. */
+static int supervisor_fd(const char *pid, const char *fd, int flags, const char *what)
 {
 	char path[64];
-	int fd;
+	int f;
 
-	snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("open %s", path);
-	return fd;
+	snprintf(path, sizeof path, "/proc/%s/fd/%s", pid, fd);
+	f = open(path, flags | O_CLOEXEC);
+	if (f < 0)
+		die("open the %s", what);
+	return f;
 }
 
 /* Attaches the detached mount TREE (an open_tree clone) at NAME under the current directory. */
@@ -178,7 +180,7 @@ static void unmount(int mntns, int mnt)
 
 int main(int argc, char **argv)
 {
-	char image[64], target[64], server[256], fdnum[16], answer[128];
+	char server[256], fdnum[16], answer[128];
 	int tgt, img, userns, mntns, pidns, sock[2], report[2], fds[2], fuse, fs, mnt, ro;
 	int usr, null, urandom, exe;
 	struct statfs st;
@@ -189,33 +191,28 @@ int main(int argc, char **argv)
 	if (strcmp(basename(argv[0]), "fusermount") == 0)
 		return fake_fusermount(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 9 || strcmp(argv[1], "mount") != 0 || strspn(argv[7], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[7])) {
-		fprintf(stderr, "usage: intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD CALLER_PID FSTYPE SERVER ro|rw\n");
+	if (argc != 11 || strcmp(argv[1], "mount") != 0 || strspn(argv[9], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[9])) {
+		fprintf(stderr, "usage: intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD "
+			"MNTNS_FD PIDNS_FD FSTYPE SERVER ro|rw\n");
 		return 2;
 	}
-	ro = strcmp(argv[8], "ro") == 0;
-	snprintf(image, sizeof image, "/proc/%s/fd/%s", argv[2], argv[3]);
-	snprintf(target, sizeof target, "/proc/%s/fd/%s", argv[2], argv[4]);
-	snprintf(server, sizeof server, "/usr/bin/%s", argv[7]);
+	ro = strcmp(argv[10], "ro") == 0;
+	snprintf(server, sizeof server, "/usr/bin/%s", argv[9]);
 	if (access(server, X_OK))
-		snprintf(server, sizeof server, "/usr/sbin/%s", argv[7]);
+		snprintf(server, sizeof server, "/usr/sbin/%s", argv[9]);
 	if (access(server, X_OK))
-		die("no FUSE server %s on the host", argv[7]);
-	tgt = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (tgt < 0)
-		die("open the target");
-	img = open(image, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (img < 0)
-		die("open the image");
+		die("no FUSE server %s on the host", argv[9]);
+	tgt = supervisor_fd(argv[2], argv[4], O_PATH | O_DIRECTORY, "target");
+	img = supervisor_fd(argv[2], argv[3], ro ? O_RDONLY : O_RDWR, "image");
+	userns = supervisor_fd(argv[2], argv[5], O_RDONLY, "user namespace");
+	mntns = supervisor_fd(argv[2], argv[6], O_RDONLY, "mount namespace");
+	pidns = supervisor_fd(argv[2], argv[7], O_RDONLY, "pid namespace");
 	/* The host's, cloned now: the server gets them in its minimal root. */
 	usr = clone_tree(AT_FDCWD, "/usr", AT_RECURSIVE);
 	null = clone_tree(AT_FDCWD, "/dev/null", 0);
 	urandom = clone_tree(AT_FDCWD, "/dev/urandom", 0);
 	exe = clone_tree(AT_FDCWD, "/proc/self/exe", 0);
-	userns = nsopen(argv[5], "user");
-	mntns = nsopen(argv[5], "mnt");
-	pidns = nsopen(argv[5], "pid");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) || pipe2(report, O_CLOEXEC))
 		die("socketpair");
 
@@ -241,7 +238,7 @@ int main(int argc, char **argv)
 		    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "user_id", "0", 0)
 		    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "group_id", "0", 0)
 		    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "allow_other", NULL, 0)
-		    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", argv[6], 0)
+		    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", argv[8], 0)
 		    || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 			die("create the fuse filesystem");
 		mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV

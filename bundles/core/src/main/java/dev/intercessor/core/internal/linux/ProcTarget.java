@@ -374,12 +374,23 @@ public final class ProcTarget implements Target, AutoCloseable {
                 throw e.toSyscallException();
             }
         });
+        int[] ns = {-1, -1, -1};
         try {
-            // The helper reaches both through /proc/<supervisor>/fd while this thread holds them.
+            // The caller's namespaces through its checked /proc directory: the helper never looks
+            // its pid up again. It reaches all of these through /proc/<supervisor>/fd while this
+            // thread holds them.
+            String[] names = {"ns/user", "ns/mnt", "ns/pid"};
+            for (int i = 0; i < ns.length; i++) {
+                ns[i] = Linux.openat(procDir(), names[i], Linux.O_RDONLY);
+            }
+            if (!stillWaiting()) {
+                throw gone();
+            }
             Process helper = new ProcessBuilder(fuseHelper.toString(), "mount",
                     Long.toString(ProcessHandle.current().pid()), Integer.toString(fds[0]),
-                    Integer.toString(fds[1]), Integer.toString(pid), mount.fstype(), server,
-                    mount.readOnly() ? "ro" : "rw").redirectErrorStream(true).start();
+                    Integer.toString(fds[1]), Integer.toString(ns[0]), Integer.toString(ns[1]),
+                    Integer.toString(ns[2]), mount.fstype(), server, mount.readOnly() ? "ro" : "rw")
+                    .redirectErrorStream(true).start();
             helper.getOutputStream().close();
             if (!helper.waitFor(FUSE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
                 helper.destroyForcibly();
@@ -394,10 +405,15 @@ public final class ProcTarget implements Target, AutoCloseable {
             }
         } catch (IOException e) {
             throw new SyscallException(Errno.ENODEV, "cannot run " + fuseHelper + ": " + e.getMessage());
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SyscallException(Errno.EINTR, "interrupted");
         } finally {
+            for (int f : ns) {
+                Linux.close(f);
+            }
             Linux.close(fds[0]);
             Linux.close(fds[1]);
         }
