@@ -1,6 +1,8 @@
 /* intercessor-fuse: mount-to-FUSE for Intercessor's mount handler (docs/MOUNT-TO-FUSE.md).
  *
- *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD MNTNS_FD PIDNS_FD FSTYPE SERVER ro|rw
+ *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD MNTNS_FD PIDNS_FD FSTYPE SERVER ATTRS
+ *
+ * ATTRS: "rw", or a comma list of ro, noexec, noatime (nosuid and nodev always).
  *
  * Run by the supervisor (root) while it holds IMAGE_FD (the image, opened as the caller),
  * TARGET_FD (the target directory, O_PATH, opened as the caller) and the caller's namespaces
@@ -99,6 +101,18 @@ static int fake_fusermount(int argc, char **argv)
 	return 0; /* the server's subreaper reaps it */
 }
 
+/* Whether the comma list LIST has WORD. */
+static int has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
 /* One of the supervisor's descriptors, through its /proc/PID/fd. */
 static int supervisor_fd(const char *pid, const char *fd, int flags, const char *what)
 {
@@ -194,10 +208,10 @@ int main(int argc, char **argv)
 	if (argc != 11 || strcmp(argv[1], "mount") != 0 || strspn(argv[9], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			"abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[9])) {
 		fprintf(stderr, "usage: intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD "
-			"MNTNS_FD PIDNS_FD FSTYPE SERVER ro|rw\n");
+			"MNTNS_FD PIDNS_FD FSTYPE SERVER rw|ro[,noexec][,noatime]\n");
 		return 2;
 	}
-	ro = strcmp(argv[10], "ro") == 0;
+	ro = has_word(argv[10], "ro");
 	snprintf(server, sizeof server, "/usr/bin/%s", argv[9]);
 	if (access(server, X_OK))
 		snprintf(server, sizeof server, "/usr/sbin/%s", argv[9]);
@@ -242,7 +256,8 @@ int main(int argc, char **argv)
 		    || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 			die("create the fuse filesystem");
 		mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-			      | (ro ? MOUNT_ATTR_RDONLY : 0));
+			      | (ro ? MOUNT_ATTR_RDONLY : 0) | (has_word(argv[10], "noexec") ? MOUNT_ATTR_NOEXEC : 0)
+			      | (has_word(argv[10], "noatime") ? MOUNT_ATTR_NOATIME : 0));
 		if (mnt < 0)
 			die("fsmount");
 		if (syscall(SYS_move_mount, mnt, "", tgt, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))

@@ -167,7 +167,9 @@ public class MountIT extends HandlerIT {
         // The container's end ends the server too.
         int server;
         try (Container c = container("fuse-end", "mount.fuse=ext4=fuse2fs")) {
-            assertEquals("ok\n", c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 ro").out());
+            assertEquals("ok\n", c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 ro,noexec").out());
+            assertEquals("read-only and noexec, as asked", "1\n",
+                    c.exec("grep -c ' /tmp/m ro,nosuid,nodev,noexec.* - fuse ' /proc/self/mountinfo").out());
             server = fuseServer();
         }
         final int gone = server;

@@ -389,7 +389,7 @@ public final class ProcTarget implements Target, AutoCloseable {
             Process helper = new ProcessBuilder(fuseHelper.toString(), "mount",
                     Long.toString(ProcessHandle.current().pid()), Integer.toString(fds[0]),
                     Integer.toString(fds[1]), Integer.toString(ns[0]), Integer.toString(ns[1]),
-                    Integer.toString(ns[2]), mount.fstype(), server, mount.readOnly() ? "ro" : "rw")
+                    Integer.toString(ns[2]), mount.fstype(), server, attributes(mount))
                     .redirectErrorStream(true).start();
             helper.getOutputStream().close();
             if (!helper.waitFor(FUSE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -417,6 +417,19 @@ public final class ProcTarget implements Target, AutoCloseable {
             Linux.close(fds[0]);
             Linux.close(fds[1]);
         }
+    }
+
+    /** @return the helper's ATTRS word: "rw", or ro/noexec/noatime as asked */
+    static String attributes(dev.intercessor.api.ImageMount m) {
+        java.util.StringJoiner attrs = new java.util.StringJoiner(",");
+        attrs.add(m.readOnly() ? "ro" : "rw");
+        if (m.noExec()) {
+            attrs.add("noexec");
+        }
+        if (m.noAtime()) {
+            attrs.add("noatime");
+        }
+        return attrs.toString();
     }
 
     private long[] uidMap;
