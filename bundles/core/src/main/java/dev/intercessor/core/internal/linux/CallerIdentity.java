@@ -332,9 +332,7 @@ public final class CallerIdentity implements CallerFs {
             } finally {
                 enterRoot();
             }
-            Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, tree,
-                    emptyPath, node, emptyPathAddress(),
-                    Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+            moveOnto(tree, node);
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } finally {
@@ -348,6 +346,12 @@ public final class CallerIdentity implements CallerFs {
     }
 
     private final Pointer emptyPath = Linux.allocate(1);
+
+    /** move_mount of the detached mount {@code tree} onto the file {@code target} refers to. */
+    private void moveOnto(int tree, int target) throws LinuxException {
+        Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, tree, emptyPath, target,
+                emptyPathAddress(), Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+    }
 
     private long emptyPathAddress() {
         return emptyPath.address();
@@ -466,9 +470,7 @@ public final class CallerIdentity implements CallerFs {
             } finally {
                 enterRoot();
             }
-            Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, mount,
-                    emptyPath, target, emptyPathAddress(),
-                    Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+            moveOnto(mount, target);
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } finally {

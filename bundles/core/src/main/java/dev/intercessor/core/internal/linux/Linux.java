@@ -219,10 +219,6 @@ public final class Linux {
         return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0, 0));
     }
 
-    public static int pidfdOpen(int pid) throws LinuxException {
-        return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0, 0));
-    }
-
     /** @return the calling thread's kernel id */
     public static int gettid() {
         return (int) LIBC.syscall(SYS_GETTID, 0, 0, 0, 0, 0);

@@ -266,8 +266,8 @@ public final class ProcTarget implements Target, AutoCloseable {
     private static volatile CgroupMounts cgroupMounts;
     private String cgroupText;
 
-    @Override
-    public Optional<CgroupDirectory> cgroup(String controller) throws SyscallException {
+    /** The host's cgroup mounts, read once for the supervisor's life. */
+    private static CgroupMounts hostCgroupMounts() throws SyscallException {
         CgroupMounts mounts = cgroupMounts;
         if (mounts == null) {
             try {
@@ -277,6 +277,12 @@ public final class ProcTarget implements Target, AutoCloseable {
             }
             cgroupMounts = mounts;
         }
+        return mounts;
+    }
+
+    @Override
+    public Optional<CgroupDirectory> cgroup(String controller) throws SyscallException {
+        CgroupMounts mounts = hostCgroupMounts();
         if (cgroupText == null) {
             cgroupText = readProcFile("cgroup");
         }
@@ -285,7 +291,7 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     @Override
     public Optional<CgroupDirectory> containerCgroup(String controller) throws SyscallException {
-        cgroup(""); // the host's mounts, read once
+        CgroupMounts mounts = hostCgroupMounts();
         String text;
         try {
             text = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(containerInitPid), "cgroup")),
@@ -298,7 +304,7 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (!stillWaiting()) {
             throw gone();
         }
-        return cgroupMounts.locate(controller, text);
+        return mounts.locate(controller, text);
     }
 
     @Override
