@@ -34,17 +34,6 @@ static int usage(void)
 	return 2;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno || *end || *out > max) ? -1 : 0;
-}
-
 static int fail(const char *step)
 {
 	char buf[16];

@@ -1,6 +1,7 @@
 /*
  * errnames.h — symbolic errno names for the test programs, which print "errno=NAME" so that the
- * tests compare names, not numbers. Include after <errno.h> and <stdio.h>.
+ * tests compare names, not numbers, and the few helpers they share. Include after <errno.h>,
+ * <stdio.h> and <stdlib.h>.
  */
 #ifndef ERRNAMES_H
 #define ERRNAMES_H
@@ -69,6 +70,18 @@ static inline int report_result(long rc)
 	else
 		printf("ok\n");
 	return 0;
+}
+
+/* Parses a decimal number no larger than max; returns 0, or -1 for anything else. */
+static inline int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno || *end || *out > max) ? -1 : 0;
 }
 
 #endif

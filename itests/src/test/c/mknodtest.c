@@ -46,17 +46,6 @@ static int usage(void)
 	return 2;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno || *end || *out > max) ? -1 : 0;
-}
-
 /* The kernel takes dev as an unsigned int in its "new" encoding; glibc's
  * makedev() agrees with it for the 12-bit major / 20-bit minor range. */
 static unsigned int encode_dev(unsigned long maj, unsigned long min)

@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.UUID;
 
 import javax.inject.Inject;
 
@@ -51,10 +50,6 @@ public class AdminIT extends HandlerIT {
     public void setUp() throws Exception {
         startHandler(TestSetup.MKNOD, "mknod");
         startHandler(TestSetup.SYSINFO, "sysinfo");
-    }
-
-    private static String id(String name) {
-        return "it-adm-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private ContainerInfo info(String id) {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -42,10 +41,6 @@ public class BpfIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(BPF, "bpf");
-    }
-
-    private static String id(String name) {
-        return "it-bpf-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static String[] with(String[] base, String... more) {

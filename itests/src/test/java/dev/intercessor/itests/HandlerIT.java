@@ -1,5 +1,7 @@
 package dev.intercessor.itests;
 
+import java.util.UUID;
+
 import javax.inject.Inject;
 
 import org.junit.AfterClass;
@@ -27,6 +29,11 @@ public abstract class HandlerIT {
     @Configuration
     public Option[] config() throws Exception {
         return TestSetup.framework();
+    }
+
+    /** @return a container id no other test uses: {@code it-<name>-<8 hex digits>} */
+    protected static String id(String name) {
+        return "it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Waits for the listener, and makes sure the bundle is started and its handler registered. */

@@ -86,10 +86,6 @@ public class HotDeployIT extends HandlerIT {
         c.update(p);
     }
 
-    private static String id(String name) {
-        return "it-hot-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
     @Test
     public void handlerBundlesComeAndGoWhileCallsAreInFlight() throws Exception {
         ExecutorService callers = Executors.newFixedThreadPool(2);

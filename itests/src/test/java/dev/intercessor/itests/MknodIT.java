@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Hashtable;
-import java.util.UUID;
-
 
 import org.junit.Before;
 import org.junit.Test;
@@ -18,7 +16,6 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.service.cm.ConfigurationAdmin;
-
 
 /**
  * mknod emulation, seen from real unprivileged runc containers (user namespace, container root =
@@ -31,10 +28,6 @@ public class MknodIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.MKNOD, "mknod");
-    }
-
-    private static String id(String name) {
-        return "it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Test

@@ -58,10 +58,6 @@ public class MountIT extends HandlerIT {
         assertEquals(r.toString(), 0, r.exit());
     }
 
-    private static String id(String name) {
-        return "it-mnt-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
     private Container container(String name, String... policy) throws Exception {
         List<String> options = new java.util.ArrayList<>(List.of("--cap-add", "SYS_ADMIN", "--syscalls", SYSCALLS,
                 "--annotation", "mount.enabled=true", "--bind", dir.resolve("img") + ":/img"));

@@ -6,7 +6,6 @@ import static org.junit.Assert.fail;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.Before;
@@ -27,10 +26,6 @@ public class NotifyLoopIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.MKNOD, "mknod");
-    }
-
-    private static String id(String name) {
-        return "it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Test

@@ -6,8 +6,6 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
-
 
 import org.junit.Before;
 import org.junit.Test;
@@ -16,7 +14,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-
 
 /**
  * Real-time scheduling for a container that asks for it (sched.enabled), in real unprivileged runc
@@ -34,10 +31,6 @@ public class SchedIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.SCHED, "sched");
-    }
-
-    private static String id(String name) {
-        return "it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static String[] with(String... more) {

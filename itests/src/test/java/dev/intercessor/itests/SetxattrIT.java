@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 
 
 import org.junit.After;
@@ -64,7 +63,7 @@ public class SetxattrIT extends HandlerIT {
     }
 
     private Container.Result run(String script) throws Exception {
-        return Container.run("it-xattr-" + UUID.randomUUID().toString().substring(0, 8), script,
+        return Container.run(id("xattr"), script,
                 "--bind", data + ":/data");
     }
 
@@ -86,7 +85,7 @@ public class SetxattrIT extends HandlerIT {
         host(Container.HOME.resolve("bin/intercessor").toString(), "rootfs", rootfs.toString());
         host("mkdir", "-p", rootfs.resolve("upper/work").toString());
         host("chown", "-R", "100000:100000", rootfs.resolve("upper").toString());
-        Container.Result r = Container.run("it-xattr-rootfs-" + UUID.randomUUID().toString().substring(0, 8),
+        Container.Result r = Container.run(id("xattr-rootfs"),
                 X + " set /upper/work " + OPAQUE + " y", "--rootfs", rootfs.toString(), "--writable-rootfs");
         assertEquals(r.toString(), "ok\n", r.out());
         assertEquals("value=y\n", hostGet("rootfs/upper/work", OPAQUE));

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +38,6 @@ public class ShellIT extends HandlerIT {
         startHandler(TestSetup.MKNOD, "mknod");
         startHandler(TestSetup.SYSINFO, "sysinfo");
         TestSetup.waitFor(() -> Files.exists(Path.of(TestSetup.SHELL_SOCKET)), "the shell socket");
-    }
-
-    private static String id(String name) {
-        return "it-sh-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static List<String> client(String... words) throws IOException {

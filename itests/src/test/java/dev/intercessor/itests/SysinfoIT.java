@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
-
 
 import org.junit.Before;
 import org.junit.Test;
@@ -17,7 +15,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-
 
 /**
  * sysinfo emulation in real unprivileged runc containers with a memory limit: the container sees
@@ -32,10 +29,6 @@ public class SysinfoIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.SYSINFO, "sysinfo");
-    }
-
-    private static String id(String name) {
-        return "it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Parses "k=v k=v …". */
