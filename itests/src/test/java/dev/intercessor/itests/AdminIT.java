@@ -137,19 +137,22 @@ public class AdminIT extends HandlerIT {
     @Test
     public void policyShowsEachKeysSourceAndRuntimeChangesApplyToTheNextCall() throws Exception {
         try (Container c = Container.start(id("policy"), "--annotation", "setxattr.enabled=false",
-                "--metadata", "sysinfo.cache=1")) {
-            assertEquals(new PolicyEntry("setxattr.enabled", "false", PolicyEntry.Source.ANNOTATION),
-                    entry(c.id(), "setxattr.enabled"));
-            assertEquals(new PolicyEntry("sysinfo.cache", "1", PolicyEntry.Source.METADATA),
-                    entry(c.id(), "sysinfo.cache"));
-            assertEquals(new PolicyEntry("mknod.enabled", "true", PolicyEntry.Source.DEFAULT),
-                    entry(c.id(), "mknod.enabled"));
-            assertEquals(new PolicyEntry("sched.enabled", "false", PolicyEntry.Source.DEFAULT),
-                    entry(c.id(), "sched.enabled"));
+                "--metadata", "mount.allowed=xfs,ext4", "--metadata", "setxattr.allowed=security.capability=x")) {
+            assertEquals(new PolicyEntry("setxattr.enabled", "false", PolicyEntry.Source.ANNOTATION,
+                    "true", PolicyEntry.Source.DEFAULT), entry(c.id(), "setxattr.enabled"));
+            assertEquals("narrowed to the operator's bound", new PolicyEntry("mount.allowed", "ext4",
+                    PolicyEntry.Source.METADATA, "ext4", PolicyEntry.Source.GLOBAL), entry(c.id(), "mount.allowed"));
+            assertEquals("no bound: the container cannot set it", new PolicyEntry("setxattr.allowed", null, null,
+                    null, null), entry(c.id(), "setxattr.allowed"));
+            assertEquals(new PolicyEntry("mknod.enabled", "true", PolicyEntry.Source.DEFAULT,
+                    "true", PolicyEntry.Source.DEFAULT), entry(c.id(), "mknod.enabled"));
+            assertEquals("an unsafe handler is off, but the operator lets containers ask",
+                    new PolicyEntry("sched.enabled", "false", PolicyEntry.Source.DEFAULT,
+                    "true", PolicyEntry.Source.GLOBAL), entry(c.id(), "sched.enabled"));
 
             supervision.setPolicy(c.id(), "mknod.enabled", "false");
-            assertEquals(new PolicyEntry("mknod.enabled", "false", PolicyEntry.Source.RUNTIME),
-                    entry(c.id(), "mknod.enabled"));
+            assertEquals(new PolicyEntry("mknod.enabled", "false", PolicyEntry.Source.RUNTIME,
+                    "false", PolicyEntry.Source.RUNTIME), entry(c.id(), "mknod.enabled"));
             Container.Result off = c.exec("mknod /dev/n c 1 3 && echo made || echo refused");
             assertEquals(off.toString(), "refused\n", off.out());
 

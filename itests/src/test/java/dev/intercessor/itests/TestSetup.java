@@ -30,6 +30,8 @@ final class TestSetup {
     /** The audit log, in the build's target directory. */
     static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
+    /** The FUSE servers the tests' operator allows (bound.mount.fuse). */
+    static final String FUSE_SERVERS = "ext4=fuse2fs";
     static final String MKNOD = "dev.intercessor.handler.mknod";
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
     static final String SETXATTR = "dev.intercessor.handler.setxattr";
@@ -58,6 +60,14 @@ final class TestSetup {
                 .put("fuseHelper", home.resolve("libexec/intercessor-fuse").toString()).asOption());
         options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
         options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());
+        // The operator's bounds: what the tests' containers may ask for with annotations and metadata.
+        options.add(newConfiguration("dev.intercessor.policy")
+                .put("bound.sched.enabled", "true")
+                .put("bound.bpf.enabled", "true")
+                .put("bound.mount.enabled", "true")
+                .put("bound.mount.allowed", "ext4")
+                .put("bound.mount.shift", "true")
+                .put("bound.mount.fuse", FUSE_SERVERS).asOption());
         for (Path jar : platform) {
             if (!jar.getFileName().toString().startsWith("org.")) {
                 options.add(bundle(jar.toUri().toString()));

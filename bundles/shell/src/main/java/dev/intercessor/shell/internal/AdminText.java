@@ -209,19 +209,24 @@ final class AdminText {
         if (entries.isEmpty()) {
             return "no policy keys";
         }
-        TextTable table = new TextTable().left("KEY").left("VALUE").left("SOURCE");
+        TextTable table = new TextTable().left("KEY").left("VALUE").left("SOURCE").left("BOUND")
+                .left("BOUND BY");
         for (PolicyEntry e : entries) {
-            table.row(e.key(), e.value(), source(e));
+            table.row(e.key(), dash(e.value()), source(e.source()), e.bound() == null ? "(none)" : dash(e.bound()),
+                    source(e.boundSource()));
         }
         return table.toString();
     }
 
+    /** "key = value (source)", and the bound where a container's own request was held to one. */
     static String line(PolicyEntry e) {
-        return e.key() + " = " + e.value() + " (" + source(e) + ")";
+        String bound = (e.source() == PolicyEntry.Source.ANNOTATION || e.source() == PolicyEntry.Source.METADATA)
+                && e.bound() != null ? ", bound " + e.bound() + " (" + source(e.boundSource()) + ")" : "";
+        return e.key() + " = " + dash(e.value()) + " (" + source(e.source()) + bound + ")";
     }
 
-    private static String source(PolicyEntry e) {
-        return e.source().name().toLowerCase(Locale.ROOT);
+    private static String source(PolicyEntry.Source source) {
+        return source == null ? "-" : source.name().toLowerCase(Locale.ROOT);
     }
 
     // --- stats --------------------------------------------------------------------------------

@@ -70,8 +70,10 @@ public class AdminTextTest {
     @Test
     public void aContainerInDetailHasItsProcessesAgeAndPolicyWithSources() {
         ContainerDetail detail = new ContainerDetail(container("abc123", 12, List.of(4711, 4800, 4801)), List.of(
-                new PolicyEntry("mknod.enabled", "false", Source.RUNTIME),
-                new PolicyEntry("setxattr.allowed", "trusted.overlay.opaque=y", Source.METADATA)));
+                new PolicyEntry("mknod.enabled", "false", Source.RUNTIME, "false", Source.RUNTIME),
+                new PolicyEntry("setxattr.allowed", "trusted.overlay.opaque=y", Source.METADATA,
+                        "trusted.overlay.opaque=y,user.x=1", Source.GLOBAL),
+                new PolicyEntry("sched.enabled", null, null, "true", Source.GLOBAL)));
         assertEquals(String.join("\n",
                 "container    abc123",
                 "runtime      1.0.2",
@@ -81,9 +83,10 @@ public class AdminTextTest {
                 "attached     2026-11-29 10:42:13 (for 3m 12s)",
                 "calls        seen 12, emulated 9, refused 1, continued 2",
                 "",
-                "KEY               VALUE                     SOURCE",
-                "mknod.enabled     false                     runtime",
-                "setxattr.allowed  trusted.overlay.opaque=y  metadata"),
+                "KEY               VALUE                     SOURCE    BOUND                              BOUND BY",
+                "mknod.enabled     false                     runtime   false                              runtime",
+                "setxattr.allowed  trusted.overlay.opaque=y  metadata  trusted.overlay.opaque=y,user.x=1  global",
+                "sched.enabled     -                         -         true                               global"),
                 text.format(detail, AdminText.INSPECT));
     }
 
@@ -128,6 +131,9 @@ public class AdminTextTest {
                 text.format(new PolicyEntry("mknod.enabled", "true", Source.DEFAULT), AdminText.INSPECT));
         assertEquals("mknod.enabled=true",
                 text.format(new PolicyEntry("mknod.enabled", "true", Source.DEFAULT), AdminText.PART));
+        assertEquals("mount.allowed = ext4 (annotation, bound ext4,vfat (global))",
+                text.format(new PolicyEntry("mount.allowed", "ext4", Source.ANNOTATION, "ext4,vfat", Source.GLOBAL),
+                        AdminText.INSPECT));
     }
 
     @Test

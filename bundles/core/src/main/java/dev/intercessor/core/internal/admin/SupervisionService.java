@@ -136,14 +136,15 @@ public class SupervisionService implements Supervision {
     @Override
     public List<PolicyEntry> policy(String id) {
         ContainerPolicy policy = require(id).policy();
-        Map<String, PolicyEntry> entries = new TreeMap<>();
-        policy.effective().forEach((key, v) -> entries.put(key, new PolicyEntry(key, v.value(), v.source())));
+        Map<String, String> defaults = new java.util.HashMap<>();
         for (HandlerBinding b : supervisor.handlers().bindings()) {
             if (b.name() != null) {
-                entries.putIfAbsent(b.name() + ".enabled", new PolicyEntry(b.name() + ".enabled",
-                        Boolean.toString(b.enabledByDefault()), PolicyEntry.Source.DEFAULT));
+                defaults.put(b.name() + ".enabled", Boolean.toString(b.onByDefault()));
             }
         }
+        Map<String, PolicyEntry> entries = new TreeMap<>();
+        policy.effective(defaults).forEach((key, v) -> entries.put(key,
+                new PolicyEntry(key, v.value(), v.source(), v.bound(), v.boundSource())));
         return List.copyOf(entries.values());
     }
 

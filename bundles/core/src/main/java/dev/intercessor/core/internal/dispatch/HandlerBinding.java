@@ -19,6 +19,14 @@ import dev.intercessor.api.SyscallHandler;
 public record HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault,
         boolean unsafe, int ranking, long serviceId, String bundle, SyscallHandler handler) {
 
+    /**
+     * @return whether the handler serves a container the operator said nothing about: an unsafe
+     *         handler never does, whatever it declares
+     */
+    public boolean onByDefault() {
+        return enabledByDefault && !unsafe;
+    }
+
     /** @return whether this binding wins over {@code other} for a syscall both claim */
     boolean beats(HandlerBinding other) {
         if (ranking != other.ranking) {

@@ -1,12 +1,17 @@
 package dev.intercessor.core.internal.policy;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -15,20 +20,35 @@ import dev.intercessor.admin.PolicyEntry.Source;
 import dev.intercessor.api.Policy;
 
 /**
- * The policy of one container: what an operator set for it at runtime, then its OCI annotations
- * {@code dev.intercessor.<key>}, then its seccomp {@code listenerMetadata} lines
- * {@code <key>=<value>}, then the global configuration.
+ * The policy of one container. The operator decides, the container may only narrow:
+ * <ol>
+ * <li>a runtime value an operator set for this container (shell {@code policy}) wins outright;</li>
+ * <li>the container's own request — its OCI annotation {@code dev.intercessor.<key>}, else a
+ * {@code <key>=<value>} line of its seccomp {@code listenerMetadata} — is narrowed to the
+ * operator's <em>bound</em> for the key (see {@link #narrow});</li>
+ * <li>then the operator's global value, then the handler's default.</li>
+ * </ol>
+ * The bound is the global {@value #BOUND_PREFIX}{@code <key>} if the operator wrote one, else the
+ * global value, else the handler's default (for {@code <handler>.enabled}). A key with no bound
+ * cannot be set by a container at all. Annotations and listener metadata are written by whoever
+ * creates the container (any pod author under CRI-O), so they never widen what the operator gave.
  */
 public final class ContainerPolicy implements Policy {
 
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.policy");
+
     /** Prefix of the OCI annotations that set policy keys. */
     public static final String ANNOTATION_PREFIX = "dev.intercessor.";
+    /** Prefix of the global keys that bound what containers may ask for. */
+    public static final String BOUND_PREFIX = "bound.";
 
     private final String containerId;
     private final Map<String, String> annotations;
     private final Map<String, String> metadata;
     private final Supplier<Map<String, String>> global;
     private final Map<String, String> runtime = new ConcurrentHashMap<>();
+    /** Keys whose narrowing was logged already, so a hot key logs once per container. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     /** What a policy key looks like: {@code <handler>.<option>}, lower case. */
     public static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+");
@@ -72,44 +92,165 @@ public final class ContainerPolicy implements Policy {
         return containerId;
     }
 
-    /** A value with its source. */
-    public record Value(String value, Source source) {
+    /**
+     * A value with its source, and the bound it was held to.
+     *
+     * @param bound       the most this container may ask for, {@code null} if it may not set the key
+     * @param boundSource where the bound comes from ({@code null} with no bound)
+     */
+    public record Value(String value, Source source, String bound, Source boundSource) {
+
+        public Value(String value, Source source) {
+            this(value, source, null, null);
+        }
     }
 
     /** @return the value and where it came from, or {@code null} if no source sets it */
     public Value lookup(String key) {
-        String v = runtime.isEmpty() ? null : runtime.get(key);
-        if (v != null) {
-            return new Value(v, Source.RUNTIME);
-        }
-        v = annotations.get(key);
-        if (v != null) {
-            return new Value(v, Source.ANNOTATION);
-        }
-        v = metadata.get(key);
-        if (v != null) {
-            return new Value(v, Source.METADATA);
-        }
-        v = global.get().get(key);
-        return v == null ? null : new Value(v, Source.GLOBAL);
+        return lookup(key, null);
     }
 
-    /** @return every key some source sets, with the value in effect, sorted by key */
-    public Map<String, Value> effective() {
-        Map<String, Value> all = new java.util.TreeMap<>();
-        for (Map<String, String> m : List.of(global.get(), metadata, annotations, runtime)) {
-            for (String key : m.keySet()) {
-                Value v = lookup(key);
-                if (v != null) {
-                    all.put(key, v);
+    /**
+     * @param handlerDefault the handler's default for the key, or {@code null}: used as the value
+     *                       (source {@link Source#DEFAULT}) and as the bound when the operator says
+     *                       nothing
+     * @return the value in effect, or {@code null} if nothing sets it and there is no default
+     */
+    public Value lookup(String key, String handlerDefault) {
+        String v = runtime.isEmpty() ? null : runtime.get(key);
+        if (v != null) {
+            return new Value(v, Source.RUNTIME, v, Source.RUNTIME);
+        }
+        Map<String, String> g = global.get();
+        String bound = g.get(BOUND_PREFIX + key);
+        if (bound == null) {
+            bound = g.get(key);
+        }
+        Source boundSource = bound != null ? Source.GLOBAL : handlerDefault != null ? Source.DEFAULT : null;
+        if (bound == null) {
+            bound = handlerDefault;
+        }
+        Source source = Source.ANNOTATION;
+        String asked = annotations.get(key);
+        if (asked == null) {
+            source = Source.METADATA;
+            asked = metadata.get(key);
+        }
+        if (asked != null) {
+            String narrowed = bound == null ? null : narrow(asked, bound);
+            if (narrowed != null) {
+                if (!narrowed.equals(asked)) {
+                    report(key, source, asked, "narrowed to the operator's bound '" + bound + "': '" + narrowed + "'");
                 }
+                return new Value(narrowed, source, bound, boundSource);
             }
+            report(key, source, asked, bound == null ? "ignored: the operator allows containers no value for it"
+                    : "ignored: not a value of the operator's bound '" + bound + "'");
+        }
+        v = g.get(key);
+        if (v != null) {
+            return new Value(v, Source.GLOBAL, bound, boundSource);
+        }
+        return handlerDefault == null ? null : new Value(handlerDefault, Source.DEFAULT, bound, boundSource);
+    }
+
+    private void report(String key, Source source, String asked, String what) {
+        if (reported.add(key)) {
+            LOG.log(Level.WARNING, () -> "container " + containerId + ": " + source.name().toLowerCase(Locale.ROOT)
+                    + " " + key + "='" + asked + "' " + what);
+        }
+    }
+
+    /**
+     * Holds a container's request to the operator's bound, by the bound's shape: a boolean
+     * ({@code true/false/yes/no/on/off}) allows {@code true} only if it is true; a number is a
+     * maximum; anything else is a comma-separated allowlist, and the request keeps the elements
+     * the bound has.
+     *
+     * @return the narrowed value, or {@code null} if the request does not fit the bound's shape
+     */
+    public static String narrow(String request, String bound) {
+        Boolean b = bool(bound);
+        if (b != null) {
+            Boolean r = bool(request);
+            return r == null ? null : Boolean.toString(r && b);
+        }
+        Long max = number(bound);
+        if (max != null) {
+            Long r = number(request);
+            return r == null ? null : Long.toString(Math.min(r, max));
+        }
+        Set<String> allowed = new LinkedHashSet<>(elements(bound));
+        List<String> kept = new ArrayList<>();
+        for (String e : elements(request)) {
+            if (allowed.contains(e)) {
+                kept.add(e);
+            }
+        }
+        return String.join(",", kept);
+    }
+
+    private static Boolean bool(String s) {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on":
+                return Boolean.TRUE;
+            case "false": case "no": case "off":
+                return Boolean.FALSE;
+            default:
+                return null;
+        }
+    }
+
+    private static Long number(String s) {
+        try {
+            return Long.valueOf(s.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static List<String> elements(String value) {
+        List<String> list = new ArrayList<>();
+        for (String s : value.split(",")) {
+            if (!s.isBlank()) {
+                list.add(s.trim());
+            }
+        }
+        return list;
+    }
+
+    /**
+     * @param defaults the handlers' defaults by key (e.g. {@code mknod.enabled=true})
+     * @return every key some source sets or bounds or a handler defaults, with the value in effect
+     *         (a {@code null} value: bounded, but nothing sets it), sorted by key
+     */
+    public Map<String, Value> effective(Map<String, String> defaults) {
+        Map<String, Value> all = new TreeMap<>();
+        Set<String> keys = new LinkedHashSet<>();
+        for (String key : global.get().keySet()) {
+            keys.add(key.startsWith(BOUND_PREFIX) ? key.substring(BOUND_PREFIX.length()) : key);
+        }
+        keys.addAll(metadata.keySet());
+        keys.addAll(annotations.keySet());
+        keys.addAll(runtime.keySet());
+        keys.addAll(defaults.keySet());
+        for (String key : keys) {
+            Value v = lookup(key, defaults.get(key));
+            String bound = boundOf(key);
+            all.put(key, v != null ? v : new Value(null, null, bound, bound == null ? null : Source.GLOBAL));
         }
         return all;
     }
 
+    private String boundOf(String key) {
+        Map<String, String> g = global.get();
+        String bound = g.get(BOUND_PREFIX + key);
+        return bound != null ? bound : g.get(key);
+    }
+
     /**
-     * Sets {@code key} for this container above every other source, from its next call.
+     * Sets {@code key} for this container above every other source, from its next call. This is
+     * the operator's own word for the container, so no bound applies.
      *
      * @throws IllegalArgumentException for a malformed key or a null value
      */
@@ -137,10 +278,7 @@ public final class ContainerPolicy implements Policy {
 
     @Override
     public boolean getBoolean(String key, boolean defaultValue) {
-        Value v = lookup(key);
-        if (v == null) {
-            return defaultValue;
-        }
+        Value v = lookup(key, Boolean.toString(defaultValue));
         switch (v.value().trim().toLowerCase(Locale.ROOT)) {
             case "true": case "yes": case "on": case "1":
                 return true;
@@ -152,14 +290,6 @@ public final class ContainerPolicy implements Policy {
     @Override
     public List<String> getList(String key) {
         Value v = lookup(key);
-        List<String> list = new ArrayList<>();
-        if (v != null) {
-            for (String s : v.value().split(",")) {
-                if (!s.isBlank()) {
-                    list.add(s.trim());
-                }
-            }
-        }
-        return list;
+        return v == null ? new ArrayList<>() : elements(v.value());
     }
 }

@@ -26,27 +26,35 @@ public class ContainerPolicyTest {
         return new ContainerPolicy("ctr", annotations, metadata, () -> global);
     }
 
+    /** Value and source, the bound left out (the bound tests below check it). */
+    private static String vs(ContainerPolicy.Value v) {
+        return v == null ? null : v.value() + " (" + v.source() + ")";
+    }
+
+    /** A global configuration that bounds {@code k} wide enough for every value used here. */
+    private static final String OPEN = "annotation,metadata,global,a,b,c,v,proc,sysfs,tmpfs";
+
     // ---- precedence ------------------------------------------------------------------------
 
     @Test
     public void annotationBeatsMetadataBeatsGlobal() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.k", "annotation"), "k=metadata",
-                Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("annotation", Source.ANNOTATION), p.lookup("k"));
+                Map.of("k", "global", "bound.k", OPEN));
+        assertEquals("annotation (ANNOTATION)", vs(p.lookup("k")));
         assertEquals(Optional.of("annotation"), p.get("k"));
     }
 
     @Test
     public void metadataBeatsGlobal() {
-        ContainerPolicy p = policy(Map.of(), "k=metadata", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("metadata", Source.METADATA), p.lookup("k"));
+        ContainerPolicy p = policy(Map.of(), "k=metadata", Map.of("k", "global", "bound.k", OPEN));
+        assertEquals("metadata (METADATA)", vs(p.lookup("k")));
         assertEquals(Optional.of("metadata"), p.get("k"));
     }
 
     @Test
     public void globalAppliesWhenContainerSaysNothing() {
         ContainerPolicy p = policy(Map.of(), "", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("global", Source.GLOBAL), p.lookup("k"));
+        assertEquals(new ContainerPolicy.Value("global", Source.GLOBAL, "global", Source.GLOBAL), p.lookup("k"));
         assertEquals(Optional.of("global"), p.get("k"));
     }
 
@@ -59,7 +67,8 @@ public class ContainerPolicyTest {
 
     @Test
     public void eachKeyIsResolvedIndependently() {
-        ContainerPolicy p = policy(Map.of("dev.intercessor.a", "A"), "b=B", Map.of("a", "ga", "b", "gb", "c", "gc"));
+        ContainerPolicy p = policy(Map.of("dev.intercessor.a", "A"), "b=B", Map.of("a", "ga", "b", "gb", "c", "gc",
+                "bound.a", "A", "bound.b", "B"));
         assertEquals(Source.ANNOTATION, p.lookup("a").source());
         assertEquals(Source.METADATA, p.lookup("b").source());
         assertEquals(Source.GLOBAL, p.lookup("c").source());
@@ -68,7 +77,7 @@ public class ContainerPolicyTest {
     @Test
     public void emptyAnnotationValueStillWins() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.k", ""), "k=metadata", Map.of("k", "global"));
-        assertEquals(new ContainerPolicy.Value("", Source.ANNOTATION), p.lookup("k"));
+        assertEquals("an empty list narrows to nothing", " (ANNOTATION)", vs(p.lookup("k")));
     }
 
     @Test
@@ -92,7 +101,8 @@ public class ContainerPolicyTest {
 
     @Test
     public void annotationKeysKeepTheirDots() {
-        ContainerPolicy p = policy(Map.of("dev.intercessor.mount.allowed", "proc"), null, Map.of());
+        ContainerPolicy p = policy(Map.of("dev.intercessor.mount.allowed", "proc"), null,
+                Map.of("bound.mount.allowed", "proc"));
         assertEquals(Optional.of("proc"), p.get("mount.allowed"));
     }
 
@@ -128,14 +138,14 @@ public class ContainerPolicyTest {
         ContainerPolicy p = new ContainerPolicy("ctr", Map.of("dev.intercessor.k", "a"), "m=1", global);
         p.get("k");
         p.get("m");
-        assertEquals(0, reads.get());
+        assertEquals("once per lookup, for the bound", 2, reads.get());
     }
 
     @Test
     public void laterChangesToTheAnnotationMapAreNotSeen() {
         Map<String, String> a = new HashMap<>();
         a.put("dev.intercessor.k", "v");
-        ContainerPolicy p = policy(a, null, Map.of());
+        ContainerPolicy p = policy(a, null, Map.of("bound.k", OPEN + ",changed"));
         a.put("dev.intercessor.k", "changed");
         assertEquals(Optional.of("v"), p.get("k"));
     }
@@ -196,7 +206,7 @@ public class ContainerPolicyTest {
     public void trueYesOnAndOneAreTrueInAnyCase() {
         for (String v : Arrays.asList("true", "TRUE", "True", "yes", "YES", "Yes", "on", "ON", "On", "1",
                 " true ", "\tyes")) {
-            assertTrue("'" + v + "'", policy(Map.of("dev.intercessor.k", v), null, Map.of()).getBoolean("k", false));
+            assertTrue("'" + v + "'", policy(Map.of(), null, Map.of("k", v)).getBoolean("k", false));
         }
     }
 
@@ -204,7 +214,7 @@ public class ContainerPolicyTest {
     public void anythingElseIsFalse() {
         for (String v : Arrays.asList("false", "no", "off", "0", "", " ", "2", "y", "t", "enabled", "truee",
                 "tr ue", "-1")) {
-            assertFalse("'" + v + "'", policy(Map.of("dev.intercessor.k", v), null, Map.of()).getBoolean("k", true));
+            assertFalse("'" + v + "'", policy(Map.of(), null, Map.of("k", v)).getBoolean("k", true));
         }
     }
 
@@ -218,7 +228,7 @@ public class ContainerPolicyTest {
     @Test
     public void booleanFollowsPrecedence() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.mknod.enabled", "true"), "mknod.enabled=false",
-                Map.of("mknod.enabled", "false"));
+                Map.of("mknod.enabled", "false", "bound.mknod.enabled", "true"));
         assertTrue(p.getBoolean("mknod.enabled", false));
         ContainerPolicy q = policy(Map.of(), "mknod.enabled=false", Map.of("mknod.enabled", "true"));
         assertFalse(q.getBoolean("mknod.enabled", true));
@@ -228,13 +238,13 @@ public class ContainerPolicyTest {
 
     @Test
     public void listIsCommaSeparatedTrimmedAndSkipsEmpties() {
-        ContainerPolicy p = policy(Map.of("dev.intercessor.k", " proc , sysfs,,  ,tmpfs ,"), null, Map.of());
+        ContainerPolicy p = policy(Map.of("dev.intercessor.k", " proc , sysfs,,  ,tmpfs ,"), null, Map.of("bound.k", OPEN));
         assertEquals(List.of("proc", "sysfs", "tmpfs"), p.getList("k"));
     }
 
     @Test
     public void listOfOneElement() {
-        assertEquals(List.of("proc"), policy(Map.of(), "k=proc", Map.of()).getList("k"));
+        assertEquals(List.of("proc"), policy(Map.of(), "k=proc", Map.of("bound.k", OPEN)).getList("k"));
     }
 
     @Test
@@ -247,7 +257,7 @@ public class ContainerPolicyTest {
 
     @Test
     public void listFollowsPrecedence() {
-        ContainerPolicy p = policy(Map.of(), "k=a,b", Map.of("k", "c"));
+        ContainerPolicy p = policy(Map.of(), "k=a,b", Map.of("k", "c", "bound.k", OPEN));
         assertEquals(List.of("a", "b"), p.getList("k"));
     }
 
@@ -258,7 +268,7 @@ public class ContainerPolicyTest {
         ContainerPolicy p = policy(Map.of("dev.intercessor.mknod.enabled", "false"), "mknod.enabled=false",
                 Map.of("mknod.enabled", "false"));
         p.set("mknod.enabled", "true");
-        assertEquals(new ContainerPolicy.Value("true", Source.RUNTIME), p.lookup("mknod.enabled"));
+        assertEquals("true (RUNTIME)", vs(p.lookup("mknod.enabled")));
         assertTrue(p.getBoolean("mknod.enabled", false));
         assertTrue(p.reset("mknod.enabled"));
         assertEquals(Source.ANNOTATION, p.lookup("mknod.enabled").source());
@@ -276,19 +286,116 @@ public class ContainerPolicyTest {
                 // refused
             }
         }
-        assertTrue(p.effective().isEmpty());
+        assertTrue(p.effective(Map.of()).isEmpty());
     }
 
     @Test
     public void effectiveListsEveryKeyOnceWithItsWinningSource() {
         ContainerPolicy p = policy(Map.of("dev.intercessor.a.x", "1", "other", "z"), "a.y=2\na.x=9",
-                Map.of("a.z", "3", "a.y", "8"));
+                Map.of("a.z", "3", "a.y", "8", "bound.a.x", "5"));
         p.set("a.w", "0");
-        Map<String, ContainerPolicy.Value> e = p.effective();
+        Map<String, ContainerPolicy.Value> e = p.effective(Map.of());
         assertEquals(List.of("a.w", "a.x", "a.y", "a.z"), List.copyOf(e.keySet()));
-        assertEquals(new ContainerPolicy.Value("0", Source.RUNTIME), e.get("a.w"));
-        assertEquals(new ContainerPolicy.Value("1", Source.ANNOTATION), e.get("a.x"));
-        assertEquals(new ContainerPolicy.Value("2", Source.METADATA), e.get("a.y"));
-        assertEquals(new ContainerPolicy.Value("3", Source.GLOBAL), e.get("a.z"));
+        assertEquals("0 (RUNTIME)", vs(e.get("a.w")));
+        assertEquals("1 (ANNOTATION)", vs(e.get("a.x")));
+        assertEquals("2 (METADATA)", vs(e.get("a.y")));
+        assertEquals("3 (GLOBAL)", vs(e.get("a.z")));
+    }
+
+    // ---- operator bounds -------------------------------------------------------------------
+
+    @Test
+    public void aContainerCannotEnableWhatTheOperatorLeftOff() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.sched.enabled", "true"), "", Map.of());
+        assertFalse("handler default false is the bound", p.getBoolean("sched.enabled", false));
+        ContainerPolicy q = policy(Map.of(), "sched.enabled=true", Map.of("sched.enabled", "false"));
+        assertFalse("the operator's value is the bound", q.getBoolean("sched.enabled", false));
+        assertEquals(new ContainerPolicy.Value("false", Source.METADATA, "false", Source.GLOBAL),
+                q.lookup("sched.enabled", "false"));
+    }
+
+    @Test
+    public void anExplicitBoundLetsContainersOptIn() {
+        Map<String, String> g = Map.of("bound.sched.enabled", "true");
+        assertTrue(policy(Map.of("dev.intercessor.sched.enabled", "true"), "", g).getBoolean("sched.enabled", false));
+        assertFalse("and the default stays off", policy(Map.of(), "", g).getBoolean("sched.enabled", false));
+        assertEquals(new ContainerPolicy.Value("false", Source.DEFAULT, "true", Source.GLOBAL),
+                policy(Map.of(), "", g).lookup("sched.enabled", "false"));
+    }
+
+    @Test
+    public void aContainerMayAlwaysTurnAHandlerOff() {
+        assertFalse(policy(Map.of("dev.intercessor.mknod.enabled", "no"), "", Map.of()).getBoolean("mknod.enabled", true));
+        assertFalse(policy(Map.of(), "mknod.enabled=off", Map.of("mknod.enabled", "true")).getBoolean("mknod.enabled", true));
+    }
+
+    @Test
+    public void listsAreNarrowedToTheBoundsElements() {
+        Map<String, String> g = Map.of("bound.mount.allowed", "ext4,vfat");
+        ContainerPolicy p = policy(Map.of("dev.intercessor.mount.allowed", "vfat,xfs,ext4"), "", g);
+        assertEquals(List.of("vfat", "ext4"), p.getList("mount.allowed"));
+        assertEquals(new ContainerPolicy.Value("vfat,ext4", Source.ANNOTATION, "ext4,vfat", Source.GLOBAL),
+                p.lookup("mount.allowed"));
+        assertEquals(List.of(), policy(Map.of("dev.intercessor.mount.allowed", "xfs"), "", g).getList("mount.allowed"));
+    }
+
+    @Test
+    public void aFuseServerMustBeOneTheOperatorListed() {
+        Map<String, String> g = Map.of("bound.mount.fuse", "ext4=/usr/sbin/fuse2fs");
+        assertEquals(List.of(), policy(Map.of("dev.intercessor.mount.fuse", "ext4=sh"), "", g).getList("mount.fuse"));
+        assertEquals(List.of("ext4=/usr/sbin/fuse2fs"),
+                policy(Map.of("dev.intercessor.mount.fuse", "ext4=/usr/sbin/fuse2fs"), "", g).getList("mount.fuse"));
+    }
+
+    @Test
+    public void aKeyWithoutBoundCannotBeSetByTheContainer() {
+        ContainerPolicy p = policy(Map.of("dev.intercessor.setxattr.allowed", "security.capability=x"),
+                "mount.allowed=ext4", Map.of());
+        assertNull(p.lookup("setxattr.allowed"));
+        assertEquals(List.of(), p.getList("mount.allowed"));
+    }
+
+    @Test
+    public void numbersAreMaxima() {
+        Map<String, String> g = Map.of("bpf.maxPrograms", "16");
+        assertEquals(Optional.of("4"), policy(Map.of("dev.intercessor.bpf.maxPrograms", "4"), "", g).get("bpf.maxPrograms"));
+        assertEquals(Optional.of("16"), policy(Map.of("dev.intercessor.bpf.maxPrograms", "9999"), "", g).get("bpf.maxPrograms"));
+        assertEquals("not a number: the operator's value", Optional.of("16"),
+                policy(Map.of("dev.intercessor.bpf.maxPrograms", "many"), "", g).get("bpf.maxPrograms"));
+    }
+
+    @Test
+    public void aRequestOfTheWrongShapeFallsBackToTheOperatorsValue() {
+        Map<String, String> g = Map.of("mknod.enabled", "true");
+        assertTrue(policy(Map.of("dev.intercessor.mknod.enabled", "maybe"), "", g).getBoolean("mknod.enabled", false));
+    }
+
+    @Test
+    public void theOperatorsRuntimeValueIsNotBounded() {
+        ContainerPolicy p = policy(Map.of(), "", Map.of());
+        p.set("sched.enabled", "true");
+        assertTrue(p.getBoolean("sched.enabled", false));
+        assertEquals(new ContainerPolicy.Value("true", Source.RUNTIME, "true", Source.RUNTIME), p.lookup("sched.enabled"));
+    }
+
+    @Test
+    public void effectiveShowsBoundOnlyKeysAndHandlerDefaults() {
+        ContainerPolicy p = policy(Map.of(), "", Map.of("bound.sched.enabled", "true"));
+        Map<String, ContainerPolicy.Value> all = p.effective(Map.of("mknod.enabled", "true"));
+        assertEquals(new ContainerPolicy.Value("true", Source.DEFAULT, "true", Source.DEFAULT), all.get("mknod.enabled"));
+        assertEquals(new ContainerPolicy.Value(null, null, "true", Source.GLOBAL), all.get("sched.enabled"));
+        assertEquals(2, all.size());
+    }
+
+    @Test
+    public void narrowingByShape() {
+        assertEquals("true", ContainerPolicy.narrow("yes", "on"));
+        assertEquals("false", ContainerPolicy.narrow("true", "false"));
+        assertNull(ContainerPolicy.narrow("1", "true"));
+        assertEquals("3", ContainerPolicy.narrow("3", "10"));
+        assertEquals("10", ContainerPolicy.narrow("11", "10"));
+        assertEquals("-1", ContainerPolicy.narrow("-1", "10"));
+        assertEquals("a", ContainerPolicy.narrow(" a ,,b", "a,c"));
+        assertEquals("", ContainerPolicy.narrow("", "a"));
     }
 }

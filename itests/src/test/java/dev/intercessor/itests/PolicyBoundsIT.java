@@ -1,0 +1,97 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+
+import javax.inject.Inject;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import dev.intercessor.admin.PolicyEntry;
+import dev.intercessor.admin.Supervision;
+
+/**
+ * Finding 2 of the security review: the operator's configuration bounds what a container's own
+ * annotations and listener metadata may ask for. Shown with the unsafe sched handler and with
+ * mount-to-FUSE naming a program of the container's choosing, in real containers.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PolicyBoundsIT extends HandlerIT {
+
+    private static final String SCHED = "/opt/t/schedtest set 0 fifo 10";
+    private static final String[] RT = {"--cap-add", "SYS_NICE", "--rt-runtime", "100000",
+        "--syscalls", "sched_setscheduler,sched_setparam", "--annotation", "sched.enabled=true"};
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+    @Inject
+    private Supervision supervision;
+
+    private Dictionary<String, Object> operatorPolicy;
+
+    @Before
+    public void setUp() throws Exception {
+        startHandler(TestSetup.SCHED, "sched");
+        startHandler("dev.intercessor.handler.mount", "mount");
+        operatorPolicy = configAdmin.getConfiguration("dev.intercessor.policy", "?").getProperties();
+    }
+
+    @After
+    public void restoreTheOperatorsPolicy() throws Exception {
+        configAdmin.getConfiguration("dev.intercessor.policy", "?").update(operatorPolicy);
+    }
+
+    private void operatorSays(String... keyValues) throws Exception {
+        Hashtable<String, Object> p = new Hashtable<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        Configuration c = configAdmin.getConfiguration("dev.intercessor.policy", "?");
+        c.update(p);
+        // ConfigAdmin delivers asynchronously: wait until the core has it.
+        TestSetup.waitFor(() -> {
+            try (Container probe = Container.start(id("probe"))) {
+                return supervision.policy(probe.id()).stream().anyMatch(e -> e.key().equals("probe.marker")
+                        && keyValues[keyValues.length - 1].equals(e.value()));
+            }
+        }, "the operator's policy to apply");
+    }
+
+    @Test
+    public void anAnnotationCannotTurnOnAnUnsafeHandlerTheOperatorDidNotBound() throws Exception {
+        operatorSays("mknod.enabled", "true", "probe.marker", "unbounded");
+        Container.Result r = Container.run(id("sched-unbounded"), SCHED, RT);
+        assertEquals(r.toString(), "errno=EPERM\n", r.out());
+
+        operatorSays("bound.sched.enabled", "true", "probe.marker", "bounded");
+        r = Container.run(id("sched-bounded"), SCHED, RT);
+        assertEquals("with the operator's bound the same request is served: " + r, "ok\n", r.out());
+    }
+
+    @Test
+    public void anAnnotationCannotNameAFuseServerTheOperatorDidNotList() throws Exception {
+        operatorSays("bound.mount.enabled", "true", "bound.mount.fuse", TestSetup.FUSE_SERVERS, "probe.marker", "fuse");
+        try (Container c = Container.start(id("fuse-sh"), "--cap-add", "SYS_ADMIN", "--syscalls", "mount",
+                "--annotation", "mount.enabled=true", "--annotation", "mount.fuse=ext4=sh")) {
+            PolicyEntry fuse = supervision.policy(c.id()).stream().filter(e -> e.key().equals("mount.fuse"))
+                    .findFirst().orElseThrow();
+            assertEquals(new PolicyEntry("mount.fuse", "", PolicyEntry.Source.ANNOTATION, TestSetup.FUSE_SERVERS,
+                    PolicyEntry.Source.GLOBAL), fuse);
+            // The container's own "server": were it run, it would leave a mark on the host.
+            Container.Result r = c.exec("mkdir -p /tmp/m && printf x > /tmp/img && "
+                    + "/opt/t/mounttest mount /tmp/img /tmp/m ext4 0");
+            assertEquals("the kernel's answer to a user namespace: " + r, "errno=EPERM\n", r.out());
+        }
+    }
+}
