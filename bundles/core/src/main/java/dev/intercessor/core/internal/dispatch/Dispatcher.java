@@ -55,8 +55,9 @@ public final class Dispatcher {
         Pointer n = buffers.notif;
         SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
         HandlerBinding binding = arch == null ? null : handlers.lookup(arch, n.getInt(Seccomp.NOTIF_NR));
-        if (binding == null || !channel.session().policy().getBoolean(binding.name() + ".enabled",
-                binding.enabledByDefault())) {
+        if (binding == null || channel.session().kernelOnly()
+                || !channel.session().policy().getBoolean(binding.name() + ".enabled",
+                binding.onByDefault())) {
             return null;
         }
         return binding;
@@ -126,7 +127,7 @@ public final class Dispatcher {
         session.seen.increment();
         NotificationView call = new NotificationView(id, pid, arch, nr,
                 n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
-        ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.initPid());
+        ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.init());
         Response response;
         boolean closeTarget = true;
         CallerIdentity.IdentityStuck stuck = null;

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 
 import dev.intercessor.api.Errno;
 import dev.intercessor.core.internal.linux.CallerIdentity;
+import dev.intercessor.core.internal.linux.ContainerInit;
 import dev.intercessor.core.internal.linux.Epoll;
 import dev.intercessor.core.internal.linux.EventFd;
 import dev.intercessor.core.internal.linux.Linux;
@@ -110,10 +111,13 @@ public final class Multiplexer {
             Linux.close(notifyFd);
             throw e;
         }
-        Session session = sessions.compute(state.containerId(), (id, existing) -> existing != null
-                ? existing
-                : new Session(id, state.ociVersion(), state.initPid(), new ContainerPolicy(id, state.annotations(),
-                        state.metadata(), globalPolicy)));
+        Session session;
+        try {
+            session = session(state);
+        } catch (LinuxException e) {
+            Linux.close(notifyFd);
+            throw e;
+        }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
                 session);
         session.add(channel);
@@ -125,6 +129,40 @@ public final class Multiplexer {
             throw e;
         }
         return channel;
+    }
+
+    /**
+     * @return the container's session: a new one, or the one already attached under this id if
+     *         the new process is in that container's namespaces (an exec); anything else with a known
+     *         id is refused, so it can never take over another container's policy
+     */
+    private Session session(OciState state) throws LinuxException {
+        Session[] made = {null};
+        LinuxException[] failed = {null};
+        Session session = sessions.computeIfAbsent(state.containerId(), id -> {
+            try {
+                ContainerInit init = ContainerInit.open(state.initPid());
+                made[0] = new Session(id, state.ociVersion(), init, new ContainerPolicy(id, state.annotations(),
+                        state.metadata(), globalPolicy));
+                return made[0];
+            } catch (LinuxException e) {
+                failed[0] = e;
+                return null;
+            }
+        });
+        if (failed[0] != null) {
+            throw new LinuxException("container " + state.containerId() + ": cannot open its init "
+                    + state.initPid() + " (" + failed[0].getMessage() + ")", failed[0].errno());
+        }
+        if (made[0] == null && !session.init().holds(state.pid())) {
+            throw new LinuxException("container " + state.containerId() + " is attached already, and process "
+                    + state.pid() + " is not in its namespaces: refused", Errno.EPERM);
+        }
+        if (made[0] != null && session.kernelOnly()) {
+            LOG.log(Level.WARNING, () -> "container " + state.containerId() + " is not user-namespaced (its root "
+                    + "is host root): nothing is emulated for it, every trapped call goes to the kernel");
+        }
+        return session;
     }
 
     public Collection<Session> sessions() {
@@ -144,6 +182,7 @@ public final class Multiplexer {
         Session session = channel.session();
         if (session.remove(channel)) {
             sessions.remove(session.containerId(), session);
+            session.init().close();
             LOG.log(Level.INFO, () -> "container " + session.containerId() + " detached ("
                     + session.seen() + " calls seen)");
         }

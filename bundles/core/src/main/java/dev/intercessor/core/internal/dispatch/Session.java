@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.intercessor.core.internal.linux.ContainerInit;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 
 /** One attached container: its notify fds, policy and counters. */
@@ -13,7 +14,7 @@ public final class Session {
     private final String containerId;
     private final String runtimeVersion;
     private final ContainerPolicy policy;
-    private final int initPid;
+    private final ContainerInit init;
     private final Instant attachedSince = Instant.now();
     private final List<NotifyChannel> channels = new CopyOnWriteArrayList<>();
 
@@ -22,8 +23,8 @@ public final class Session {
     final LongAdder refused = new LongAdder();
     final LongAdder continued = new LongAdder();
 
-    Session(String containerId, String runtimeVersion, int initPid, ContainerPolicy policy) {
-        this.initPid = initPid;
+    Session(String containerId, String runtimeVersion, ContainerInit init, ContainerPolicy policy) {
+        this.init = init;
         this.containerId = containerId;
         this.runtimeVersion = runtimeVersion;
         this.policy = policy;
@@ -39,7 +40,20 @@ public final class Session {
 
     /** @return the host pid of the container's init, as the runtime first reported it */
     public int initPid() {
-        return initPid;
+        return init.pid();
+    }
+
+    /** @return the container's init, as it was when the container attached */
+    public ContainerInit init() {
+        return init;
+    }
+
+    /**
+     * @return whether every call goes to the kernel: a container in the host's user namespace is
+     *         privileged already, and no handler's checks mean anything for it
+     */
+    public boolean kernelOnly() {
+        return init.inHostUserNamespace();
     }
 
     public ContainerPolicy policy() {

@@ -45,6 +45,8 @@ public final class CallerIdentity implements CallerFs {
     private final Pointer capData = Linux.allocate(24);
     private final long permitted;
     private final long inheritable;
+    /** The supervisor's own supplementary groups, given back on leaving. */
+    private final int[] supervisorGroups;
     private final Pointer statBuffer = Linux.allocate(Statx.SIZE);
     private final Pointer openHow = Linux.allocate(24);
 
@@ -64,6 +66,7 @@ public final class CallerIdentity implements CallerFs {
                 | Integer.toUnsignedLong(capData.getInt(16)) << 32;
         inheritable = Integer.toUnsignedLong(capData.getInt(8))
                 | Integer.toUnsignedLong(capData.getInt(20)) << 32;
+        supervisorGroups = Linux.threadGroups();
     }
 
     /** @return this thread's instance, made (and the thread's fs state unshared) on first use */
@@ -96,7 +99,7 @@ public final class CallerIdentity implements CallerFs {
     /**
      * Becomes the caller. On failure, everything already changed is undone before throwing.
      */
-    void enter(int mnt, int root, int dir, Credentials who, Set<Capability> capabilities)
+    void enter(int mnt, int root, int dir, Credentials who, int[] groups, Set<Capability> capabilities)
             throws LinuxException {
         if (switched) {
             throw new IllegalStateException("nested asCaller");
@@ -108,6 +111,9 @@ public final class CallerIdentity implements CallerFs {
         try {
             enterRoot();
             Linux.libc().umask(who.umask());
+            // Exactly the caller's groups: the supervisor's own (root's group 0 among them) would
+            // open directories to the caller that its own groups do not.
+            Linux.setThreadGroups(groups);
             Linux.libc().setfsgid(who.fsgid());
             Linux.libc().setfsuid(who.fsuid());
             if (Linux.libc().setfsuid(-1) != who.fsuid() || Linux.libc().setfsgid(-1) != who.fsgid()) {
@@ -151,6 +157,7 @@ public final class CallerIdentity implements CallerFs {
             setEffective(permitted);
             Linux.libc().setfsuid(0);
             Linux.libc().setfsgid(0);
+            Linux.setThreadGroups(supervisorGroups);
             setMountNamespace(HOST_MNT_NS);
             umaskFailed = Linux.libc().umask(022) < 0 ? 1 : 0;
         } catch (LinuxException e) {

@@ -53,6 +53,8 @@ public interface LibC {
 
     long pread64(int fd, Pointer buffer, long count, long offset);
 
+    long pwrite64(int fd, Pointer buffer, long count, long offset);
+
     long process_vm_writev(int pid, Pointer localIov, long localCount, Pointer remoteIov,
             long remoteCount, long flags);
 

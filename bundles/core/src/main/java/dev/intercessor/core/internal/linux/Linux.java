@@ -82,12 +82,37 @@ public final class Linux {
     private static final long SYS_SECCOMP = "aarch64".equals(HOST_ARCH) ? 277 : 317;
     private static final long SYS_GETTID = "aarch64".equals(HOST_ARCH) ? 178 : 186;
     private static final long SYS_TGKILL = "aarch64".equals(HOST_ARCH) ? 131 : 234;
+    private static final long SYS_GETGROUPS = "aarch64".equals(HOST_ARCH) ? 158 : 115;
+    private static final long SYS_SETGROUPS = "aarch64".equals(HOST_ARCH) ? 159 : 116;
 
     /** A real-time signal HotSpot does not use: it only interrupts a blocking call. */
     public static final int WAKE_SIGNAL = 40;
     private static boolean wakeSignalInstalled;
 
     private Linux() {
+    }
+
+    /**
+     * setgroups(2) for the calling thread only. glibc's wrapper applies it to every thread of the
+     * process (it signals them all); the system call itself changes one task's credentials.
+     */
+    public static void setThreadGroups(int[] groups) throws LinuxException {
+        Pointer list = allocate(Math.max(4, 4 * groups.length));
+        for (int i = 0; i < groups.length; i++) {
+            list.putInt(4L * i, groups[i]);
+        }
+        check("setgroups", LIBC.syscall(SYS_SETGROUPS, groups.length, list, 0, 0, 0));
+    }
+
+    /** @return the calling thread's supplementary groups */
+    public static int[] threadGroups() throws LinuxException {
+        Pointer list = allocate(4 * 65536);
+        int n = (int) check("getgroups", LIBC.syscall(SYS_GETGROUPS, 65536, list, 0, 0, 0));
+        int[] groups = new int[n];
+        for (int i = 0; i < n; i++) {
+            groups[i] = list.getInt(4L * i);
+        }
+        return groups;
     }
 
     private static String hostArch() {
@@ -217,6 +242,15 @@ public final class Linux {
     /** @return a pidfd for the thread {@code tid} (a notification's pid is a tid) */
     public static int pidfdOpenThread(int tid) throws LinuxException {
         return (int) check("pidfd_open", LIBC.syscall(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0, 0));
+    }
+
+    /** @return whether the thread or process of {@code pidfd} has exited (it polls readable then) */
+    public static boolean exited(int pidfd) {
+        Pointer pollfd = allocate(8);
+        pollfd.putInt(0, pidfd);
+        pollfd.putShort(4, POLLIN);
+        Pointer timeout = allocate(16); // zero: do not wait
+        return LIBC.ppoll(pollfd, 1, timeout, null) != 0;
     }
 
     /** @return the calling thread's kernel id */

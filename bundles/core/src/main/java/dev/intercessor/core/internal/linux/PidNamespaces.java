@@ -40,6 +40,12 @@ final class PidNamespaces {
         return -1;
     }
 
+    /** @return whether host thread {@code hostTid} is {@code nsPid} of pid namespace {@code namespace} */
+    static boolean is(int hostTid, String namespace, int nsPid) {
+        Path task = PROC.resolve(Integer.toString(hostTid));
+        return namespace.equals(link(task.resolve("ns/pid"))) && innermostPid(task.resolve("status")) == nsPid;
+    }
+
     private static String link(Path path) {
         try {
             return Files.readSymbolicLink(path).toString();

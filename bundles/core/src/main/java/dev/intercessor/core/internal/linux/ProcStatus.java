@@ -40,6 +40,28 @@ public final class ProcStatus {
         return new Credentials(uid[0], uid[1], uid[3], gid[0], gid[1], gid[3], capEff, umask);
     }
 
+    /**
+     * @param status the file's text
+     * @return the supplementary groups it lists ({@code Groups:}), as the reader's namespace sees them
+     */
+    public static int[] groups(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Groups:")) {
+                String value = line.substring(7).trim();
+                if (value.isEmpty()) {
+                    return new int[0];
+                }
+                String[] parts = value.split("\\s+");
+                int[] groups = new int[parts.length];
+                for (int i = 0; i < parts.length; i++) {
+                    groups[i] = (int) Long.parseLong(parts[i]);
+                }
+                return groups;
+            }
+        }
+        throw new IllegalArgumentException("no Groups: line in /proc/<pid>/status");
+    }
+
     private static int[] ids(String value) {
         String[] parts = value.split("\\s+");
         if (parts.length != 4) {

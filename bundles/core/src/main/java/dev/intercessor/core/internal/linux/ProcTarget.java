@@ -37,7 +37,8 @@ public final class ProcTarget implements Target, AutoCloseable {
     private final int pid;
     /** /proc/<tid>, opened on first use and then checked with NOTIF_ID_VALID; -1 until then. */
     private int procDir = -1;
-    private final int containerInitPid;
+    private final ContainerInit init;
+    private int[] groups;
     private int mem = -1;
     private Credentials credentials;
     private List<MemoryRead> reads;
@@ -84,8 +85,8 @@ public final class ProcTarget implements Target, AutoCloseable {
      * A target for the caller of notification {@code id}. Nothing is opened yet: a handler that
      * answers from what it knows costs no system call here.
      */
-    public ProcTarget(int notifyFd, long id, int pid, int containerInitPid) {
-        this.containerInitPid = containerInitPid;
+    public ProcTarget(int notifyFd, long id, int pid, ContainerInit init) {
+        this.init = init;
         this.notifyFd = notifyFd;
         this.id = id;
         this.pid = pid;
@@ -123,7 +124,8 @@ public final class ProcTarget implements Target, AutoCloseable {
     private int mem() throws SyscallException {
         if (mem < 0) {
             try {
-                mem = Linux.openat(procDir(), "mem", Linux.O_RDONLY);
+                // Read-write: writes go through it too, bound to the caller's process, not its pid.
+                mem = Linux.openat(procDir(), "mem", Linux.O_RDWR);
             } catch (LinuxException e) {
                 throw gone();
             }
@@ -209,24 +211,69 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
     }
 
+    /** PROCMAP_QUERY (Linux 6.11): the mapping at an address, from a /proc/<pid>/maps fd. */
+    static final int PROCMAP_QUERY_SIZE = 104;
+    private static final long PROCMAP_QUERY = 0xc0000000L | (PROCMAP_QUERY_SIZE << 16) | ('f' << 8) | 17;
+    private static final long PROCMAP_QUERY_VMA_WRITABLE = 0x02;
+    private static volatile boolean mapQueryMissing;
+
+    /**
+     * Checks [address, address + length) is mapped writable in the caller, as copy_to_user would
+     * need: writes through /proc/<pid>/mem are FOLL_FORCE and would also land on read-only pages.
+     */
+    private void checkWritable(long address, int length) throws SyscallException {
+        if (length == 0 || mapQueryMissing) {
+            return;
+        }
+        int maps;
+        try {
+            maps = Linux.openat(procDir(), "maps", Linux.O_RDONLY);
+        } catch (LinuxException e) {
+            throw gone();
+        }
+        try {
+            Pointer q = Scratch.get().mapQuery;
+            long end = address + length;
+            for (long at = address; Long.compareUnsigned(at, end) < 0; ) {
+                q.setMemory(0, PROCMAP_QUERY_SIZE, (byte) 0);
+                q.putLong(0, PROCMAP_QUERY_SIZE);
+                q.putLong(8, PROCMAP_QUERY_VMA_WRITABLE); // only a writable mapping covering `at`
+                q.putLong(16, at);
+                if (Linux.libc().ioctl(maps, PROCMAP_QUERY, q) < 0) {
+                    if (Linux.errno() == Errno.ENOTTY) {
+                        mapQueryMissing = true; // an older kernel: ptrace's rules, as documented
+                        return;
+                    }
+                    throw stillWaiting() ? new SyscallException(Errno.EFAULT, "no writable mapping at 0x"
+                            + Long.toHexString(at)) : gone();
+                }
+                at = q.getLong(32); // vma_end
+            }
+        } finally {
+            Linux.close(maps);
+        }
+    }
+
     @Override
     public void write(long address, byte[] data) throws SyscallException {
+        int fd = mem();
+        checkWritable(address, data.length);
         if (!stillWaiting()) {
             throw gone();
         }
-        Scratch scratch = Scratch.get();
-        Pointer local = scratch.buffer(Math.max(1, data.length));
+        Pointer local = Scratch.get().buffer(Math.max(1, data.length));
         local.put(0, data, 0, data.length);
-        Pointer localIov = scratch.iovs;
-        localIov.putAddress(0, local.address());
-        localIov.putLong(8, data.length);
-        Pointer remoteIov = scratch.iovs.slice(16);
-        remoteIov.putLong(0, address);
-        remoteIov.putLong(8, data.length);
-        // process_vm_writev honours page protections, as copy_to_user would. The pid is checked
-        // just above; it cannot be reused while its thread still waits for our answer.
-        long n = Linux.libc().process_vm_writev(pid, localIov, 1, remoteIov, 1, 0);
-        if (n != data.length) {
+        // Through /proc/<pid>/mem of the checked directory: it reaches the caller's memory even if
+        // its pid were reused meanwhile (process_vm_writev goes by number; pid_max is 32768 here).
+        int done = 0;
+        while (done < data.length) {
+            long n = Linux.libc().pwrite64(fd, local.slice(done), data.length - done, address + done);
+            if (n <= 0) {
+                break;
+            }
+            done += (int) n;
+        }
+        if (done != data.length) {
             throw stillWaiting() ? new SyscallException(Errno.EFAULT,
                     "cannot write " + data.length + " bytes at 0x" + Long.toHexString(address)) : gone();
         }
@@ -234,33 +281,44 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     /** Reads a small file of the caller's /proc directory, then checks it is still the caller. */
     private String readProcFile(String name) throws SyscallException {
-        int fd = -1;
         try {
-            fd = Linux.openat(procDir(), name, Linux.O_RDONLY);
-            Pointer buffer = Scratch.get().file;
-            int length = 0;
-            long n;
-            while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
-                length += (int) n;
-            }
-            byte[] text = new byte[length];
-            buffer.get(0, text, 0, length);
             // No NOTIF_ID_VALID needed: procDir was opened before the id was checked, and a
             // /proc/<pid> directory fd never leads to another process, even if the pid is reused.
-            return new String(text, StandardCharsets.ISO_8859_1);
+            return ContainerInit.readFile(procDir(), name);
         } catch (LinuxException e) {
             throw gone();
-        } finally {
-            Linux.close(fd);
         }
     }
 
+    /**
+     * The caller's credentials. Its capabilities count only in the container's own user namespace:
+     * a process that made a nested one ({@code unshare -U}) holds every capability there, and
+     * nothing for the container; it gets an empty set, so handlers leave it to the kernel.
+     */
     @Override
     public Credentials credentials() throws SyscallException {
         if (credentials == null) {
-            credentials = ProcStatus.parse(readProcFile("status"));
+            String status = readProcFile("status");
+            Credentials c = ProcStatus.parse(status);
+            groups = ProcStatus.groups(status);
+            String userNamespace;
+            try {
+                userNamespace = ContainerInit.link(procDir(), "ns/user");
+            } catch (LinuxException e) {
+                throw gone();
+            }
+            if (!userNamespace.equals(init.userNamespace())) {
+                c = new Credentials(c.uid(), c.euid(), c.fsuid(), c.gid(), c.egid(), c.fsgid(), 0, c.umask());
+            }
+            credentials = c;
         }
         return credentials;
+    }
+
+    /** @return the caller's supplementary groups (host ids), read with its credentials */
+    private int[] groups() throws SyscallException {
+        credentials();
+        return groups;
     }
 
     private static volatile CgroupMounts cgroupMounts;
@@ -294,13 +352,10 @@ public final class ProcTarget implements Target, AutoCloseable {
         CgroupMounts mounts = hostCgroupMounts();
         String text;
         try {
-            text = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(containerInitPid), "cgroup")),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new SyscallException(Errno.ESRCH, "the container's init is gone: " + e);
+            text = init.read("cgroup"); // through the init's /proc directory, never its pid again
+        } catch (LinuxException e) {
+            throw new SyscallException(Errno.ESRCH, "the container's init is gone: " + e.getMessage());
         }
-        // The init may have died and its pid been reused only if the container is gone, and then
-        // this caller is too.
         if (!stillWaiting()) {
             throw gone();
         }
@@ -438,14 +493,10 @@ public final class ProcTarget implements Target, AutoCloseable {
         return attrs.toString();
     }
 
-    private long[] uidMap;
-
+    /** The container's uid map (its init's), not the caller's: a nested namespace maps anything to 0. */
     @Override
     public int containerUid(int hostUid) throws SyscallException {
-        if (uidMap == null) {
-            uidMap = IdMap.parse(readProcFile("uid_map"));
-        }
-        return (int) IdMap.inside(uidMap, Integer.toUnsignedLong(hostUid));
+        return init.containerUid(hostUid);
     }
 
     @Override
@@ -453,21 +504,38 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (pid < 0) {
             throw new SyscallException(Errno.EINVAL, "negative pid " + pid);
         }
-        int hostTid = pid == 0 ? this.pid : PidNamespaces.hostTid(namespaceLink("pid"), pid);
+        String namespace = namespaceLink("pid");
+        int hostTid = pid == 0 ? this.pid : PidNamespaces.hostTid(namespace, pid);
         if (hostTid <= 0) {
             throw new SyscallException(Errno.ESRCH, "no thread " + pid + " in the caller's pid namespace");
         }
-        if (!stillWaiting()) {
-            throw gone();
+        // sched_setscheduler takes a number. Hold the thread by a pidfd, check the number is still
+        // that thread of the caller's namespace, and act only while the pidfd says it lives: a tid
+        // is not reused while its thread lives, so the number meant it throughout.
+        int pidfd;
+        try {
+            pidfd = Linux.pidfdOpenThread(hostTid);
+        } catch (LinuxException e) {
+            throw new SyscallException(Errno.ESRCH, "thread " + pid + " ended");
         }
-        Pointer param = Linux.allocate(4);
-        param.putInt(0, priority);
-        int result = policy < 0 ? Linux.libc().sched_setparam(hostTid, param)
-                : Linux.libc().sched_setscheduler(hostTid, policy, param);
-        if (result < 0) {
-            int errno = Linux.errno();
-            throw new SyscallException(errno, (policy < 0 ? "sched_setparam(" : "sched_setscheduler(")
-                    + hostTid + ")");
+        try {
+            if (pid != 0 && !PidNamespaces.is(hostTid, namespace, pid) || Linux.exited(pidfd)) {
+                throw new SyscallException(Errno.ESRCH, "thread " + pid + " ended");
+            }
+            if (!stillWaiting()) {
+                throw gone();
+            }
+            Pointer param = Linux.allocate(4);
+            param.putInt(0, priority);
+            int result = policy < 0 ? Linux.libc().sched_setparam(hostTid, param)
+                    : Linux.libc().sched_setscheduler(hostTid, policy, param);
+            if (result < 0) {
+                int errno = Linux.errno();
+                throw new SyscallException(errno, (policy < 0 ? "sched_setparam(" : "sched_setscheduler(")
+                        + hostTid + ")");
+            }
+        } finally {
+            Linux.close(pidfd);
         }
     }
 
@@ -481,7 +549,7 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     @Override
     public int containerInitPid() {
-        return containerInitPid;
+        return init.pid();
     }
 
     @Override
@@ -513,7 +581,7 @@ public final class ProcTarget implements Target, AutoCloseable {
             if (!stillWaiting()) {
                 throw gone();
             }
-            identity.enter(mnt, root, dir, who, capabilities);
+            identity.enter(mnt, root, dir, who, groups(), capabilities);
             try {
                 return action.run(identity);
             } finally {

@@ -14,6 +14,8 @@ final class Scratch {
     final Pointer file = Linux.allocate(16384);
     final Pointer iovs = Linux.allocate(32);
     final Pointer id = Linux.allocate(8);
+    /** struct procmap_query */
+    final Pointer mapQuery = Linux.allocate(ProcTarget.PROCMAP_QUERY_SIZE);
     private Pointer large;
 
     static Scratch get() {

@@ -1,0 +1,127 @@
+package dev.intercessor.core.internal.linux;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Pointer;
+
+/**
+ * A container's init process as it was when the container attached: its {@code /proc/<pid>}
+ * directory (bound to that process, never to a later holder of its pid), its user and pid
+ * namespaces and its uid map. The yardstick for every later caller: a process counts as the
+ * container's only in the container's own user namespace.
+ */
+public final class ContainerInit implements AutoCloseable {
+
+    private final int pid;
+    /** Guarded by this: closed when the container detaches, maybe while a late call reads. */
+    private int procDir;
+    private final String userNamespace;
+    private final String pidNamespace;
+    private final long[] uidMap;
+    private final boolean hostUserNamespace;
+
+    private ContainerInit(int pid, int procDir, String userNamespace, String pidNamespace, long[] uidMap,
+            boolean hostUserNamespace) {
+        this.pid = pid;
+        this.procDir = procDir;
+        this.userNamespace = userNamespace;
+        this.pidNamespace = pidNamespace;
+        this.uidMap = uidMap;
+        this.hostUserNamespace = hostUserNamespace;
+    }
+
+    /** Opens the init's /proc directory and reads what later checks compare against. */
+    public static ContainerInit open(int pid) throws LinuxException {
+        if (pid <= 0) {
+            throw new LinuxException("no init pid (" + pid + ")", dev.intercessor.api.Errno.ESRCH);
+        }
+        int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+        try {
+            String user = link(dir, "ns/user");
+            boolean host = user.equals(new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/ns/user"),
+                    StandardCharsets.ISO_8859_1));
+            return new ContainerInit(pid, dir, user, link(dir, "ns/pid"), IdMap.parse(readFile(dir, "uid_map")), host);
+        } catch (LinuxException | RuntimeException e) {
+            Linux.close(dir);
+            throw e;
+        }
+    }
+
+    static String link(int dir, String name) throws LinuxException {
+        return new String(Linux.readlinkat(dir, name), StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads a small file (at most 16 KiB) below a /proc directory. */
+    static String readFile(int dir, String name) throws LinuxException {
+        int fd = Linux.openat(dir, name, Linux.O_RDONLY);
+        try {
+            Pointer buffer = Scratch.get().file;
+            int length = 0;
+            long n;
+            while (length < 16384 && (n = Linux.read(fd, buffer.slice(length), 16384 - length)) > 0) {
+                length += (int) n;
+            }
+            byte[] text = new byte[length];
+            buffer.get(0, text, 0, length);
+            return new String(text, StandardCharsets.ISO_8859_1);
+        } finally {
+            Linux.close(fd);
+        }
+    }
+
+    /** @return the host pid the runtime reported */
+    public int pid() {
+        return pid;
+    }
+
+    /** @return the init's user namespace, as {@code user:[inode]} */
+    public String userNamespace() {
+        return userNamespace;
+    }
+
+    /**
+     * @return whether the container shares the host's user namespace: its root is host root, and
+     *         nothing may be emulated for it
+     */
+    public boolean inHostUserNamespace() {
+        return hostUserNamespace;
+    }
+
+    /** @return the id inside the container's user namespace that host uid {@code hostUid} maps to, or -1 */
+    public int containerUid(int hostUid) {
+        return (int) IdMap.inside(uidMap, Integer.toUnsignedLong(hostUid));
+    }
+
+    /** @return a file of the init's /proc directory; fails once the init has gone */
+    public synchronized String read(String name) throws LinuxException {
+        if (procDir < 0) {
+            throw new LinuxException("the container has detached", dev.intercessor.api.Errno.ESRCH);
+        }
+        return readFile(procDir, name);
+    }
+
+    /**
+     * @param pid a host pid the runtime says belongs to this container
+     * @return whether that process is in the container's user and pid namespaces
+     */
+    public boolean holds(int pid) {
+        if (pid <= 0) {
+            return false;
+        }
+        int dir = -1;
+        try {
+            dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+            return link(dir, "ns/user").equals(userNamespace) && link(dir, "ns/pid").equals(pidNamespace);
+        } catch (LinuxException e) {
+            return false;
+        } finally {
+            Linux.close(dir);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        Linux.close(procDir);
+        procDir = -1;
+    }
+}
