@@ -129,6 +129,8 @@ public class BpfIT extends HandlerIT {
             long with = kernelMemoryWhileHolding(c, memcg, 48);
             // 48 programs of 4096 instructions: about 40 KiB each measured (the JIT image is not
             // charged). Charges move in batches of 64 pages per CPU: 1 MiB leaves room for that.
+            System.out.println("bpf: the container's kernel memory holding 48 programs of 4096 instructions: "
+                    + (with - without) / 1024 + " KiB more than holding none");
             assertTrue("kmem " + without + " holding none, " + with + " holding 48", with - without > (1 << 20));
             long self = ProcessHandle.current().pid();
             for (String tid : Files.readAllLines(memcg.resolve("tasks"))) {

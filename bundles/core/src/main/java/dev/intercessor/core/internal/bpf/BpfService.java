@@ -57,9 +57,6 @@ public class BpfService implements Bpf {
 
     @Override
     public Loaded load(Program p, CgroupDirectory memory) {
-        if (memory != null && memory.version() != 1) {
-            throw new IllegalArgumentException("only a cgroup v1 memory cgroup takes a single thread: " + memory);
-        }
         if (p.instructions().length == 0 || p.instructions().length % 8 != 0) {
             return new Loaded(-1, Errno.EINVAL, new byte[0]);
         }
