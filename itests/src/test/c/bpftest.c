@@ -29,6 +29,20 @@
  *   badattr KIND          malformed calls: huge | nullattr | badptr |
  *                         badinsns | badlicense | badlog | hugecount;
  *                         prints result=
+ *   attack KIND           load a device program that only a privileged
+ *                         verifier (CAP_PERFMON) passes: uninit (reads
+ *                         uninitialised stack) | ptrcmp (compares the frame
+ *                         pointer) | ptrleak (returns bits of the frame
+ *                         pointer through a 32-bit copy); prints load= and
+ *                         refusal= (the log's line before "processed ...")
+ *   hold N CLOSE MORE [wait]
+ *                         load the device program N times keeping every fd,
+ *                         close CLOSE of them, load MORE times again; prints
+ *                         loaded= refused= closed= reloaded= refused_again=
+ *                         (refused: the first refusal's errno, or none); with
+ *                         `wait`, prints held= and blocks until stdin is
+ *                         closed (with $BPFTEST_BIG set, the program is 4096
+ *                         instructions long)
  *
  * If a directory or file to attach to cannot be opened, open=errno=NAME is
  * printed instead of attach=. In `device` mode every step is tried whatever
@@ -59,7 +73,9 @@ static int usage(void)
 		"       bpftest type socket_filter|kprobe|tracing|device\n"
 		"       bpftest attach CGDIR multi|override|none|replace\n"
 		"       bpftest attachfd PATH\n"
-		"       bpftest badattr huge|nullattr|badptr|badinsns|badlicense|badlog|hugecount\n");
+		"       bpftest badattr huge|nullattr|badptr|badinsns|badlicense|badlog|hugecount\n"
+		"       bpftest attack uninit|ptrcmp|ptrleak\n"
+		"       bpftest hold N CLOSE MORE [wait]\n");
 	return 2;
 }
 
@@ -104,6 +120,16 @@ static __u64 ptr(const void *p)
 #define LDX_W(DST, SRC, OFF) INSN(BPF_LDX | BPF_MEM | BPF_W, DST, SRC, OFF, 0)
 /* dst = (u32)dst & imm */
 #define AND32_K(DST, IMM) INSN(BPF_ALU | BPF_AND | BPF_K, DST, 0, 0, IMM)
+/* dst = *(u64 *)(src + off) */
+#define LDX_DW(DST, SRC, OFF) INSN(BPF_LDX | BPF_MEM | BPF_DW, DST, SRC, OFF, 0)
+/* dst = (u32)src */
+#define MOV32_X(DST, SRC) INSN(BPF_ALU | BPF_MOV | BPF_X, DST, SRC, 0, 0)
+/* dst = (u32)dst >> imm */
+#define RSH32_K(DST, IMM) INSN(BPF_ALU | BPF_RSH | BPF_K, DST, 0, 0, IMM)
+/* dst &= imm */
+#define AND64_K(DST, IMM) INSN(BPF_ALU64 | BPF_AND | BPF_K, DST, 0, 0, IMM)
+/* if (dst > imm) goto pc + 1 + off (unsigned) */
+#define JGT_K(DST, IMM, OFF) INSN(BPF_JMP | BPF_JGT | BPF_K, DST, 0, OFF, IMM)
 /* dst = imm */
 #define MOV64_K(DST, IMM) INSN(BPF_ALU64 | BPF_MOV | BPF_K, DST, 0, 0, IMM)
 /* if (dst != imm) goto pc + 1 + off */
@@ -143,6 +169,29 @@ static const struct bpf_insn trivial_prog[] = {
 	EXIT(),
 };
 
+/* Device programs that only a verifier relaxed by CAP_PERFMON passes; each returns one bit of
+ * kernel state as the allow/deny decision, which a container reads by opening a device. */
+static const struct bpf_insn uninit_prog[] = {
+	LDX_DW(BPF_REG_0, BPF_REG_10, -8),		/* r0 = stale kernel stack */
+	AND64_K(BPF_REG_0, 1),
+	EXIT(),
+};
+static const struct bpf_insn ptrcmp_prog[] = {
+	MOV64_K(BPF_REG_0, 1),
+	JGT_K(BPF_REG_10, 0x1000, 1),			/* a bit of the stack address */
+	MOV64_K(BPF_REG_0, 0),
+	EXIT(),
+};
+static const struct bpf_insn ptrleak_prog[] = {
+	MOV32_X(BPF_REG_0, BPF_REG_10),			/* w0 = low half of the frame pointer */
+	RSH32_K(BPF_REG_0, 12),
+	AND32_K(BPF_REG_0, 1),
+	EXIT(),
+};
+
+/* BPFTEST_BIG set: 4095 times "r0 = 1", then exit (about 40 KiB of kernel memory loaded). */
+static struct bpf_insn big_prog[4096];
+
 #define NINSNS(a) ((__u32)(sizeof(a) / sizeof((a)[0])))
 
 static char log_buf[LOG_SIZE];
@@ -152,7 +201,13 @@ static void device_load_attr(union bpf_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	if (getenv("BPFTEST_ALLOW_ALL")) {
+	if (getenv("BPFTEST_BIG")) {
+		for (unsigned int i = 0; i < NINSNS(big_prog) - 1; i++)
+			big_prog[i] = MOV64_K(BPF_REG_0, 1);
+		big_prog[NINSNS(big_prog) - 1] = EXIT();
+		attr->insns = ptr(big_prog);
+		attr->insn_cnt = NINSNS(big_prog);
+	} else if (getenv("BPFTEST_ALLOW_ALL")) {
 		attr->insns = ptr(allow_all_prog);
 		attr->insn_cnt = NINSNS(allow_all_prog);
 	} else {
@@ -443,6 +498,98 @@ static int cmd_badattr(const char *kind)
 	return report_num("result", rc);
 }
 
+static int cmd_attack(const char *kind)
+{
+	const char *line, *next;
+	union bpf_attr attr;
+
+	device_load_attr(&attr);
+	if (strcmp(kind, "uninit") == 0) {
+		attr.insns = ptr(uninit_prog);
+		attr.insn_cnt = NINSNS(uninit_prog);
+	} else if (strcmp(kind, "ptrcmp") == 0) {
+		attr.insns = ptr(ptrcmp_prog);
+		attr.insn_cnt = NINSNS(ptrcmp_prog);
+	} else if (strcmp(kind, "ptrleak") == 0) {
+		attr.insns = ptr(ptrleak_prog);
+		attr.insn_cnt = NINSNS(ptrleak_prog);
+	} else
+		return usage();
+	memset(log_buf, 0, sizeof(log_buf));
+	report_num("load", sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr)));
+	/* The verifier's reason: the line before its closing "processed N insns ..." line. */
+	for (line = log_buf; (next = strchr(line, '\n')) && strncmp(next + 1, "processed ", 10) != 0;)
+		line = next + 1;
+	printf("refusal=%.*s\n", next ? (int)(next - line) : 0, line);
+	return 0;
+}
+
+/* Loads the device program COUNT times into fds[*held...]; returns the first refusal's errno or 0. */
+static int load_many(int *fds, int *held, long count, long *loaded)
+{
+	union bpf_attr attr;
+	int first = 0;
+	long fd;
+
+	*loaded = 0;
+	for (long i = 0; i < count; i++) {
+		device_load_attr(&attr);
+		attr.log_level = 0;
+		attr.log_size = 0;
+		attr.log_buf = 0;
+		fd = sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+		if (fd < 0) {
+			if (!first)
+				first = errno;
+			continue;
+		}
+		fds[(*held)++] = (int)fd;
+		(*loaded)++;
+	}
+	return first;
+}
+
+static void print_refusal(const char *key, int err)
+{
+	char buf[16];
+
+	if (err)
+		printf("%s=errno=%s\n", key, errno_name(err, buf));
+	else
+		printf("%s=none\n", key);
+}
+
+static int cmd_hold(const char *n_arg, const char *close_arg, const char *more_arg, int wait)
+{
+	unsigned long n, n_close, more;
+	int fds[2048], held = 0, err;
+	long loaded;
+	char rbuf[64];
+	ssize_t r;
+
+	if (parse_uint(n_arg, 1024, &n) || parse_uint(close_arg, 1024, &n_close) ||
+	    parse_uint(more_arg, 1024, &more))
+		return usage();
+	err = load_many(fds, &held, (long)n, &loaded);
+	printf("loaded=%ld\n", loaded);
+	print_refusal("refused", err);
+	if (n_close > (unsigned long)held)
+		n_close = held;
+	for (unsigned long i = 0; i < n_close; i++)
+		close(fds[--held]);
+	printf("closed=%lu\n", n_close);
+	err = load_many(fds, &held, (long)more, &loaded);
+	printf("reloaded=%ld\n", loaded);
+	print_refusal("refused_again", err);
+	if (wait) {
+		printf("held=%d\n", held);
+		do
+			r = read(0, rbuf, sizeof(rbuf));
+		while (r > 0 || (r < 0 && errno == EINTR));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -466,5 +613,11 @@ int main(int argc, char **argv)
 		return cmd_attachfd(argv[0]);
 	if (strcmp(cmd, "badattr") == 0 && argc == 1)
 		return cmd_badattr(argv[0]);
+	if (strcmp(cmd, "attack") == 0 && argc == 1)
+		return cmd_attack(argv[0]);
+	if (strcmp(cmd, "hold") == 0 && argc == 3)
+		return cmd_hold(argv[0], argv[1], argv[2], 0);
+	if (strcmp(cmd, "hold") == 0 && argc == 4 && strcmp(argv[3], "wait") == 0)
+		return cmd_hold(argv[0], argv[1], argv[2], 1);
 	return usage();
 }

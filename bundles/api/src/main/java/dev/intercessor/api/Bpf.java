@@ -4,8 +4,10 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The supervisor's own {@code bpf(2)}, for handlers that load or attach programs on a caller's
- * behalf: a service the core registers. It does what it is asked with the supervisor's privileges;
- * deciding whether the caller deserves it is the handler's job.
+ * behalf: a service the core registers. It loads programs with only the capabilities the kernel
+ * asks of the program type (CAP_BPF, and CAP_NET_ADMIN for device programs), never CAP_PERFMON or
+ * CAP_SYS_ADMIN, so the verifier applies its unprivileged rules; everything else it does with the
+ * supervisor's privileges. Deciding whether the caller deserves it is the handler's job.
  */
 @ProviderType
 public interface Bpf {
@@ -45,11 +47,38 @@ public interface Bpf {
     record Loaded(int fd, int errno, byte[] log) {
     }
 
-    /** Loads a program ({@code BPF_PROG_LOAD}). */
+    /** Loads a program ({@code BPF_PROG_LOAD}), its kernel memory charged to the supervisor. */
     Loaded load(Program program);
+
+    /**
+     * Loads a program as {@link #load(Program)} does, its kernel memory charged to the memory
+     * cgroup {@code memory}: the loading thread joins it for the call.
+     *
+     * @param memory a cgroup v1 memory cgroup (cgroup v2 moves only whole processes)
+     * @return as {@link #load(Program)}; also {@code fd} -1 with the errno of joining the cgroup
+     * @throws IllegalArgumentException if {@code memory} is not a cgroup v1 directory
+     * @since 1.2
+     */
+    Loaded load(Program program, CgroupDirectory memory);
 
     /** Closes a program descriptor {@link #load} gave that will not be injected after all. */
     void close(int fd);
+
+    /**
+     * @param fd a program descriptor {@link #load} gave
+     * @return the kernel's id of that program ({@code BPF_OBJ_GET_INFO_BY_FD})
+     * @since 1.2
+     */
+    int programId(int fd) throws SyscallException;
+
+    /**
+     * @param id a program id from {@link #programId}
+     * @return whether that program is still loaded, i.e. something holds it: an fd, an attachment,
+     *         a pin ({@code BPF_PROG_GET_FD_BY_ID} finds it); ids are allocated cyclically up to
+     *         {@code INT_MAX}, so a freed id does not come back soon
+     * @since 1.2
+     */
+    boolean isLoaded(int id);
 
     /** {@code BPF_PROG_ATTACH} of {@code programFd} to {@code targetFd}; the kernel's errno if refused. */
     void attach(int targetFd, int programFd, int attachType, int flags) throws SyscallException;

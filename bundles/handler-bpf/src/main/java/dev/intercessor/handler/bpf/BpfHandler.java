@@ -36,7 +36,12 @@ import dev.intercessor.api.Target;
  * <ul>
  * <li>{@code BPF_PROG_LOAD} of a device program: loaded by the supervisor after
  * {@link DeviceProgram#check} (no helper calls, no maps), its fd injected into the caller, the
- * verifier log copied back.</li>
+ * verifier log copied back. The {@link Bpf} service loads it with CAP_BPF and CAP_NET_ADMIN only,
+ * so the verifier applies its unprivileged rules, and, where the caller's memory cgroup is a
+ * cgroup v1 one, charges its kernel memory there. At most {@code bpf.maxPrograms} (default
+ * {@value #DEFAULT_MAX_PROGRAMS}) such programs per container are loaded at a time; past that a
+ * load fails with {@code EPERM}, as the kernel's own limit on a user's locked memory did for bpf
+ * ({@code ENOSPC} would read as a verifier log too small).</li>
  * <li>{@code BPF_PROG_ATTACH}/{@code DETACH} with {@code BPF_CGROUP_DEVICE}: only with
  * {@code BPF_F_ALLOW_MULTI}, only to the container's own cgroup v2 directory or one below it.
  * The kernel runs every program from the root of the hierarchy down, so such a program can only
@@ -61,9 +66,15 @@ public class BpfHandler implements SyscallHandler {
     static final int PAGE = 4096;
     /** The kernel's own bound on a license string. */
     private static final int LICENSE_MAX = 127;
+    static final String MAX_PROGRAMS = "bpf.maxPrograms";
+    static final int DEFAULT_MAX_PROGRAMS = 64;
+    /** Containers counted before the table of loaded programs is first swept of stale ones. */
+    private static final int SWEEP_CONTAINERS = 256;
 
     @Reference
     private Bpf bpf;
+
+    private final LoadedPrograms programs = new LoadedPrograms(id -> bpf.isLoaded(id), SWEEP_CONTAINERS);
 
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
@@ -81,7 +92,7 @@ public class BpfHandler implements SyscallHandler {
         }
         if (cmd == BPF_PROG_LOAD) {
             return attr.getInt(0) == Bpf.PROG_TYPE_CGROUP_DEVICE && onlyKnownLoadFields(attr)
-                    ? load(call, target, attr) : Response.continueSyscall();
+                    ? load(call, target, policy, attr) : Response.continueSyscall();
         }
         if (attr.getInt(8) != Bpf.CGROUP_DEVICE) {
             return Response.continueSyscall();
@@ -132,7 +143,7 @@ public class BpfHandler implements SyscallHandler {
         return true;
     }
 
-    private Response load(Notification call, Target target, ByteBuffer a) throws SyscallException {
+    private Response load(Notification call, Target target, Policy policy, ByteBuffer a) throws SyscallException {
         int count = a.getInt(4);
         if (count == 0) {
             throw new SyscallException(Errno.EINVAL, "no instructions");
@@ -157,26 +168,61 @@ public class BpfHandler implements SyscallHandler {
         }
         // A log larger than the supervisor holds is cut: the kernel says ENOSPC, as for any full log.
         int held = logLevel == 0 ? 0 : (int) Math.min(Integer.toUnsignedLong(logSize), 1 << 20);
-        Bpf.Loaded loaded = bpf.load(new Bpf.Program(Bpf.PROG_TYPE_CGROUP_DEVICE, insns, license, logLevel,
-                held, new String(nameField, 0, nameLength, StandardCharsets.US_ASCII)));
+        Bpf.Program program = new Bpf.Program(Bpf.PROG_TYPE_CGROUP_DEVICE, insns, license, logLevel, held,
+                new String(nameField, 0, nameLength, StandardCharsets.US_ASCII));
+        Optional<CgroupDirectory> memory = target.cgroup("memory").filter(c -> c.version() == 1);
+        String container = call.containerId();
+        int max = maxPrograms(policy);
+        if (!programs.reserve(container, max)) {
+            LOG.log(Level.WARNING, () -> container + " " + call.pid() + ": refused a device program: "
+                    + MAX_PROGRAMS + "=" + max + " of its programs are loaded");
+            throw new SyscallException(Errno.EPERM, MAX_PROGRAMS + "=" + max + " programs already loaded");
+        }
+        Bpf.Loaded loaded;
+        boolean counted = false;
         try {
-            if (held > 0) {
-                int n = Math.min(loaded.log().length, held - 1);
-                byte[] out = Arrays.copyOf(loaded.log(), n + 1); // with its NUL
-                target.write(logBuf, out);
+            loaded = memory.isPresent() ? bpf.load(program, memory.get()) : bpf.load(program);
+            try {
+                if (held > 0) {
+                    int n = Math.min(loaded.log().length, held - 1);
+                    byte[] out = Arrays.copyOf(loaded.log(), n + 1); // with its NUL
+                    target.write(logBuf, out);
+                }
+                if (loaded.fd() < 0) {
+                    throw new SyscallException(loaded.errno(), "the verifier refused the program");
+                }
+                programs.loaded(container, bpf.programId(loaded.fd()));
+                counted = true;
+            } finally {
+                if (!counted && loaded.fd() >= 0) {
+                    bpf.close(loaded.fd());
+                }
             }
-        } catch (SyscallException e) {
-            if (loaded.fd() >= 0) {
-                bpf.close(loaded.fd());
+        } finally {
+            if (!counted) {
+                programs.cancel(container);
             }
-            throw e;
         }
-        if (loaded.fd() < 0) {
-            throw new SyscallException(loaded.errno(), "the verifier refused the program");
-        }
-        LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": loaded a device program of "
-                + count + " instructions");
+        LOG.log(Level.INFO, () -> container + " " + call.pid() + ": loaded a device program of " + count
+                + " instructions" + memory.map(m -> ", charged to " + m.path()).orElse(""));
         return Response.injectFd(loaded.fd(), true); // bpf fds are always close-on-exec
+    }
+
+    /** @throws SyscallException EPERM for a value that is not a number of programs: no limit is no load */
+    static int maxPrograms(Policy policy) throws SyscallException {
+        Optional<String> value = policy.get(MAX_PROGRAMS);
+        if (value.isEmpty()) {
+            return DEFAULT_MAX_PROGRAMS;
+        }
+        try {
+            int max = Integer.parseInt(value.get().trim());
+            if (max >= 0) {
+                return max;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new SyscallException(Errno.EPERM, MAX_PROGRAMS + " is not a number of programs: " + value.get());
     }
 
     private static String license(Target target, long address) throws SyscallException {
