@@ -84,6 +84,24 @@ public class MountIT extends HandlerIT {
                 debugfs("ls /").contains("new.txt"));
     }
 
+    /** An ext4 error on errors=panic would panic the host: the image's own default and the option. */
+    @Test
+    public void anImageCannotAskTheHostToPanic() throws Exception {
+        run("tune2fs", "-e", "panic", image.toString());
+        assertTrue(Container.execute(List.of("dumpe2fs", "-h", image.toString())).out()
+                .matches("(?s).*Errors behavior:\\s+Panic.*"));
+        try (Container c = container("panic", "mount.allowed=ext4")) {
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 "
+                    + "errors=panic; /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 && "
+                    + "grep ' /tmp/m ' /proc/self/mountinfo; /opt/t/mounttest umount /tmp/m");
+            List<String> lines = r.out().lines().toList();
+            assertEquals(r.toString(), "errno=EINVAL", lines.get(0));
+            assertEquals(r.toString(), "ok", lines.get(1));
+            assertTrue("the superblock's panic overridden: " + lines.get(2),
+                    lines.get(2).matches(".* - ext4 /dev/loop\\d+ rw,.*errors=remount-ro.*"));
+        }
+    }
+
     @Test
     public void aShiftedMountShowsTheImagesRootAsTheContainersRoot() throws Exception {
         try (Container c = container("shift", "mount.allowed=ext4", "mount.shift=true")) {

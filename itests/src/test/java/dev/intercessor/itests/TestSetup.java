@@ -64,6 +64,7 @@ final class TestSetup {
         options.add(newConfiguration("dev.intercessor.policy")
                 .put("bound.sched.enabled", "true")
                 .put("bound.bpf.enabled", "true")
+                .put("bound.bpf.maxPrograms", "64")
                 .put("bound.mount.enabled", "true")
                 .put("bound.mount.allowed", "ext4")
                 .put("bound.mount.shift", "true")

@@ -76,7 +76,7 @@ public class MountHandler implements SyscallHandler {
                 return Response.value(0);
             default:
                 target.mountImage(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
-                        flags.noExec(), flags.noAtime(), options,
+                        flags.noExec(), flags.noAtime(), kernelOptions(fstype.get(), options),
                         decision.get().mode() == MountPolicy.Mode.KERNEL_SHIFTED));
                 LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": mounted " + fstype.get()
                         + " " + source + " on " + where
@@ -88,6 +88,33 @@ public class MountHandler implements SyscallHandler {
     private static String path(Target target, long address) throws SyscallException {
         return target.readString(address, PATH_MAX)
                 .orElseThrow(() -> new SyscallException(Errno.EINVAL, "a path that is not UTF-8"));
+    }
+
+    /** Filesystems whose superblock can ask for errors=panic, which a mount option overrides. */
+    private static final Set<String> SUPERBLOCK_ERRORS = Set.of("ext2", "ext3", "ext4");
+
+    /**
+     * What the host kernel gets for a mount it parses: an error in an image the container controls
+     * (and may go on writing) must never panic the host, so errors=panic is refused and ext2/3/4
+     * mounts get errors=remount-ro unless the caller asked for errors=continue.
+     */
+    static List<String> kernelOptions(String fstype, List<String> options) throws SyscallException {
+        boolean errorsGiven = false;
+        for (String option : options) {
+            if (option.startsWith("errors=")) {
+                if (!option.equals("errors=remount-ro") && !option.equals("errors=continue")) {
+                    throw new SyscallException(Errno.EINVAL, "mount option '" + option
+                            + "' is not allowed: an error in the image must not stop the host");
+                }
+                errorsGiven = true;
+            }
+        }
+        if (errorsGiven || !SUPERBLOCK_ERRORS.contains(fstype)) {
+            return options;
+        }
+        List<String> hardened = new ArrayList<>(options);
+        hardened.add("errors=remount-ro");
+        return hardened;
     }
 
     /** The data string's options; length-checked, and none that names something outside the image. */

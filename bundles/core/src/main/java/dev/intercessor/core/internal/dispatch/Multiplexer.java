@@ -156,7 +156,7 @@ public final class Multiplexer {
         }
         if (made[0] == null && !session.init().holds(state.pid())) {
             throw new LinuxException("container " + state.containerId() + " is attached already, and process "
-                    + state.pid() + " is not in its namespaces: refused", Errno.EPERM);
+                    + state.pid() + " is not in its pid namespace: refused", Errno.EPERM);
         }
         if (made[0] != null && session.kernelOnly()) {
             LOG.log(Level.WARNING, () -> "container " + state.containerId() + " is not user-namespaced (its root "

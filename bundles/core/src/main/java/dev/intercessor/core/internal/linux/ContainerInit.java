@@ -102,7 +102,8 @@ public final class ContainerInit implements AutoCloseable {
 
     /**
      * @param pid a host pid the runtime says belongs to this container
-     * @return whether that process is in the container's user and pid namespaces
+     * @return whether that process is in the container's pid namespace, which a process never
+     *         leaves (its user namespace it may: an exec'd command can unshare one before we look)
      */
     public boolean holds(int pid) {
         if (pid <= 0) {
@@ -111,12 +112,18 @@ public final class ContainerInit implements AutoCloseable {
         int dir = -1;
         try {
             dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
-            return link(dir, "ns/user").equals(userNamespace) && link(dir, "ns/pid").equals(pidNamespace);
+            return link(dir, "ns/pid").equals(pidNamespace)
+                    && (!sharesHostPidNamespace() || link(dir, "ns/user").equals(userNamespace));
         } catch (LinuxException e) {
             return false;
         } finally {
             Linux.close(dir);
         }
+    }
+
+    private boolean sharesHostPidNamespace() throws LinuxException {
+        return pidNamespace.equals(new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/ns/pid"),
+                StandardCharsets.ISO_8859_1));
     }
 
     @Override
