@@ -36,4 +36,7 @@ public @interface HandlerProperties {
 
     /** @return whether the handler is marked unsafe ({@link SyscallHandler#UNSAFE}) */
     boolean unsafe() default false;
+
+    /** @return whether the handler is slow ({@link SyscallHandler#SLOW}) */
+    boolean slow() default false;
 }

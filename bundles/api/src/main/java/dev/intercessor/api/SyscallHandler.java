@@ -25,9 +25,18 @@ public interface SyscallHandler {
 
     /**
      * Service property: the handler grants what a container could otherwise never have (e.g.
-     * real-time scheduling) and is off unless a container asks ({@code Boolean}).
+     * real-time scheduling): it is off unless the operator allows it ({@code Boolean}).
      */
     String UNSAFE = "intercessor.unsafe";
+
+    /**
+     * Service property: the handler may take long or wait on what the container controls (a mount,
+     * a helper process), so the core runs it off the threads that receive notifications, a few calls
+     * per container at a time ({@code Boolean}).
+     *
+     * @since 1.2
+     */
+    String SLOW = "intercessor.slow";
 
     /** Service property: whether the handler is on when no policy says otherwise ({@code Boolean}). */
     String ENABLED_BY_DEFAULT = "intercessor.enabled.default";

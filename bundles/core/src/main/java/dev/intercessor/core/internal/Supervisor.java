@@ -71,9 +71,18 @@ public class Supervisor {
                 + "thread goes back to serving every container, in ms.")
         int hotIdleMillis() default 10;
 
-        @AttributeDefinition(description = "How long a handler may take to answer later, in ms, "
-                + "before the call fails with EINTR.")
-        long deferredTimeoutMillis() default 120_000;
+        @AttributeDefinition(description = "How long a slow handler, or one that answers later, may "
+                + "take, in ms, before the call fails with EINTR.")
+        long deferredTimeoutMillis() default 30_000;
+
+        @AttributeDefinition(description = "How long a handler may hold a notify thread, in ms, before "
+                + "the call is answered with EINTR and another thread takes its place (a handler can block "
+                + "on what the container controls, e.g. its memory backed by its own FUSE server).")
+        int stuckCallMillis() default 5_000;
+
+        @AttributeDefinition(description = "Calls of slow handlers (mount) one container may have "
+                + "running at once; more get EAGAIN. They run off the notify threads.")
+        int slowCallsPerContainer() default 4;
 
         @AttributeDefinition(description = "The mount handler's FUSE helper (relative: to the "
                 + "distribution's directory).")
@@ -102,9 +111,10 @@ public class Supervisor {
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
+        dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
-                config.burst(), hotThreads, config.hotIdleMillis());
+                config.burst(), hotThreads, config.hotIdleMillis(), config.stuckCallMillis());
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
                 + multiplexer.hotThreads() + " may stay with a busy container)");
     }
@@ -116,7 +126,8 @@ public class Supervisor {
     @Modified
     void modified(Config config) {
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
-        LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis applies now; threads, "
+        dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
+        LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis and slowCallsPerContainer apply now; threads, "
                 + "lingerMicros, burst, hotThreads, hotIdleMillis and deviceStore apply when the "
                 + "supervisor next starts");
     }
@@ -124,6 +135,7 @@ public class Supervisor {
     @Deactivate
     void deactivate() {
         multiplexer.close();
+        dispatcher.close();
         DeviceNodeStore.unmount();
     }
 
@@ -150,6 +162,7 @@ public class Supervisor {
                 strings(r.getProperty(SyscallHandler.SYSCALLS)),
                 bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT)),
                 bool(r.getProperty(SyscallHandler.UNSAFE)),
+                bool(r.getProperty(SyscallHandler.SLOW)),
                 ranking instanceof Integer ? (Integer) ranking : 0,
                 (Long) r.getProperty(Constants.SERVICE_ID),
                 bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion(),

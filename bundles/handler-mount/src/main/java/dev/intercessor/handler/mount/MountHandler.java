@@ -30,7 +30,7 @@ import dev.intercessor.api.Target;
  */
 @Component
 @HandlerProperties(handler = "mount", syscalls = {"mount", "fsopen", "fsconfig", "fsmount", "fspick",
-    "open_tree", "move_mount"}, enabled_default = false)
+    "open_tree", "move_mount"}, enabled_default = false, slow = true)
 public class MountHandler implements SyscallHandler {
 
     private static final Logger LOG = System.getLogger("dev.intercessor.handler.mount");

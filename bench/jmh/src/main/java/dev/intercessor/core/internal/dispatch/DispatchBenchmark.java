@@ -48,7 +48,7 @@ public class DispatchBenchmark {
     public void setUp() {
         HandlerRegistry registry = new HandlerRegistry();
         // A handler that answers from what it knows (no access to the caller): the dispatch cost.
-        registry.add(new HandlerBinding("sysinfo", List.of("sysinfo"), true, false, 0, 1, "bench",
+        registry.add(new HandlerBinding("sysinfo", List.of("sysinfo"), true, false, false, 0, 1, "bench",
                 (call, target, policy) -> Response.value(0)));
         dispatcher = new Dispatcher(registry, new CallLog(), (fd, b, id, response) -> {
             answered++;

@@ -4,6 +4,12 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,7 +37,24 @@ public final class Dispatcher {
     private final HandlerRegistry handlers;
     private final AnswerSink sink;
     private final CallLog calls;
-    private volatile long deferredTimeoutMillis = 120_000;
+    private volatile long deferredTimeoutMillis = 30_000;
+    private volatile int slowCallsPerContainer = 4;
+    /**
+     * Runs slow handlers ({@link HandlerBinding#slow()}), so a call that waits on something the
+     * container controls never holds a notify thread. Grows as needed; bounded by the containers
+     * times {@link #slowCallsPerContainer}.
+     */
+    private final ExecutorService slowCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), new ThreadFactory() {
+                private final AtomicInteger count = new AtomicInteger();
+
+                @Override
+                public Thread newThread(Runnable r) {
+                    Thread t = new Thread(r, "intercessor-slow-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }
+            });
 
     public Dispatcher(HandlerRegistry handlers, CallLog calls) {
         this(handlers, calls, AnswerSink.KERNEL);
@@ -45,6 +68,15 @@ public final class Dispatcher {
 
     public void setDeferredTimeoutMillis(long millis) {
         this.deferredTimeoutMillis = millis;
+    }
+
+    public void setSlowCallsPerContainer(int calls) {
+        this.slowCallsPerContainer = Math.max(1, calls);
+    }
+
+    /** Stops the slow handlers' threads (their calls are answered by their timeout). */
+    public void close() {
+        slowCalls.shutdownNow();
     }
 
     /**
@@ -128,6 +160,10 @@ public final class Dispatcher {
         NotificationView call = new NotificationView(id, pid, arch, nr,
                 n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
         ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.init());
+        if (binding.slow()) {
+            dispatchSlow(channel, buffers, call, binding, target, received);
+            return;
+        }
         Response response;
         boolean closeTarget = true;
         CallerIdentity.IdentityStuck stuck = null;
@@ -135,7 +171,7 @@ public final class Dispatcher {
             response = handle(binding, call, target, session);
             if (response.kind() == Response.Kind.LATER) {
                 closeTarget = false;
-                answerLater(channel, call, binding, target, response, received);
+                answerLater(channel, call, binding, target, response, received, true);
                 return;
             }
         } catch (CallerIdentity.IdentityStuck e) {
@@ -153,6 +189,19 @@ public final class Dispatcher {
         if (stuck != null) {
             throw stuck;
         }
+    }
+
+    /** Answers a call for {@code binding} with {@code errno} without running the handler. */
+    void refuse(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding, int errno, long received) {
+        Pointer n = buffers.notif;
+        Session session = channel.session();
+        session.seen.increment();
+        NotificationView call = new NotificationView(n.getLong(Seccomp.NOTIF_ID), n.getInt(Seccomp.NOTIF_PID),
+                SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), n.getInt(Seccomp.NOTIF_NR),
+                n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
+        ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init());
+        Response refused = Response.errno(errno);
+        record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);
     }
 
     /** Records a handler's decision, after the answer went out (so off the caller's path). */
@@ -217,10 +266,54 @@ public final class Dispatcher {
         }
     }
 
-    private void answerLater(NotifyChannel channel, NotificationView call, HandlerBinding binding,
-            ProcTarget target, Response deferred, long received) {
-        if (!channel.acquire()) {
+    /**
+     * Runs a slow handler on its own thread, at most {@link #slowCallsPerContainer} calls of one
+     * container at a time (beyond that: EAGAIN), and answers when it is done or after the timeout,
+     * whichever comes first. The target is closed only when the handler has returned.
+     */
+    private void dispatchSlow(NotifyChannel channel, Seccomp.Buffers buffers, NotificationView call,
+            HandlerBinding binding, ProcTarget target, long received) {
+        Session session = channel.session();
+        if (session.slowCalls.incrementAndGet() > slowCallsPerContainer || !channel.acquire()) {
+            session.slowCalls.decrementAndGet();
             target.close();
+            LOG.log(Level.WARNING, () -> session.containerId() + " " + call.pid() + " " + call.syscall() + ": "
+                    + slowCallsPerContainer + " slow calls of this container are running already: EAGAIN");
+            Response busy = Response.errno(Errno.EAGAIN);
+            record(call, binding, target, busy, send(channel, buffers, call.id(), busy), received);
+            return;
+        }
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        Runnable task = () -> {
+            try {
+                answer.complete(handle(binding, call, target, session));
+            } catch (CallerIdentity.IdentityStuck e) {
+                answer.complete(Response.errno(Errno.ENOSYS));
+                throw e; // the thread ends; the pool makes another
+            } finally {
+                target.close();
+                session.slowCalls.decrementAndGet();
+                channel.releaseReference();
+            }
+        };
+        try {
+            slowCalls.execute(task);
+        } catch (RejectedExecutionException e) { // shutting down
+            target.close();
+            session.slowCalls.decrementAndGet();
+            channel.releaseReference();
+            answer.complete(Response.errno(Errno.ENOSYS));
+        }
+        answerLater(channel, call, binding, target, Response.later(answer), received, false);
+    }
+
+    /** @param closeTarget whether the target is closed once answered (else its user closes it) */
+    private void answerLater(NotifyChannel channel, NotificationView call, HandlerBinding binding,
+            ProcTarget target, Response deferred, long received, boolean closeTarget) {
+        if (!channel.acquire()) {
+            if (closeTarget) {
+                target.close();
+            }
             return;
         }
         CompletableFuture<Response> future = deferred.deferred().toCompletableFuture()
@@ -247,7 +340,9 @@ public final class Dispatcher {
                 long injected = send(channel, new Seccomp.Buffers(), call.id(), answer);
                 record(call, binding, target, answer, injected, received);
             } finally {
-                target.close();
+                if (closeTarget) {
+                    target.close();
+                }
                 channel.releaseReference();
             }
         });

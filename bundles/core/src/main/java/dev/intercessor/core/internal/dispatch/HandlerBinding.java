@@ -11,13 +11,14 @@ import dev.intercessor.api.SyscallHandler;
  * @param syscalls         syscall names served
  * @param enabledByDefault on unless policy says otherwise
  * @param unsafe           marked {@code intercessor.unsafe}
+ * @param slow             marked {@code intercessor.slow}: run off the notify threads
  * @param ranking          {@code service.ranking}
  * @param serviceId        {@code service.id}
  * @param bundle           symbolic name and version of the registering bundle
  * @param handler          the service object
  */
 public record HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault,
-        boolean unsafe, int ranking, long serviceId, String bundle, SyscallHandler handler) {
+        boolean unsafe, boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler) {
 
     /**
      * @return whether the handler serves a container the operator said nothing about: an unsafe

@@ -56,26 +56,26 @@ public final class Multiplexer {
      * @param burst        how many calls of one container a thread serves in a row at most
      */
     public Multiplexer(Dispatcher dispatcher, Supplier<Map<String, String>> globalPolicy, int threads,
-            int lingerMicros, int burst, int hotThreads, int hotIdleMillis) throws LinuxException {
+            int lingerMicros, int burst, int hotThreads, int hotIdleMillis, int stuckCallMillis) throws LinuxException {
         this.lingerNanos = lingerMicros * 1000L;
         this.burst = Math.max(1, burst);
         this.hotThreads = Math.min(Math.max(0, hotThreads), threads - 1);
         this.hotIdleNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, hotIdleMillis));
+        this.stuckNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, stuckCallMillis));
         if (this.hotThreads > 0) {
             Linux.installWakeSignal();
-            ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "intercessor-notify-watchdog");
-                t.setDaemon(true);
-                return t;
-            });
-            // Start its thread here: a thread created from a notify thread would share that
-            // thread's fs_struct (pthread_create passes CLONE_FS), and setns(mnt) refuses a shared one.
-            w.prestartAllCoreThreads();
-            watchdog = w;
-
-        } else {
-            watchdog = null;
         }
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "intercessor-notify-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        // Start its thread here: a thread created from a notify thread would share that
+        // thread's fs_struct (pthread_create passes CLONE_FS), and setns(mnt) refuses a shared one.
+        w.prestartAllCoreThreads();
+        watchdog = w;
+        long period = Math.max(50, stuckNanos / 4);
+        watchdog.scheduleAtFixedRate(this::answerStuckCalls, period, period, TimeUnit.NANOSECONDS);
         this.dispatcher = dispatcher;
         this.globalPolicy = globalPolicy;
         this.epoll = new Epoll();
@@ -189,6 +189,16 @@ public final class Multiplexer {
     }
 
     private void loop() {
+        Slot slot = new Slot();
+        slots.add(slot);
+        try {
+            serveAll(slot);
+        } finally {
+            slots.remove(slot);
+        }
+    }
+
+    private void serveAll(Slot slot) {
         Seccomp.Buffers buffers = new Seccomp.Buffers();
         Pointer events = Linux.allocate(Epoll.EVENT_SIZE);
         Pointer rearm = Linux.allocate(Epoll.EVENT_SIZE);
@@ -214,10 +224,12 @@ public final class Multiplexer {
                     continue;
                 }
                 try {
-                    serve(channel, Epoll.events(events, 0), buffers, rearm);
+                    serve(slot, channel, Epoll.events(events, 0), buffers, rearm);
                 } finally {
                     channel.releaseReference();
                 }
+            } catch (Abandoned e) {
+                return; // the watchdog answered its call and started another thread
             } catch (CallerIdentity.IdentityStuck e) {
                 LOG.log(Level.ERROR, Thread.currentThread().getName() + " ends: " + e.getMessage());
                 if (running) {
@@ -263,7 +275,7 @@ public final class Multiplexer {
         volatile boolean leave;
     }
 
-    private void serve(NotifyChannel channel, int ready, Seccomp.Buffers buffers, Pointer rearm) {
+    private void serve(Slot slot, NotifyChannel channel, int ready, Seccomp.Buffers buffers, Pointer rearm) {
         if ((ready & Linux.EPOLLIN) == 0) {
             detach(channel); // EPOLLHUP alone: every process of the filter has exited
             return;
@@ -290,11 +302,11 @@ public final class Multiplexer {
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
                 } else {
-                    dispatcher.dispatch(channel, buffers, binding, System.nanoTime());
+                    dispatchWatched(slot, channel, buffers, binding, System.nanoTime());
                 }
             }
             if (hotThreads > 0 && running) {
-                serveHot(channel, buffers);
+                serveHot(slot, channel, buffers);
             }
         } finally {
             // Whatever happened (even a thread that must end), the fd goes back on epoll.
@@ -305,7 +317,7 @@ public final class Multiplexer {
     }
 
     /** Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free. */
-    private void serveHot(NotifyChannel channel, Seccomp.Buffers buffers) {
+    private void serveHot(Slot slot, NotifyChannel channel, Seccomp.Buffers buffers) {
         if (hotCount.incrementAndGet() > hotThreads) {
             hotCount.decrementAndGet();
             return;
@@ -340,7 +352,7 @@ public final class Multiplexer {
                 } else {
                     Linux.acceptWake(false);
                     accepting = false;
-                    dispatcher.dispatch(channel, buffers, binding, received);
+                    dispatchWatched(slot, channel, buffers, binding, received);
                     return;
                 }
             }
@@ -376,6 +388,88 @@ public final class Multiplexer {
         }
     }
 
+    /**
+     * Stuck calls: a handler can block in the kernel on what the container controls (its memory
+     * backed by its own FUSE server, say), where no signal short of a fatal one reaches it. The
+     * watchdog answers such a call with EINTR once it has run for {@code stuckNanos}, and starts a
+     * thread in place of the one held; that one ends when the kernel lets it go. While
+     * {@value #STUCK_PER_CONTAINER} threads are held for one container, its handler calls get
+     * EAGAIN without a handler, so it cannot take every thread.
+     */
+    private final long stuckNanos;
+    private static final int STUCK_PER_CONTAINER = 2;
+    private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
+
+    /** What a notify thread is dispatching now, for the watchdog; written by that thread only. */
+    private static final class Slot {
+        volatile long id;
+        volatile long since;
+        /** set last: non-null while a handler runs */
+        volatile NotifyChannel channel;
+        volatile boolean abandoned;
+    }
+
+    /** Ends a notify thread whose call the watchdog answered. */
+    private static final class Abandoned extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Abandoned() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void dispatchWatched(Slot slot, NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding,
+            long received) {
+        Session session = channel.session();
+        if (session.stuckCalls.get() >= STUCK_PER_CONTAINER) {
+            dispatcher.refuse(channel, buffers, binding, Errno.EAGAIN, received);
+            return;
+        }
+        slot.id = buffers.notif.getLong(Seccomp.NOTIF_ID);
+        slot.since = received;
+        slot.channel = channel;
+        try {
+            dispatcher.dispatch(channel, buffers, binding, received);
+        } finally {
+            slot.channel = null;
+            if (slot.abandoned) {
+                session.stuckCalls.decrementAndGet();
+                LOG.log(Level.INFO, () -> Thread.currentThread().getName() + " is free again and ends (container "
+                        + session.containerId() + ")");
+                throw new Abandoned();
+            }
+        }
+    }
+
+    private void answerStuckCalls() {
+        long now = System.nanoTime();
+        for (Slot slot : slots) {
+            NotifyChannel channel = slot.channel;
+            long id = slot.id;
+            if (channel == null || slot.abandoned || now - slot.since < stuckNanos || slot.channel != channel
+                    || !running || !channel.acquire()) {
+                continue;
+            }
+            try {
+                slot.abandoned = true;
+                channel.session().stuckCalls.incrementAndGet();
+                Seccomp.send(channel.fd(), watchdogBuffers, id, 0, Errno.EINTR, false);
+                LOG.log(Level.WARNING, () -> "container " + channel.session().containerId() + ": a call has waited "
+                        + TimeUnit.NANOSECONDS.toMillis(now - slot.since) + " ms in its handler (blocked on something "
+                        + "the container controls): answered EINTR; a new notify thread takes the held one's place");
+            } catch (LinuxException e) {
+                // ENOENT: answered meanwhile, or the caller died; the thread ends anyway
+            } finally {
+                channel.releaseReference();
+            }
+            if (running) {
+                startThread();
+            }
+        }
+    }
+
+    private final Seccomp.Buffers watchdogBuffers = new Seccomp.Buffers();
+
     /** @return how many threads may stay with a busy container at once */
     public int hotThreads() {
         return hotThreads;
@@ -406,13 +500,11 @@ public final class Multiplexer {
     public void close() {
         running = false;
         wake.signal();
-        if (watchdog != null) {
-            for (HotThread t : hot) {
-                t.leave = true;
-                Linux.wake(t.tid);
-            }
-            watchdog.shutdownNow();
+        for (HotThread t : hot) {
+            t.leave = true;
+            Linux.wake(t.tid);
         }
+        watchdog.shutdownNow();
         List<Thread> toJoin;
         synchronized (this) {
             toJoin = new ArrayList<>(threads);

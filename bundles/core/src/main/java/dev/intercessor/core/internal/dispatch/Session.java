@@ -3,6 +3,7 @@ package dev.intercessor.core.internal.dispatch;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.intercessor.core.internal.linux.ContainerInit;
@@ -22,6 +23,10 @@ public final class Session {
     final LongAdder emulated = new LongAdder();
     final LongAdder refused = new LongAdder();
     final LongAdder continued = new LongAdder();
+    /** Slow handlers' calls of this container running now. */
+    final AtomicInteger slowCalls = new AtomicInteger();
+    /** Notify threads held by a call of this container that the watchdog answered. */
+    final AtomicInteger stuckCalls = new AtomicInteger();
 
     Session(String containerId, String runtimeVersion, ContainerInit init, ContainerPolicy policy) {
         this.init = init;

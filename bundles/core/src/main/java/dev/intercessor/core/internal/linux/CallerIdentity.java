@@ -499,11 +499,21 @@ public final class CallerIdentity implements CallerFs {
      */
     int[] openForMount(dev.intercessor.api.ImageMount m) throws SyscallException, LinuxException {
         checkSwitched();
-        int image = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())),
-                m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+        // O_PATH first: opening a FIFO (or a device) for real could block this thread for as long
+        // as the container likes. Only a regular file is then opened, non-blocking, through the
+        // O_PATH fd, with the caller's own identity deciding the access.
+        int path = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())), Linux.O_PATH,
+                Linux.RESOLVE_NO_MAGICLINKS, openHow);
+        int image = -1;
         try {
-            if ((Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+            if ((Statx.stat(path, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
                 throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
+            }
+            image = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + path),
+                    (m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR) | Linux.O_NONBLOCK | Linux.O_NOCTTY
+                    | Linux.O_CLOEXEC, 0);
+            if (image < 0) {
+                throw new LinuxException("open " + m.source(), Linux.errno());
             }
             int target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
                     Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
@@ -511,6 +521,8 @@ public final class CallerIdentity implements CallerFs {
         } catch (SyscallException | LinuxException | RuntimeException e) {
             Linux.close(image);
             throw e;
+        } finally {
+            Linux.close(path);
         }
     }
 

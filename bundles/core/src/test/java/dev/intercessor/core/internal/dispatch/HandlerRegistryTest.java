@@ -26,7 +26,7 @@ public class HandlerRegistryTest {
     private final HandlerRegistry registry = new HandlerRegistry();
 
     private static HandlerBinding binding(String name, int ranking, long serviceId, String... syscalls) {
-        return new HandlerBinding(name, List.of(syscalls), false, false, ranking, serviceId, "test.bundle", CONTINUE);
+        return new HandlerBinding(name, List.of(syscalls), false, false, false, ranking, serviceId, "test.bundle", CONTINUE);
     }
 
     private List<HandlerRegistry.Rejection> rejectionsOf(HandlerBinding b) {
