@@ -463,6 +463,8 @@ int main(int argc, char **argv)
 			die("hand over the fuse fd");
 		_exit(0);
 	}
+	close(sock[1]); /* so a mounter that died is an end of file, not a wait */
+	errno = 0;
 	if (m < 0 || recv_fds(sock[0], fds, 2)) {
 		if (m > 0 && errno == EINTR) {
 			printf("error: the FUSE mount was not made in time\n");

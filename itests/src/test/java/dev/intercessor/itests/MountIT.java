@@ -216,6 +216,36 @@ public class MountIT extends HandlerIT {
         }
     }
 
+    /**
+     * A server that never answers (fusehang, installed under /usr/local for this test) or exits
+     * at once (GNU {@code yes} refuses fuse2fs's {@code -f}): the call fails with ENODEV, for the
+     * hung one after the helper's 5 s for the server to answer, the server is killed, and no mount
+     * is left on the target.
+     */
+    @Test
+    public void aFuseServerThatDoesNotAnswerIsKilledAndItsMountRemoved() throws Exception {
+        Path hang = Path.of("/usr/local/lib/intercessor-itest/fusehang");
+        Files.createDirectories(hang.getParent());
+        Files.copy(Container.PROGRAMS.resolve("fusehang"), hang, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        hang.toFile().setExecutable(true, false);
+        try (Container c = container("fuse-hung", "mount.fuse=ext4=" + hang + ",vfat=/usr/bin/yes")) {
+            long start = System.nanoTime();
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(r.toString(), "errno=ENODEV\n", r.out());
+            assertTrue("answered in " + millis + " ms", millis >= 4_500 && millis < 9_000);
+            start = System.nanoTime();
+            assertEquals("errno=ENODEV\n", c.exec("/opt/t/mounttest mount /img/disk.ext4 /tmp/m vfat 0").out());
+            millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue("answered in " + millis + " ms", millis < 3_000);
+            assertEquals("no mount left, no server left", "0\n0\n", c.exec("grep -c ' /tmp/m ' /proc/self/mountinfo; "
+                    + "grep -l -e '[f]usehang' -e '/usr/bin/[y]es' /proc/[0-9]*/cmdline 2>/dev/null | wc -l").out());
+        } finally {
+            Files.deleteIfExists(hang);
+            Files.deleteIfExists(hang.getParent());
+        }
+    }
+
     private static long capabilities(String status, String field) {
         return status.lines().filter(l -> l.startsWith(field + ":")).map(l -> Long.parseUnsignedLong(l.substring(
                 field.length() + 1).trim(), 16)).findFirst().orElseThrow();
