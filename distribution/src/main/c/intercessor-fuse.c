@@ -504,6 +504,17 @@ int main(int argc, char **argv)
 				die("join the caller's %s namespace", JOINED[i].name);
 		if (setns(nsfd[NS_USER], CLONE_NEWUSER))
 			die("join the caller's user namespace");
+		/* The reaper lives as long as the mount: it keeps the fuse fd, the mount and the
+		 * report pipe, nothing else. */
+		for (i = 0; i < NS_COUNT; i++)
+			close(nsfd[i]);
+		for (i = 0; i < ncg; i++)
+			close(procs[i]);
+		close(tgt);
+		close(img);
+		close(self);
+		close(server);
+		close(sock[0]);
 		reaper = fork();
 		if (reaper != 0)
 			_exit(reaper < 0);
