@@ -1,16 +1,22 @@
 /* intercessor-fuse: mount-to-FUSE for Intercessor's mount handler (docs/MOUNT-TO-FUSE.md).
  *
- *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD MNTNS_FD PIDNS_FD FSTYPE SERVER ATTRS
+ *   intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD NS_FDS CGROUP_FDS CAPBND FSTYPE SERVER ATTRS
  *
+ * NS_FDS: the caller's user,mnt,pid,net,ipc,uts,cgroup,time namespaces: eight fds, comma-separated.
+ * CGROUP_FDS: the caller's cgroup directories, one per hierarchy it is in, comma-separated.
+ * CAPBND: the caller's capability bounding set, in hex.
+ * SERVER: the operator's FUSE server, a normalized absolute path under /usr/ (e.g. /usr/bin/fuse2fs).
  * ATTRS: "rw", or a comma list of ro, noexec, noatime (nosuid and nodev always).
  *
  * Run by the supervisor (root) while it holds IMAGE_FD (the image, opened as the caller),
- * TARGET_FD (the target directory, O_PATH, opened as the caller) and the caller's namespaces
- * (opened through its /proc directory, which was checked to be the caller's); all are reached
- * through /proc/SUPERVISOR_PID/fd, so no pid is looked up again here. Creates a fuse mount owned by the caller's user namespace on the target
- * in the caller's mount namespace, then starts SERVER (e.g. fuse2fs, from the host's /usr) as the
- * container's root in its user and pid namespaces, in a minimal root of its own, serving it.
- * Prints "ok <server pid>" once the mount answers, or "error: <what>" (exit 1).
+ * TARGET_FD (the target directory, O_PATH, opened as the caller), the caller's namespaces (opened
+ * through its /proc directory, which was checked to be the caller's) and its cgroup directories;
+ * all are reached through /proc/SUPERVISOR_PID/fd, so no pid or container path is looked up again
+ * here. Creates a fuse mount owned by the caller's user namespace on the target in the caller's
+ * mount namespace, then starts SERVER serving it as the container's root: in the caller's cgroups
+ * and all its namespaces (the mount namespace a private copy with a minimal root), with no more
+ * capabilities than the caller's bounding set, no new privileges, a seccomp filter, and
+ * non-dumpable. Prints "ok <server pid>" once the mount answers, or "error: <what>" (exit 1).
  *
  * Called as "fusermount" (libfuse2 runs it for -o auto_unmount) it hands the fuse fd in
  * $INTERCESSOR_FUSE_FD to libfuse over the socket in $_FUSE_COMMFD, and does nothing for -u. */
@@ -19,10 +25,15 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +45,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467 /* Linux 6.15, the same number on every architecture */
+#endif
+
+/* The helper's own bound (the supervisor waits 10 s), and the server's to answer on the mount. */
+#define HELPER_SECONDS 8
+#define READY_SECONDS 5
 
 static void die(const char *fmt, ...)
 {
@@ -114,16 +133,69 @@ static int has_word(const char *list, const char *word)
 }
 
 /* One of the supervisor's descriptors, through its /proc/PID/fd. */
-static int supervisor_fd(const char *pid, const char *fd, int flags, const char *what)
+static int supervisor_fd(const char *pid, int fd, int flags, const char *what)
 {
 	char path[64];
 	int f;
 
-	snprintf(path, sizeof path, "/proc/%s/fd/%s", pid, fd);
+	snprintf(path, sizeof path, "/proc/%s/fd/%d", pid, fd);
 	f = open(path, flags | O_CLOEXEC);
 	if (f < 0)
 		die("open the %s", what);
 	return f;
+}
+
+/* Parses a comma list of at most MAX descriptor numbers into FDS; returns the count, or -1. */
+static int parse_fds(const char *list, int *fds, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*list && n < max) {
+		if (*list < '0' || *list > '9')
+			return -1;
+		fds[n++] = (int)strtol(list, &end, 10);
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return -1;
+		list = end;
+	}
+	return *list ? -1 : n;
+}
+
+/* The operator's server: a normalized absolute path under /usr/ (no "", "." or ".." component)
+ * to an executable regular file, opened beneath /usr so no symlink leads out of it. */
+static int open_server(const char *path)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	const char *c;
+	struct stat st;
+	int usr, f;
+
+	if (strncmp(path, "/usr/", 5) != 0 || strlen(path) > 200)
+		goto bad;
+	for (c = path + 4; *c; ) { /* at a '/' */
+		size_t n = strcspn(c + 1, "/");
+
+		if (n == 0 || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+			goto bad;
+		c += 1 + n;
+	}
+	usr = open("/usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	f = usr < 0 ? -1 : syscall(SYS_openat2, usr, path + 5, &how, sizeof how);
+	if (f < 0)
+		die("no FUSE server %s on the host", path);
+	close(usr);
+	if (fstat(f, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		errno = EACCES;
+		die("the FUSE server %s is not an executable file", path);
+	}
+	return f;
+bad:
+	errno = EINVAL;
+	die("a FUSE server is a normalized absolute path under /usr/, not %s", path);
+	return -1;
 }
 
 /* Attaches the detached mount TREE (an open_tree clone) at NAME under the current directory. */
@@ -145,10 +217,32 @@ static int clone_tree(int dirfd, const char *path, int flags)
 	return fd;
 }
 
+/* Copies the program FROM to NAME under the current directory (the minimal root's tmpfs, made by
+ * host root): owned by host root, which the container's user namespace does not map, and mode
+ * 0111. The container's root may run it but not read it, so exec's would_dump() makes the process
+ * non-dumpable and gives its mm to the initial user namespace: no ptrace, no /proc/<pid>/mem,
+ * environ, root or fd for the container, whatever capabilities it holds in its own namespace. */
+static void install_unreadable(int from, const char *name)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int to = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0100);
+
+	if (to < 0 || lseek(from, 0, SEEK_SET))
+		die("copy %s", name);
+	while ((n = read(from, buf, sizeof buf)) > 0)
+		if (write(to, buf, n) != n)
+			die("copy %s", name);
+	if (n < 0 || fchmod(to, 0111) || close(to)) /* closed: exec refuses a file open for writing */
+		die("copy %s", name);
+}
+
 /* What the server sees: a tmpfs root with the host's /usr (read-only), the image, /dev/null,
- * /dev/urandom, /empty and the fake fusermount, and nothing else: the container's root can look
- * into it through /proc/<server>/root. Built in a private copy of the caller's mount namespace. */
-static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom, int exe)
+ * /dev/urandom, /empty and in /libexec unreadable copies of the server and of this program as the
+ * fake fusermount, and nothing else: the container's root can see into it through
+ * /proc/<pid>/root of a process it may ptrace. Built in a private copy of the caller's mount
+ * namespace, owned by the initial user namespace: the server cannot change it. */
+static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom, int self, int server)
 {
 	int image, fs, root;
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
@@ -160,7 +254,7 @@ static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom
 		die("private mount namespace");
 	fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0)
-	    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "64k", 0)
+	    || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "16m", 0)
 	    || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 		die("tmpfs");
 	root = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
@@ -170,14 +264,85 @@ static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom
 		die("read-only /usr");
 	attach(usr, "usr", 1);
 	if (symlink("usr/bin", "bin") || symlink("usr/lib", "lib") || symlink("usr/lib64", "lib64")
-	    || symlink("usr/sbin", "sbin") || mkdir("dev", 0755) || mkdir("empty", 0755) || mkdir("fakebin", 0755))
+	    || symlink("usr/sbin", "sbin") || mkdir("dev", 0755) || mkdir("empty", 0755) || mkdir("libexec", 0755))
 		die("populate the root");
 	attach(null, "dev/null", 0);
 	attach(urandom, "dev/urandom", 0);
 	attach(image, "image", 0);
-	attach(exe, "fakebin/fusermount", 0);
+	install_unreadable(self, "libexec/fusermount");
+	install_unreadable(server, "libexec/server");
 	if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
 		die("pivot_root");
+}
+
+/* Limits the bounding set, and with it what the server gets at exec as the container's root, to
+ * the caller's: setns into a user namespace gives a full one. */
+static void limit_bounding_set(unsigned long long caller)
+{
+	int cap;
+
+	for (cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
+		if (!(caller & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap))
+			die("drop capability %d from the bounding set", cap);
+}
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "intercessor-fuse: no seccomp filter for this architecture yet"
+#endif
+
+/* What the server never needs and the container should not get through it: ptrace and foreign
+ * memory, mounts and namespaces, kernel facilities (bpf, perf, keys, modules, kexec, swap,
+ * reboot, quotas, the kernel log, I/O ports), userfaultfd and file handles. EPERM for these. */
+static const int DENIED[] = {
+	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
+	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_fsopen, SYS_fsconfig, SYS_fsmount,
+	SYS_fspick, SYS_open_tree, __NR_open_tree_attr, SYS_move_mount, SYS_mount_setattr,
+	SYS_setns, SYS_unshare, SYS_bpf, SYS_perf_event_open, SYS_keyctl, SYS_add_key, SYS_request_key,
+	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
+	SYS_userfaultfd, SYS_open_by_handle_at, SYS_name_to_handle_at, SYS_swapon, SYS_swapoff,
+	SYS_reboot, SYS_acct, SYS_quotactl, SYS_quotactl_fd, SYS_syslog,
+#ifdef SYS_iopl
+	SYS_iopl, SYS_ioperm,
+#endif
+};
+#define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC \
+			 | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+/* A deny-list filter (NO_NEW_PRIVS must be set): any other architecture, and x32, kill the
+ * process; DENIED gives EPERM, and so does clone with a namespace flag; clone3, whose flags a
+ * filter cannot see, gives ENOSYS (glibc falls back to clone). */
+static void install_seccomp(void)
+{
+	struct sock_filter f[8 + 2 * sizeof DENIED / sizeof DENIED[0] + 6];
+	struct sock_fprog prog = { .filter = f };
+	unsigned i, n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+#endif
+	for (i = 0; i < sizeof DENIED / sizeof DENIED[0]; i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, DENIED[i], 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	}
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = n;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		die("install the seccomp filter");
 }
 
 /* Takes a mount nobody serves off the target again: from inside the caller's mount namespace,
@@ -192,41 +357,71 @@ static void unmount(int mntns, int mnt)
 		fprintf(stderr, "intercessor-fuse: cannot unmount the unserved mount: %s\n", strerror(errno));
 }
 
+/* SIGALRM and SIGTERM only interrupt what waits (no SA_RESTART): each wait then fails, and the
+ * failure path cleans up. */
+static void interrupt(int sig)
+{
+}
+
+enum { NS_USER, NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_COUNT };
+/* The order they are joined in after the mount namespace (as host root, which needs
+ * CAP_SYS_ADMIN over each); the user namespace last. */
+static const struct { int index, type; const char *name; } JOINED[] = {
+	{ NS_NET, CLONE_NEWNET, "net" }, { NS_IPC, CLONE_NEWIPC, "ipc" }, { NS_UTS, CLONE_NEWUTS, "uts" },
+	{ NS_CGROUP, CLONE_NEWCGROUP, "cgroup" }, { NS_TIME, CLONE_NEWTIME, "time" }, { NS_PID, CLONE_NEWPID, "pid" },
+};
+#define MAX_CGROUPS 32
+
 int main(int argc, char **argv)
 {
-	char server[256], fdnum[16], answer[128];
-	int tgt, img, userns, mntns, pidns, sock[2], report[2], fds[2], fuse, fs, mnt, ro;
-	int usr, null, urandom, exe;
-	struct statfs st;
+	char fdnum[16], answer[128];
+	int nsfd[NS_COUNT], cgfd[MAX_CGROUPS], procs[MAX_CGROUPS], ncg, i;
+	int tgt, img, sock[2], report[2], fds[2], fuse, fs, mnt, ro;
+	int usr, null, urandom, self, server;
+	unsigned long long capbnd;
+	struct sigaction on_deadline = { .sa_handler = interrupt };
 	pid_t m, s;
 	int status;
 	ssize_t n;
+	char *end;
 
 	if (strcmp(basename(argv[0]), "fusermount") == 0)
 		return fake_fusermount(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 11 || strcmp(argv[1], "mount") != 0 || strspn(argv[9], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[9])) {
-		fprintf(stderr, "usage: intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD USERNS_FD "
-			"MNTNS_FD PIDNS_FD FSTYPE SERVER rw|ro[,noexec][,noatime]\n");
+	if (argc != 11 || strcmp(argv[1], "mount") != 0 || parse_fds(argv[5], nsfd, NS_COUNT) != NS_COUNT
+	    || (ncg = parse_fds(argv[6], cgfd, MAX_CGROUPS)) < 1
+	    || (capbnd = strtoull(argv[7], &end, 16), *end || !*argv[7])) {
+		fprintf(stderr, "usage: intercessor-fuse mount SUPERVISOR_PID IMAGE_FD TARGET_FD "
+			"USER,MNT,PID,NET,IPC,UTS,CGROUP,TIME_NS_FDS CGROUP_FD,... CAPBND_HEX FSTYPE "
+			"/usr/SERVER rw|ro[,noexec][,noatime]\n");
 		return 2;
 	}
+	/* Bounded: the supervisor waits for this helper on a thread it needs back. */
+	sigaction(SIGALRM, &on_deadline, NULL);
+	sigaction(SIGTERM, &on_deadline, NULL);
+	alarm(HELPER_SECONDS);
 	ro = has_word(argv[10], "ro");
-	snprintf(server, sizeof server, "/usr/bin/%s", argv[9]);
-	if (access(server, X_OK))
-		snprintf(server, sizeof server, "/usr/sbin/%s", argv[9]);
-	if (access(server, X_OK))
-		die("no FUSE server %s on the host", argv[9]);
-	tgt = supervisor_fd(argv[2], argv[4], O_PATH | O_DIRECTORY, "target");
-	img = supervisor_fd(argv[2], argv[3], ro ? O_RDONLY : O_RDWR, "image");
-	userns = supervisor_fd(argv[2], argv[5], O_RDONLY, "user namespace");
-	mntns = supervisor_fd(argv[2], argv[6], O_RDONLY, "mount namespace");
-	pidns = supervisor_fd(argv[2], argv[7], O_RDONLY, "pid namespace");
+	server = open_server(argv[9]);
+	tgt = supervisor_fd(argv[2], atoi(argv[4]), O_PATH | O_DIRECTORY, "target");
+	img = supervisor_fd(argv[2], atoi(argv[3]), ro ? O_RDONLY : O_RDWR, "image");
+	for (i = 0; i < NS_COUNT; i++)
+		nsfd[i] = supervisor_fd(argv[2], nsfd[i], O_RDONLY, "caller's namespace");
+	/* Opened in the host's cgroup namespace: the kernel judges a move by the opener's. */
+	for (i = 0; i < ncg; i++) {
+		int dir = supervisor_fd(argv[2], cgfd[i], O_PATH | O_DIRECTORY, "caller's cgroup");
+
+		procs[i] = openat(dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (procs[i] < 0)
+			die("open the caller's cgroup");
+		close(dir);
+	}
 	/* The host's, cloned now: the server gets them in its minimal root. */
 	usr = clone_tree(AT_FDCWD, "/usr", AT_RECURSIVE);
 	null = clone_tree(AT_FDCWD, "/dev/null", 0);
 	urandom = clone_tree(AT_FDCWD, "/dev/urandom", 0);
-	exe = clone_tree(AT_FDCWD, "/proc/self/exe", 0);
+	self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		die("open this program");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) || pipe2(report, O_CLOEXEC))
 		die("socketpair");
 
@@ -236,12 +431,12 @@ int main(int argc, char **argv)
 	if (m == 0) {
 		char options[96];
 
-		if (setns(userns, CLONE_NEWUSER))
+		if (setns(nsfd[NS_USER], CLONE_NEWUSER))
 			die("join the user namespace");
 		fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 		if (fuse < 0)
 			die("open /dev/fuse");
-		if (setns(mntns, CLONE_NEWNS))
+		if (setns(nsfd[NS_MNT], CLONE_NEWNS))
 			die("join the mount namespace");
 		fs = syscall(SYS_fsopen, "fuse", FSOPEN_CLOEXEC);
 		if (fs < 0)
@@ -268,7 +463,13 @@ int main(int argc, char **argv)
 			die("hand over the fuse fd");
 		_exit(0);
 	}
+	close(sock[1]); /* so a mounter that died is an end of file, not a wait */
+	errno = 0;
 	if (m < 0 || recv_fds(sock[0], fds, 2)) {
+		if (m > 0 && errno == EINTR) {
+			printf("error: the FUSE mount was not made in time\n");
+			kill(m, SIGKILL);
+		}
 		waitpid(m, &status, 0);
 		return 1; /* the mounter said why */
 	}
@@ -276,54 +477,95 @@ int main(int argc, char **argv)
 	fuse = fds[0];
 	mnt = fds[1];
 
-	/* The server: a minimal root, then the container's pid and user namespaces, as its root. */
+	/* The server: the caller's cgroups, a minimal root, then the caller's other namespaces, its
+	 * user namespace last, as its root. What goes wrong here is reported on the report pipe. */
 	s = fork();
 	if (s == 0) {
-		pid_t reaper, child;
+		pid_t reaper, child, checker;
+		int failure;
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+		/* The server outlives this helper: it must not hold the supervisor's pipe (the
+		 * supervisor reads this helper's output to its end), only the report pipe. */
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(report[1], 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(1);
+		close(devnull);
 		close(report[0]);
 		if (fcntl(fuse, F_SETFD, 0))
 			die("keep the fuse fd");
-		/* The server outlives this helper: it must not hold the supervisor's pipe (the
-		 * supervisor reads this helper's output to its end), only the report pipe. */
-		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
-			die("detach from the supervisor's pipe");
-		minimal_root(mntns, img, usr, null, urandom, exe);
-		if (setns(pidns, CLONE_NEWPID) || setns(userns, CLONE_NEWUSER))
-			die("join the container");
+		/* Before it forks: all it starts counts against the caller's limits and obeys its
+		 * device rules. Writing 0 moves the writer. */
+		for (i = 0; i < ncg; i++)
+			if (write(procs[i], "0", 1) != 1)
+				die("join the caller's cgroup");
+		minimal_root(nsfd[NS_MNT], img, usr, null, urandom, self, server);
+		for (i = 0; i < (int)(sizeof JOINED / sizeof JOINED[0]); i++)
+			if (setns(nsfd[JOINED[i].index], JOINED[i].type))
+				die("join the caller's %s namespace", JOINED[i].name);
+		if (setns(nsfd[NS_USER], CLONE_NEWUSER))
+			die("join the caller's user namespace");
+		/* The reaper lives as long as the mount: it keeps the fuse fd, the mount and the
+		 * report pipe, nothing else. */
+		for (i = 0; i < NS_COUNT; i++)
+			close(nsfd[i]);
+		for (i = 0; i < ncg; i++)
+			close(procs[i]);
+		close(tgt);
+		close(img);
+		close(self);
+		close(server);
+		close(sock[0]);
 		reaper = fork();
 		if (reaper != 0)
 			_exit(reaper < 0);
-		/* In the container's pid namespace, as its root: start the server, tell the helper once
-		 * the mount answers (a statfs from inside the user namespace reaches the server; from
-		 * outside, fuse answers it without asking), then reap what libfuse leaves. */
+		/* In the container's pid namespace (and its time namespace: setns put this process's
+		 * children there), as its root: start the server, tell the helper once the mount
+		 * answers (a statfs from inside the user namespace reaches the server; from outside,
+		 * fuse answers it without asking), then reap what libfuse leaves. */
+		limit_bounding_set(capbnd);
 		if (setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0))
 			die("become the container's root");
+		install_seccomp();
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		child = fork();
 		if (child == 0) {
-			char *args[] = { server, "/image", "/empty", "-f", "-o",
+			/* argv[0] says which server it is; what runs is its unreadable copy. */
+			char *args[] = { argv[9], "/image", "/empty", "-f", "-o",
 					 ro ? "auto_unmount,ro" : "auto_unmount", NULL };
 
 			snprintf(fdnum, sizeof fdnum, "%d", fuse);
 			setenv("INTERCESSOR_FUSE_FD", fdnum, 1);
-			setenv("PATH", "/fakebin:/usr/bin:/usr/sbin", 1);
-			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-			execv(server, args);
+			setenv("PATH", "/libexec:/usr/bin:/usr/sbin", 1);
+			if (dup2(0, 1) < 0)
+				_exit(127);
+			execv("/libexec/server", args);
 			_exit(127);
 		}
 		close(fuse);
-		alarm(10);
-		if (fstatfs(mnt, &st) == 0)
-			n = snprintf(answer, sizeof answer, "ok %d\n", (int)child);
-		else
-			n = snprintf(answer, sizeof answer, "error: the FUSE server did not answer: %s\n", strerror(errno));
-		alarm(0);
-		if (write(report[1], answer, n) != n)
-			_exit(1);
-		close(report[1]);
+		/* The check runs in a process of its own: if the server hangs on the request, the
+		 * reaper still wakes at its deadline and kills the server, which ends the request. */
+		checker = fork();
+		if (checker == 0) {
+			struct statfs st;
+
+			_exit(fstatfs(mnt, &st) == 0 ? 0 : errno);
+		}
 		close(mnt);
+		alarm(READY_SECONDS);
+		failure = ETIMEDOUT;
+		if (checker > 0 && waitpid(checker, &status, 0) == checker && WIFEXITED(status))
+			failure = WEXITSTATUS(status);
+		alarm(0);
+		if (failure == 0) {
+			n = snprintf(answer, sizeof answer, "ok %d\n", (int)child);
+		} else {
+			n = snprintf(answer, sizeof answer, "error: the FUSE server did not answer: %s\n",
+				     strerror(failure));
+			kill(child, SIGKILL);
+		}
+		if (write(1, answer, n) != n)
+			_exit(1);
+		close(1);
 		while (wait(&status) > 0 || errno == EINTR)
 			;
 		_exit(0);
@@ -332,17 +574,21 @@ int main(int argc, char **argv)
 	close(report[1]);
 	if (s < 0)
 		die("fork the server");
-	waitpid(s, &status, 0); /* it exits once the server runs in the container's pid namespace */
-	n = read(report[0], answer, sizeof answer - 1);
+	/* s exits once the server runs in the container's pid namespace */
+	n = -1;
+	if (waitpid(s, &status, 0) == s)
+		n = read(report[0], answer, sizeof answer - 1);
+	else
+		kill(s, SIGKILL);
 	if (n <= 0) {
-		printf("error: the FUSE server did not start\n");
-		unmount(mntns, mnt);
+		printf("error: the FUSE server did not start%s\n", n < 0 ? " in time" : "");
+		unmount(nsfd[NS_MNT], mnt);
 		return 1;
 	}
 	answer[n] = 0;
 	fputs(answer, stdout);
 	if (strncmp(answer, "ok", 2) != 0) {
-		unmount(mntns, mnt);
+		unmount(nsfd[NS_MNT], mnt);
 		return 1;
 	}
 	return 0;

@@ -28,6 +28,8 @@ public class MountIT extends HandlerIT {
 
     private static final String MOUNT = "dev.intercessor.handler.mount";
     private static final String SYSCALLS = "mount,fsopen,fsconfig,fsmount,fspick,open_tree,move_mount";
+    private static final String FUSE_SERVER = "/usr/bin/fuse2fs";
+    private static final String FUSE = "mount.fuse=ext4=" + FUSE_SERVER;
     private Path dir;
     private Path image;
 
@@ -59,8 +61,13 @@ public class MountIT extends HandlerIT {
     }
 
     private Container container(String name, String... policy) throws Exception {
+        return container(name, List.of(), policy);
+    }
+
+    private Container container(String name, List<String> runOptions, String... policy) throws Exception {
         List<String> options = new java.util.ArrayList<>(List.of("--cap-add", "SYS_ADMIN", "--syscalls", SYSCALLS,
                 "--annotation", "mount.enabled=true", "--bind", dir.resolve("img") + ":/img"));
+        options.addAll(runOptions);
         for (String p : policy) {
             options.addAll(List.of("--annotation", p));
         }
@@ -150,7 +157,7 @@ public class MountIT extends HandlerIT {
 
     @Test
     public void mountToFuseServesTheImageFromTheContainersOwnNamespaces() throws Exception {
-        try (Container c = container("fuse", "mount.fuse=ext4=fuse2fs")) {
+        try (Container c = container("fuse", FUSE)) {
             Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0 && "
                     + "cat /tmp/m/hello.txt && stat -c '%u:%g' /tmp/m/hello.txt && "
                     + "grep -c ' /tmp/m .*nosuid,nodev.* - fuse ' /proc/self/mountinfo && "
@@ -168,7 +175,7 @@ public class MountIT extends HandlerIT {
             assertTrue(status, status.contains("\nUid:\t100000\t100000\t100000\t100000\n"));
             assertTrue(status, status.contains("\nNoNewPrivs:\t1\n"));
             try (java.util.stream.Stream<Path> root = Files.list(Path.of("/proc", Integer.toString(server), "root"))) {
-                assertEquals(List.of("bin", "dev", "empty", "fakebin", "image", "lib", "lib64", "sbin", "usr"),
+                assertEquals(List.of("bin", "dev", "empty", "image", "lib", "lib64", "libexec", "sbin", "usr"),
                         root.map(p -> p.getFileName().toString()).sorted().toList());
             }
 
@@ -180,7 +187,7 @@ public class MountIT extends HandlerIT {
 
         // The container's end ends the server too.
         int server;
-        try (Container c = container("fuse-end", "mount.fuse=ext4=fuse2fs")) {
+        try (Container c = container("fuse-end", FUSE)) {
             assertEquals("ok\n", c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 ro,noexec").out());
             assertEquals("read-only and noexec, as asked", "1\n",
                     c.exec("grep -c ' /tmp/m ro,nosuid,nodev,noexec.* - fuse ' /proc/self/mountinfo").out());
@@ -190,13 +197,85 @@ public class MountIT extends HandlerIT {
         TestSetup.waitFor(() -> !Files.exists(Path.of("/proc", Integer.toString(gone))), "the server to end with the container");
     }
 
+    /**
+     * The container's root, with CAP_SYS_PTRACE in its user namespace, against the server of its
+     * own FUSE mount: it cannot ptrace it, read its memory, environment, root or fds, or see the
+     * host's sockets through its /proc/<pid>/net. From the host: the server is in every namespace
+     * of the container but the mount namespace (a private copy), in its cgroups, under a seccomp
+     * filter with no new privileges, and with no capability outside the container's bounding set.
+     */
+    @Test
+    public void theFuseServerLendsTheContainerNothing() throws Exception {
+        try (java.net.ServerSocket hostService = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+                Container c = container("fuse-attack", List.of("--cap-add", "SYS_PTRACE"), FUSE)) {
+            assertEquals("ok\n", c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0").out());
+            Container.Result r = c.exec("/opt/t/fuseattack " + FUSE_SERVER + " " + hostService.getLocalPort());
+            assertEquals(r.toString(), String.join("\n", "server found", "ptrace-attach errno=EPERM",
+                    "ptrace-seize errno=EPERM", "process_vm_readv errno=EPERM", "mem errno=EACCES",
+                    "environ errno=EACCES", "root errno=EACCES", "fd errno=EACCES", "net/tcp hidden", ""), r.out());
+
+            Path server = Path.of("/proc", Integer.toString(fuseServer()));
+            Path init = Path.of("/proc", Integer.toString(c.hostPid()));
+            for (String ns : List.of("user", "pid", "net", "ipc", "uts", "cgroup", "time", "time_for_children")) {
+                assertEquals(ns, Files.readSymbolicLink(init.resolve("ns/" + ns)),
+                        Files.readSymbolicLink(server.resolve("ns/" + ns)));
+            }
+            assertFalse("a private mount namespace", Files.readSymbolicLink(init.resolve("ns/mnt"))
+                    .equals(Files.readSymbolicLink(server.resolve("ns/mnt"))));
+            assertEquals(Files.readString(init.resolve("cgroup")), Files.readString(server.resolve("cgroup")));
+            String status = Files.readString(server.resolve("status"));
+            assertTrue(status, status.contains("\nSeccomp:\t2\n"));
+            assertTrue(status, status.contains("\nNoNewPrivs:\t1\n"));
+            long serverBound = capabilities(status, "CapBnd");
+            long containerBound = capabilities(Files.readString(init.resolve("status")), "CapBnd");
+            assertEquals("server CapBnd " + Long.toHexString(serverBound) + " within the container's "
+                    + Long.toHexString(containerBound), 0, serverBound & ~containerBound);
+            assertEquals("ok\n", c.exec("/opt/t/mounttest umount /tmp/m").out());
+        }
+    }
+
+    /**
+     * A server that never answers (fusehang, installed under /usr/local for this test) or exits
+     * at once (GNU {@code yes} refuses fuse2fs's {@code -f}): the call fails with ENODEV, for the
+     * hung one after the helper's 5 s for the server to answer, the server is killed, and no mount
+     * is left on the target.
+     */
+    @Test
+    public void aFuseServerThatDoesNotAnswerIsKilledAndItsMountRemoved() throws Exception {
+        Path hang = Path.of("/usr/local/lib/intercessor-itest/fusehang");
+        Files.createDirectories(hang.getParent());
+        Files.copy(Container.PROGRAMS.resolve("fusehang"), hang, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        hang.toFile().setExecutable(true, false);
+        try (Container c = container("fuse-hung", "mount.fuse=ext4=" + hang + ",vfat=/usr/bin/yes")) {
+            long start = System.nanoTime();
+            Container.Result r = c.exec("mkdir /tmp/m && /opt/t/mounttest mount /img/disk.ext4 /tmp/m ext4 0");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(r.toString(), "errno=ENODEV\n", r.out());
+            assertTrue("answered in " + millis + " ms", millis >= 4_500 && millis < 9_000);
+            start = System.nanoTime();
+            assertEquals("errno=ENODEV\n", c.exec("/opt/t/mounttest mount /img/disk.ext4 /tmp/m vfat 0").out());
+            millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue("answered in " + millis + " ms", millis < 3_000);
+            assertEquals("no mount left, no server left", "0\n0\n", c.exec("grep -c ' /tmp/m ' /proc/self/mountinfo; "
+                    + "grep -l -e '[f]usehang' -e '/usr/bin/[y]es' /proc/[0-9]*/cmdline 2>/dev/null | wc -l").out());
+        } finally {
+            Files.deleteIfExists(hang);
+            Files.deleteIfExists(hang.getParent());
+        }
+    }
+
+    private static long capabilities(String status, String field) {
+        return status.lines().filter(l -> l.startsWith(field + ":")).map(l -> Long.parseUnsignedLong(l.substring(
+                field.length() + 1).trim(), 16)).findFirst().orElseThrow();
+    }
+
     /** @return the host pid of the one fuse2fs serving a test container */
     private static int fuseServer() throws Exception {
         List<Integer> found = new java.util.ArrayList<>();
         try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
                 try {
-                    if (Files.readString(p.resolve("cmdline")).startsWith("/usr/bin/fuse2fs\0/image\0")) {
+                    if (Files.readString(p.resolve("cmdline")).startsWith(FUSE_SERVER + "\0/image\0")) {
                         found.add(Integer.parseInt(p.getFileName().toString()));
                     }
                 } catch (java.io.IOException gone) {

@@ -31,7 +31,7 @@ final class TestSetup {
     static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
     /** The FUSE servers the tests' operator allows (bound.mount.fuse). */
-    static final String FUSE_SERVERS = "ext4=fuse2fs";
+    static final String FUSE_SERVERS = "ext4=/usr/bin/fuse2fs,ext4=/usr/local/lib/intercessor-itest/fusehang,vfat=/usr/bin/yes";
     static final String MKNOD = "dev.intercessor.handler.mknod";
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
     static final String SETXATTR = "dev.intercessor.handler.setxattr";

@@ -134,13 +134,15 @@ public interface Target {
      * Mounts an image through a FUSE server instead of the kernel, so the kernel never parses the
      * image: the image and target are opened as the caller (as for {@link #mountImage}); a fuse
      * mount owned by the caller's user namespace is made on the target ({@code nosuid},
-     * {@code nodev}); the server, a program of the host's {@code /usr} named by {@code server}
-     * (e.g. {@code fuse2fs}), runs as the container's root in its user and pid namespaces with a
-     * minimal root of its own, and stops when the mount is unmounted or the container ends.
-     * Returns once the mount answers.
+     * {@code nodev}); the server, the host's program at the absolute path {@code server} under
+     * {@code /usr/} (e.g. {@code /usr/bin/fuse2fs}), runs as the container's root in the caller's
+     * cgroups and all its namespaces, with a minimal root of its own, no capability outside the
+     * caller's bounding set, a seccomp filter and no way for the container to ptrace it, and stops
+     * when the mount is unmounted or the container ends. Returns once the mount answers.
      *
-     * @throws SyscallException {@code ENODEV} if the server is not installed or the mount does not
-     *                          come up; the kernel's errno for the image and target
+     * @throws SyscallException {@code EINVAL} if {@code server} is not a normalized absolute path
+     *                          under {@code /usr/}; {@code ENODEV} if the server is not installed or
+     *                          the mount does not come up; the kernel's errno for the image and target
      */
     void mountFuse(int dirfd, ImageMount mount, String server) throws SyscallException;
 

@@ -1,17 +1,21 @@
 package dev.intercessor.handler.mount;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.intercessor.api.Policy;
 
 /**
  * How a container may mount each filesystem type, from its policy (LXD-compatible in meaning):
  * {@code mount.allowed=ext4,…} (a kernel mount in its mount namespace), {@code mount.shift=true}
- * (those kernel mounts idmapped to its user namespace) and {@code mount.fuse=ext4=fuse2fs,…}
- * (a FUSE server on the source instead of the kernel). FUSE wins over a kernel mount for a type
+ * (those kernel mounts idmapped to its user namespace) and {@code mount.fuse=ext4=/usr/bin/fuse2fs,…}
+ * (a FUSE server, by absolute path under {@code /usr/}, on the source instead of the kernel). FUSE wins over a kernel mount for a type
  * in both lists: the kernel then never parses the image.
  */
 final class MountPolicy {
@@ -39,19 +43,32 @@ final class MountPolicy {
         this.fuse = fuse;
     }
 
+    private static final Logger LOG = System.getLogger("dev.intercessor.handler.mount");
+    /** Entries already logged as ignored: the policy is read again for every call. */
+    private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
+
     static MountPolicy of(Policy policy) {
         Map<String, String> fuse = new HashMap<>();
         for (String entry : policy.getList("mount.fuse")) {
             int eq = entry.indexOf('=');
             String type = eq < 0 ? "" : entry.substring(0, eq).trim();
             String server = eq < 0 ? "" : entry.substring(eq + 1).trim();
-            // A server is a program name only: the supervisor finds it on its own path, so a
-            // container's policy can never name a file to run.
-            if (type.matches("[a-z0-9._-]+") && server.matches("[A-Za-z0-9._-]+")) {
+            // A server is the operator's absolute path under /usr/ (the supervisor checks it
+            // again, and runs an unreadable copy of that file): never a name looked up somewhere.
+            if (type.matches("[a-z0-9._-]+") && isServerPath(server)) {
                 fuse.put(type, server);
+            } else if (REPORTED.size() < 64 && REPORTED.add(entry)) {
+                LOG.log(Level.WARNING, () -> "mount.fuse entry ignored (TYPE=/usr/ABSOLUTE/PATH expected): "
+                        + entry.replaceAll("[^\\x20-\\x7e]", "?"));
             }
         }
         return new MountPolicy(policy.getList("mount.allowed"), policy.getBoolean("mount.shift", false), fuse);
+    }
+
+    /** @return whether {@code server} is a normalized absolute path under /usr/: no "", "." or ".." component */
+    static boolean isServerPath(String server) {
+        return server.startsWith("/usr/") && server.length() <= 200
+                && server.matches("(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+");
     }
 
     /** @return what to do for {@code fstype}, or empty: the kernel decides (EPERM in a user namespace) */

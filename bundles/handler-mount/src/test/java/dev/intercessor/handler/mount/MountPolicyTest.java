@@ -49,9 +49,9 @@ public class MountPolicyTest {
 
     @Test
     public void modesPerType() {
-        MountPolicy p = MountPolicy.of(policy(Map.of("mount.allowed", "ext4,xfs", "mount.fuse", "ext4=fuse2fs")));
+        MountPolicy p = MountPolicy.of(policy(Map.of("mount.allowed", "ext4,xfs", "mount.fuse", "ext4=/usr/bin/fuse2fs")));
         assertEquals(MountPolicy.Mode.FUSE, p.decide("ext4").get().mode());
-        assertEquals("fuse2fs", p.decide("ext4").get().fuseServer());
+        assertEquals("/usr/bin/fuse2fs", p.decide("ext4").get().fuseServer());
         assertEquals(MountPolicy.Mode.KERNEL, p.decide("xfs").get().mode());
         assertFalse(p.decide("btrfs").isPresent());
         MountPolicy shifted = MountPolicy.of(policy(Map.of("mount.allowed", "ext4", "mount.shift", "true")));
@@ -60,14 +60,17 @@ public class MountPolicyTest {
     }
 
     @Test
-    public void aFuseServerIsAProgramNameNeverAPath() {
+    public void aFuseServerIsANormalizedAbsolutePathUnderUsr() {
         MountPolicy p = MountPolicy.of(policy(Map.of("mount.fuse",
-                "ext4=/tmp/evil,vfat=../x,xfs=ok-server,btrfs=,=fuse2fs,ntfs=a b")));
-        assertFalse(p.decide("ext4").isPresent());
-        assertFalse(p.decide("vfat").isPresent());
-        assertFalse(p.decide("btrfs").isPresent());
-        assertFalse(p.decide("ntfs").isPresent());
-        assertEquals("ok-server", p.decide("xfs").get().fuseServer());
+                "ext4=fuse2fs,vfat=/tmp/evil,btrfs=/usr/../tmp/x,ntfs=/usr//bin/x,f2fs=/usr/./bin/x,"
+                        + "exfat=/usr/bin/,jfs=/usr/bin/a b,hfs=,=/usr/bin/fuse2fs,xfs=/usr/sbin/xfs-fuse")));
+        for (String type : List.of("ext4", "vfat", "btrfs", "ntfs", "f2fs", "exfat", "jfs", "hfs")) {
+            assertFalse(type, p.decide(type).isPresent());
+        }
+        assertEquals("/usr/sbin/xfs-fuse", p.decide("xfs").get().fuseServer());
+        assertFalse(MountPolicy.isServerPath("/usr"));
+        assertFalse(MountPolicy.isServerPath("/usr/bin/.."));
+        assertTrue(MountPolicy.isServerPath("/usr/lib/x86_64-linux-gnu/fuse2fs"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.intercessor.core.internal.linux;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,28 @@ public final class CgroupMounts {
             return Optional.of(new CgroupDirectory(v2, resolve(v2, v2Path), 2));
         }
         return Optional.empty();
+    }
+
+    /**
+     * @param procCgroup the text of {@code /proc/<pid>/cgroup}
+     * @return the process's cgroup directory in every hierarchy it is in: each v1 one, and the v2 one
+     * @throws IllegalArgumentException if one of them is not mounted on the host, or a path escapes it
+     */
+    public List<CgroupDirectory> all(String procCgroup) {
+        List<CgroupDirectory> directories = new ArrayList<>();
+        for (String line : procCgroup.split("\n")) {
+            String[] f = line.split(":", 3);
+            if (f.length != 3) {
+                continue;
+            }
+            boolean unified = f[0].equals("0") && f[1].isEmpty();
+            Path mount = unified ? v2 : v1.get(f[1].split(",")[0]);
+            if (mount == null) {
+                throw new IllegalArgumentException("a cgroup hierarchy the host does not mount: " + line);
+            }
+            directories.add(new CgroupDirectory(mount, resolve(mount, f[2]), unified ? 2 : 1));
+        }
+        return directories;
     }
 
     private static Path resolve(Path mount, String cgroupPath) {

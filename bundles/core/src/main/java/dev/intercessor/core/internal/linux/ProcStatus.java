@@ -62,6 +62,20 @@ public final class ProcStatus {
         throw new IllegalArgumentException("no Groups: line in /proc/<pid>/status");
     }
 
+    /**
+     * @param status the text of {@code /proc/<pid>/status}
+     * @return its capability bounding set ({@code CapBnd})
+     * @throws IllegalArgumentException if the field is missing or malformed
+     */
+    public static long boundingSet(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapBnd:")) {
+                return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        }
+        throw new IllegalArgumentException("no CapBnd in /proc/<pid>/status");
+    }
+
     private static int[] ids(String value) {
         String[] parts = value.split("\\s+");
         if (parts.length != 4) {

@@ -421,12 +421,24 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     /** The mount-to-FUSE helper (libexec/intercessor-fuse of the distribution); set by the supervisor. */
     public static volatile Path fuseHelper = Path.of("libexec/intercessor-fuse");
-    private static final long FUSE_TIMEOUT_SECONDS = 20;
+    /** The helper bounds itself at 8 s (5 s for the server to answer); this is the backstop. */
+    private static final long FUSE_TIMEOUT_SECONDS = 10;
+    /** The caller's namespaces the FUSE server joins, in the helper's order. */
+    private static final String[] FUSE_NAMESPACES = {"user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"};
+
+    /**
+     * @return whether {@code server} is a FUSE server the helper runs: a normalized absolute path
+     *         under {@code /usr/}, no component empty, "." or ".."
+     */
+    static boolean isFuseServerPath(String server) {
+        return server.startsWith("/usr/") && server.length() <= 200
+                && server.matches("(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+");
+    }
 
     @Override
     public void mountFuse(int dirfd, dev.intercessor.api.ImageMount mount, String server) throws SyscallException {
-        if (!server.matches("[A-Za-z0-9._-]+")) {
-            throw new SyscallException(Errno.EINVAL, "a FUSE server is a program name: " + server);
+        if (!isFuseServerPath(server)) {
+            throw new SyscallException(Errno.EINVAL, "a FUSE server is an absolute path under /usr/: " + server);
         }
         int[] fds = asCaller(dirfd, Set.of(), fs -> {
             try {
@@ -435,27 +447,38 @@ public final class ProcTarget implements Target, AutoCloseable {
                 throw e.toSyscallException();
             }
         });
-        int[] ns = {-1, -1, -1};
+        List<Integer> held = new ArrayList<>();
+        Process helper = null;
         try {
-            // The caller's namespaces through its checked /proc directory: the helper never looks
-            // its pid up again. It reaches all of these through /proc/<supervisor>/fd while this
-            // thread holds them.
-            String[] names = {"ns/user", "ns/mnt", "ns/pid"};
-            for (int i = 0; i < ns.length; i++) {
-                ns[i] = Linux.openat(procDir(), names[i], Linux.O_RDONLY);
+            // The caller's namespaces and cgroup directories, found through its checked /proc
+            // directory: the helper never looks its pid up again, nor parses a path the container
+            // wrote. It reaches all of these through /proc/<supervisor>/fd while this thread holds them.
+            java.util.StringJoiner namespaces = new java.util.StringJoiner(",");
+            for (String name : FUSE_NAMESPACES) {
+                int fd = Linux.openat(procDir(), "ns/" + name, Linux.O_RDONLY);
+                held.add(fd);
+                namespaces.add(Integer.toString(fd));
             }
+            java.util.StringJoiner cgroups = new java.util.StringJoiner(",");
+            for (CgroupDirectory directory : hostCgroupMounts().all(readProcFile("cgroup"))) {
+                int fd = Linux.openat(Linux.AT_FDCWD, directory.path().toString(),
+                        Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_NOFOLLOW);
+                held.add(fd);
+                cgroups.add(Integer.toString(fd));
+            }
+            long boundingSet = ProcStatus.boundingSet(readProcFile("status"));
             if (!stillWaiting()) {
                 throw gone();
             }
-            Process helper = new ProcessBuilder(fuseHelper.toString(), "mount",
+            helper = new ProcessBuilder(fuseHelper.toString(), "mount",
                     Long.toString(ProcessHandle.current().pid()), Integer.toString(fds[0]),
-                    Integer.toString(fds[1]), Integer.toString(ns[0]), Integer.toString(ns[1]),
-                    Integer.toString(ns[2]), mount.fstype(), server, attributes(mount))
+                    Integer.toString(fds[1]), namespaces.toString(), cgroups.toString(),
+                    Long.toHexString(boundingSet), mount.fstype(), server, attributes(mount))
                     .redirectErrorStream(true).start();
             helper.getOutputStream().close();
             if (!helper.waitFor(FUSE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                helper.destroyForcibly();
-                throw new SyscallException(Errno.ENODEV, "the FUSE helper did not finish");
+                throw new SyscallException(Errno.ENODEV, "the FUSE helper did not finish in "
+                        + FUSE_TIMEOUT_SECONDS + " s");
             }
             // What it wrote before exiting is in the pipe; never wait for its end, which a server
             // left holding it by mistake would keep open.
@@ -466,18 +489,40 @@ public final class ProcTarget implements Target, AutoCloseable {
             }
         } catch (IOException e) {
             throw new SyscallException(Errno.ENODEV, "cannot run " + fuseHelper + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.ENODEV, "cannot place the FUSE server in the caller's cgroups: "
+                    + e.getMessage());
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SyscallException(Errno.EINTR, "interrupted");
         } finally {
-            for (int f : ns) {
+            if (helper != null && helper.isAlive()) {
+                stopHelper(helper);
+            }
+            for (int f : held) {
                 Linux.close(f);
             }
             Linux.close(fds[0]);
             Linux.close(fds[1]);
         }
+    }
+
+    /**
+     * SIGTERM first: the helper then takes its mount off the target, which ends its server once
+     * nothing holds the mount (docs/MOUNT-TO-FUSE.md); SIGKILL if it has not ended within a second.
+     */
+    private static void stopHelper(Process helper) {
+        helper.destroy();
+        try {
+            if (helper.waitFor(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        helper.destroyForcibly();
     }
 
     /** @return the helper's ATTRS word: "rw", or ro/noexec/noatime as asked */

@@ -142,6 +142,37 @@ public class CgroupMountsTest {
     }
 
     @Test
+    public void everyHierarchyOfAProcess() {
+        assertEquals(List.of(
+                dir("/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/pids", "/sys/fs/cgroup/pids/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/freezer", "/sys/fs/cgroup/freezer/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/net_cls,net_prio", "/sys/fs/cgroup/net_cls,net_prio/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/systemd/intercessor/abc", 1),
+                dir("/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/intercessor/abc", 2)),
+                new CgroupMounts(HYBRID).all(HYBRID_PROC));
+        assertEquals(List.of(dir("/sys/fs/cgroup", "/sys/fs/cgroup/intercessor/abc", 2)),
+                new CgroupMounts(V2).all(V2_PROC));
+    }
+
+    @Test
+    public void everyHierarchyMustBeMountedOnTheHost() {
+        try {
+            new CgroupMounts(HYBRID).all(HYBRID_PROC + "13:hugetlb:/intercessor/abc\n");
+            fail("expected IllegalArgumentException");
+        } catch (IllegalArgumentException expected) {
+            // ok
+        }
+        try {
+            new CgroupMounts(HYBRID).all("12:memory:/../../etc\n");
+            fail("expected IllegalArgumentException");
+        } catch (IllegalArgumentException expected) {
+            // ok
+        }
+    }
+
+    @Test
     public void pathWithDotDotEscapingHierarchyRejected() {
         CgroupMounts m = new CgroupMounts(HYBRID);
         try {

@@ -72,6 +72,18 @@ public class ProcStatusTest {
     }
 
     @Test
+    public void boundingSetIsHex() {
+        assertEquals(0x1ffffffffffL, ProcStatus.boundingSet(STATUS));
+        assertEquals(0xa80425fbL, ProcStatus.boundingSet("CapEff:\t0\nCapBnd:\t00000000a80425fb\n"));
+        try {
+            ProcStatus.boundingSet(STATUS.replace("CapBnd:", "CapXyz:"));
+            fail("expected IllegalArgumentException");
+        } catch (IllegalArgumentException expected) {
+            // ok
+        }
+    }
+
+    @Test
     public void groupIdsAreRealEffectiveAndFilesystem() {
         Credentials c = ProcStatus.parse(STATUS);
         assertEquals(200000, c.gid());
