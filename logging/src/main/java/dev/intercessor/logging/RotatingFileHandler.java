@@ -24,7 +24,9 @@ import java.util.logging.LogRecord;
  * so a crash loses nothing that was logged.
  *
  * <p>LogManager properties, prefixed {@code dev.intercessor.logging.RotatingFileHandler.}:
- * {@code path} (default {@code var/log/intercessor.log}, relative to the working directory),
+ * {@code path} (default {@code var/log/intercessor.log}, relative to the JVM's working directory:
+ * made absolute at once, since a notify thread that has acted as a container's process has a
+ * working directory of its own after {@code unshare(CLONE_FS)}, and logs from there),
  * {@code maxBytes} (default 10 MiB), {@code files} (default 5), {@code level} (default
  * {@code ALL}), {@code formatter} (default {@link LineFormatter}). A new file is made 0600.
  */
@@ -39,7 +41,7 @@ public class RotatingFileHandler extends Handler {
     public RotatingFileHandler() {
         String prefix = RotatingFileHandler.class.getName() + ".";
         LogManager manager = LogManager.getLogManager();
-        this.path = Path.of(property(manager, prefix + "path", "var/log/intercessor.log"));
+        this.path = Path.of(property(manager, prefix + "path", "var/log/intercessor.log")).toAbsolutePath();
         this.maxBytes = number(manager, prefix + "maxBytes", 10L * 1024 * 1024);
         this.files = (int) number(manager, prefix + "files", 5);
         String level = manager.getProperty(prefix + "level");
@@ -48,7 +50,7 @@ public class RotatingFileHandler extends Handler {
     }
 
     public RotatingFileHandler(Path path, long maxBytes, int files) {
-        this.path = path;
+        this.path = path.toAbsolutePath();
         this.maxBytes = maxBytes;
         this.files = files;
         setFormatter(new LineFormatter());

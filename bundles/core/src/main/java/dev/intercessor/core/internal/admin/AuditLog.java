@@ -137,7 +137,7 @@ public class AuditLog {
      */
     private void write() {
         List<CallRecord> batch = new ArrayList<>();
-        long nextSummary = System.nanoTime();
+        long lastSummary = System.nanoTime();
         try {
             while (running) {
                 try {
@@ -146,9 +146,10 @@ public class AuditLog {
                     // deactivating: drain what is queued
                 }
                 long now = System.nanoTime();
-                boolean summarise = now - nextSummary >= 0;
+                // the interval as configured now: a change applies to the summary in progress
+                boolean summarise = now - lastSummary >= Math.max(1, config.summarySeconds()) * 1_000_000_000L;
                 if (summarise) {
-                    nextSummary = now + Math.max(1, config.summarySeconds()) * 1_000_000_000L;
+                    lastSummary = now;
                 }
                 drain(batch, summarise);
             }
