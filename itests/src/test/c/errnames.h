@@ -22,6 +22,7 @@ static const struct {
 	{ ENOMEM, "ENOMEM" },
 	{ EACCES, "EACCES" },
 	{ EFAULT, "EFAULT" },
+	{ ENOTBLK, "ENOTBLK" },
 	{ EBUSY, "EBUSY" },
 	{ EEXIST, "EEXIST" },
 	{ EXDEV, "EXDEV" },

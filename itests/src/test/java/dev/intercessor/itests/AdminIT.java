@@ -264,8 +264,9 @@ public class AdminIT extends HandlerIT {
                     TestSetup.installed(context, "dev.intercessor.shell"));
             assertEquals(List.of("dev.intercessor.shell"), List.of(shell.getPids()));
             ObjectClassDefinition audit = core.getObjectClassDefinition("dev.intercessor.audit", null);
-            assertEquals(List.of("enabled", "path", "maxBytes", "files"), java.util.Arrays.stream(
-                    audit.getAttributeDefinitions(ObjectClassDefinition.ALL)).map(AttributeDefinition::getID).toList());
+            assertEquals(List.of("enabled", "path", "maxBytes", "files", "recordsPerSecond", "burst", "summarySeconds"),
+                    java.util.Arrays.stream(audit.getAttributeDefinitions(ObjectClassDefinition.ALL))
+                            .map(AttributeDefinition::getID).toList());
         } finally {
             t.close();
         }

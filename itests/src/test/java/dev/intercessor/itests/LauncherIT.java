@@ -21,6 +21,9 @@ public class LauncherIT {
 
     private static final String LISTENER = "/run/intercessor-launcher-it/oci.sock";
     private static final String SHELL = "/run/intercessor-launcher-it/shell.sock";
+    /** The copy's intercessor.log rotates at this size, so that this test sees it rotate. */
+    private static final long LOG_MAX_BYTES = 16 * 1024;
+    private static final int LOG_FILES = 2;
     private static Path home;
 
     @BeforeClass
@@ -36,6 +39,10 @@ public class LauncherIT {
         Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"),
                 "deviceStore=/run/intercessor-launcher-it/devices\n");
         Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + SHELL + "\n");
+        Path logging = home.resolve("etc/logging.properties");
+        Files.writeString(logging, Files.readString(logging)
+                .replaceAll("(?m)^(dev\\.intercessor\\.logging\\.RotatingFileHandler\\.maxBytes)=.*$", "$1=" + LOG_MAX_BYTES)
+                .replaceAll("(?m)^(dev\\.intercessor\\.logging\\.RotatingFileHandler\\.files)=.*$", "$1=" + LOG_FILES));
     }
 
     @AfterClass
@@ -52,12 +59,31 @@ public class LauncherIT {
         return Container.execute(command);
     }
 
+    /** @return the daemon's log, the rotated files (oldest first) and the current one */
+    private static String log() throws Exception {
+        StringBuilder log = new StringBuilder();
+        for (Path f : logFiles()) {
+            log.append(Files.readString(f));
+        }
+        return log.toString();
+    }
+
+    private static List<Path> logFiles() throws Exception {
+        List<Path> files = new java.util.ArrayList<>();
+        for (int i = LOG_FILES; i >= 1; i--) {
+            Path rotated = home.resolve("var/log/intercessor.log." + i);
+            if (Files.exists(rotated)) {
+                files.add(rotated);
+            }
+        }
+        files.add(home.resolve("var/log/intercessor.log"));
+        return files;
+    }
+
     /** Waits until the daemon's log holds {@code text} at least {@code times} times. */
     private static void awaitLog(String text, int times) throws Exception {
-        TestSetup.waitFor(() -> {
-            String log = Files.readString(home.resolve("var/log/intercessor.log"));
-            return log.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times;
-        }, times + "× \"" + text + "\" in the daemon's log");
+        TestSetup.waitFor(() -> log().split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times,
+                times + "× \"" + text + "\" in the daemon's log");
     }
 
     private static String mknodResult() throws Exception {
@@ -87,7 +113,7 @@ public class LauncherIT {
         String log = "";
         for (int i = 0; i < 50 && !log.contains("handler mknod"); i++) {
             Thread.sleep(100);
-            log = Files.readString(home.resolve("var/log/intercessor.log"));
+            log = log();
         }
         Container.Result run = launcher("run", "--listener", LISTENER, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
@@ -141,6 +167,21 @@ public class LauncherIT {
         TestSetup.waitFor(() -> mknodResult().equals("emulated\n"), "mknod.enabled to be unset again");
         assertEquals("the same daemon throughout", pid,
                 Files.readString(home.resolve("var/run/intercessor.pid")).trim());
+
+        // The daemon writes and rotates its log itself: 300 refused mknods are a line each.
+        Container.Result refusals = launcher("run", "--listener", LISTENER, "--", "sh", "-c",
+                "i=0; while [ $i -lt 300 ]; do mknod / c 1 3 2>/dev/null; i=$((i + 1)); done; echo done");
+        assertEquals(refusals.toString(), "done\n", refusals.out());
+        awaitLog("refused by mknod: mknodat (EEXIST)", 1);
+        assertTrue("rotated: " + logFiles(), Files.exists(home.resolve("var/log/intercessor.log.1")));
+        assertFalse("at most " + LOG_FILES + " rotated files", Files.exists(home.resolve("var/log/intercessor.log." + (LOG_FILES + 1))));
+        for (Path f : logFiles()) {
+            assertTrue(f + " is " + Files.size(f) + " bytes", Files.size(f) <= LOG_MAX_BYTES);
+            for (String line : Files.readAllLines(f)) {
+                assertTrue(f + ": " + line, line.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} [A-Z]+ +\\S+: .*"));
+            }
+        }
+        assertTrue("the JVM's own output has a file of its own", Files.exists(home.resolve("var/log/intercessor.out")));
 
         Container.Result stopped = launcher("stop");
         assertEquals(stopped.toString(), 0, stopped.exit());

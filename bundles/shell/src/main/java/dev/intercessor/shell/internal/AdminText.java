@@ -42,23 +42,53 @@ final class AdminText {
         return new AdminText(ZoneId.systemDefault(), Instant.now());
     }
 
-    /** @return {@code target} as text, or {@code null} if it is nothing this class knows */
+    /**
+     * @return {@code target} as text, or {@code null} if it is nothing this class knows; what a
+     *         container chose shows with its control characters escaped ({@link TerminalText}):
+     *         in a table cell by cell, a line as a whole
+     */
     CharSequence format(Object target, int level) {
-        if (target instanceof RecordList<?> list) {
-            return level == INSPECT ? table(list.type(), list) : null;
+        if (level == INSPECT) {
+            CharSequence table = table(target);
+            if (table != null) {
+                return table;
+            }
         }
-        if (target instanceof Collection<?> c && level == INSPECT) {
+        String line = line(target, level);
+        return line == null ? null : TerminalText.escape(line);
+    }
+
+    /** @return a list as a table, one record with every detail; {@code null} for the rest */
+    private CharSequence table(Object target) {
+        if (target instanceof RecordList<?> list) {
+            return table(list.type(), list);
+        }
+        if (target instanceof Collection<?> c) {
             Class<?> type = commonType(c);
             return type == null ? null : table(type, c);
         }
         if (target instanceof ContainerDetail d) {
-            return level == INSPECT ? container(d) : format(d.info(), level);
+            return container(d);
         }
         if (target instanceof ContainerInfo c) {
-            return level == INSPECT ? container(c) : level == LINE ? line(c) : c.id();
+            return container(c);
         }
         if (target instanceof HandlerInfo h) {
-            return level == INSPECT ? handler(h) : level == LINE ? line(h) : name(h.name());
+            return handler(h);
+        }
+        return null;
+    }
+
+    /** @return one record on one line ({@code LINE}, and {@code INSPECT} of the small ones) or as a part */
+    private String line(Object target, int level) {
+        if (target instanceof ContainerDetail d) {
+            return line(d.info(), level);
+        }
+        if (target instanceof ContainerInfo c) {
+            return level == PART ? c.id() : line(c);
+        }
+        if (target instanceof HandlerInfo h) {
+            return level == PART ? name(h.name()) : line(h);
         }
         if (target instanceof PolicyEntry p) {
             return level == PART ? p.key() + "=" + p.value() : line(p);
@@ -270,7 +300,7 @@ final class AdminText {
         if (calls.isEmpty()) {
             return "no calls recorded";
         }
-        return calls.stream().map(CallRecord::toString).collect(Collectors.joining("\n"));
+        return calls.stream().map(c -> TerminalText.escape(c.toString())).collect(Collectors.joining("\n"));
     }
 
     // --- time ---------------------------------------------------------------------------------

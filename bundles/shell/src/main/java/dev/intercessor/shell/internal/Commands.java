@@ -179,7 +179,7 @@ public class Commands {
             List<CallRecord> recent = supervision.recentCalls(container, max);
             Set<CallRecord> shown = new HashSet<>(recent);
             StringBuilder text = new StringBuilder();
-            recent.forEach(call -> text.append(call).append('\n'));
+            recent.forEach(call -> text.append(TerminalText.escape(call.toString())).append('\n'));
             out.print(text);
             text.setLength(0);
             System.err.println("following " + (container == null ? "every container" : container)
@@ -194,7 +194,7 @@ public class Commands {
                 }
                 for (CallRecord call : batch) {
                     if (shown.isEmpty() || !shown.remove(call)) {
-                        text.append(call).append('\n');
+                        text.append(TerminalText.escape(call.toString())).append('\n');
                     }
                 }
                 batch.clear();

@@ -3,7 +3,10 @@ package dev.intercessor.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Rows of text in aligned columns under a header, two spaces apart. */
+/**
+ * Rows of text in aligned columns under a header, two spaces apart; control characters in a cell
+ * show escaped ({@link TerminalText}), so a row stays one line.
+ */
 final class TextTable {
 
     private final List<String> headers = new ArrayList<>();
@@ -12,14 +15,14 @@ final class TextTable {
 
     /** Adds a column whose cells are aligned on the left (text). */
     TextTable left(String header) {
-        headers.add(header);
+        headers.add(TerminalText.escape(header));
         rightAligned.add(false);
         return this;
     }
 
     /** Adds a column whose cells are aligned on the right (numbers). */
     TextTable right(String header) {
-        headers.add(header);
+        headers.add(TerminalText.escape(header));
         rightAligned.add(true);
         return this;
     }
@@ -30,7 +33,7 @@ final class TextTable {
         }
         String[] row = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
-            row[i] = cells[i] == null ? "" : cells[i].toString();
+            row[i] = cells[i] == null ? "" : TerminalText.escape(cells[i].toString());
         }
         rows.add(row);
         return this;

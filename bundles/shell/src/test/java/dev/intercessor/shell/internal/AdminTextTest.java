@@ -146,6 +146,31 @@ public class AdminTextTest {
     }
 
     @Test
+    public void whatAContainerChoseCannotForgeARowOrDriveTheTerminal() {
+        // An annotation value, as a pod author may set it: clear the screen, a forged row, a bell.
+        PolicyEntry annotation = new PolicyEntry("mknod.enabled", "x\u001b[2J\nsched.enabled  true  operator\u0007",
+                Source.ANNOTATION);
+        String table = text.format(new RecordList<>(PolicyEntry.class, List.of(annotation)), AdminText.INSPECT)
+                .toString();
+        assertEquals(String.join("\n",
+                "KEY            VALUE                                        SOURCE",
+                "mknod.enabled  x\\x1b[2J\\nsched.enabled  true  operator\\x07  annotation"), table);
+        assertEquals("mknod.enabled = x\\x1b[2J\\nsched.enabled  true  operator\\x07 (annotation)",
+                text.format(annotation, AdminText.INSPECT));
+        assertEquals("mknod.enabled=x\\x1b[2J\\nsched.enabled  true  operator\\x07",
+                text.format(annotation, AdminText.PART));
+
+        CallRecord call = new CallRecord(ATTACHED, "id\u009b31m\u202e", 4711, "x86_64", "mount",
+                "\"/tmp/x\\nforged\", \"/mnt\", \"ext4\", 0, NULL", "mount", Decision.REFUSED, 15, "ENOTBLK", 0, 41_000);
+        assertEquals("id\\u009b31m\\u202e 4711 mount(\"/tmp/x\\nforged\", \"/mnt\", \"ext4\", 0, NULL) = -1 ENOTBLK "
+                + "[mount, refused, 41µs]",
+                text.format(new RecordList<>(CallRecord.class, List.of(call)), AdminText.INSPECT));
+        ContainerInfo evil = container("a\rb", 1, List.of());
+        assertEquals("a\\rb", text.format(evil, AdminText.PART));
+        assertEquals("container    a\\rb", text.format(evil, AdminText.INSPECT).toString().lines().findFirst().get());
+    }
+
+    @Test
     public void agesAreShortAndCoarse() {
         AdminText at = new AdminText(ZoneOffset.UTC, ATTACHED);
         assertEquals("0s", at.age(ATTACHED.plusSeconds(5)));

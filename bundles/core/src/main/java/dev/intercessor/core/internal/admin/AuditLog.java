@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +36,12 @@ import dev.intercessor.core.internal.Supervisor;
  * per line, rotated by size. Notify threads only queue the record; one thread writes, every
  * 50 ms, so the caller never waits for the disk. A changed configuration applies in order,
  * between two lines.
+ *
+ * <p>Each container has a rate ({@link ContainerRateLimiter}): what it calls beyond it is counted
+ * before it takes a place in the queue, and a summary line per container and interval says how
+ * many of its records were left out since when. A container calling thousands of times a second
+ * can thus neither rotate the others' records out of the log within minutes nor crowd them out of
+ * the queue, and nothing is lost without a trace.
  */
 @Component(immediate = true, configurationPid = AuditLog.PID)
 @Designate(ocd = AuditLog.Config.class)
@@ -57,6 +64,17 @@ public class AuditLog {
 
         @AttributeDefinition(description = "How many rotated files to keep.")
         int files() default 5;
+
+        @AttributeDefinition(description = "Records a second one container may have written after its burst; "
+                + "the rest are counted and summarised. 0: no limit.")
+        double recordsPerSecond() default 50;
+
+        @AttributeDefinition(description = "Records one container may have written at once, before its rate applies.")
+        int burst() default 500;
+
+        @AttributeDefinition(description = "How often, in seconds, a container over its rate gets a summary line "
+                + "(\"suppressed\": how many of its records were not written, \"since\": the first one's time).")
+        int summarySeconds() default 10;
     }
 
     private static final Logger LOG = System.getLogger("dev.intercessor.core.audit");
@@ -67,6 +85,7 @@ public class AuditLog {
     private Supervisor supervisor;
 
     private final BlockingQueue<CallRecord> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final ContainerRateLimiter limiter = new ContainerRateLimiter(0, 1);
     private final AtomicLong dropped = new AtomicLong();
     private volatile Config config;
     private volatile boolean enabled;
@@ -90,6 +109,7 @@ public class AuditLog {
 
     @Modified
     void modified(Config config) {
+        limiter.configure(config.recordsPerSecond(), config.burst());
         this.config = config;
         this.enabled = config.enabled();
     }
@@ -103,7 +123,7 @@ public class AuditLog {
     }
 
     private void offer(CallRecord call) {
-        if (enabled && !queue.offer(call)) {
+        if (enabled && limiter.admit(call.containerId(), call.time(), System.nanoTime()) && !queue.offer(call)) {
             long n = dropped.incrementAndGet();
             if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: a line now and then, not per call
                 LOG.log(Level.WARNING, "audit log cannot keep up: " + n + " records dropped so far");
@@ -117,6 +137,7 @@ public class AuditLog {
      */
     private void write() {
         List<CallRecord> batch = new ArrayList<>();
+        long lastSummary = System.nanoTime();
         try {
             while (running) {
                 try {
@@ -124,25 +145,38 @@ public class AuditLog {
                 } catch (InterruptedException e) {
                     // deactivating: drain what is queued
                 }
-                drain(batch);
+                long now = System.nanoTime();
+                // the interval as configured now: a change applies to the summary in progress
+                boolean summarise = now - lastSummary >= Math.max(1, config.summarySeconds()) * 1_000_000_000L;
+                if (summarise) {
+                    lastSummary = now;
+                }
+                drain(batch, summarise);
             }
-            drain(batch);
+            drain(batch, true);
         } finally {
             close();
         }
     }
 
-    private void drain(List<CallRecord> batch) {
+    /** Writes what is queued, then (if {@code summarise}) each container's suppressed count. */
+    private void drain(List<CallRecord> batch, boolean summarise) {
         while (queue.drainTo(batch, 4096) > 0) {
             for (CallRecord call : batch) {
-                append(call);
+                append(json(call));
             }
             batch.clear();
+        }
+        if (summarise) {
+            Instant now = Instant.now();
+            for (ContainerRateLimiter.Suppressed s : limiter.drain(System.nanoTime())) {
+                append(json(now, s));
+            }
         }
         flush();
     }
 
-    private void append(CallRecord call) {
+    private void append(String json) {
         Config c = config;
         try {
             if (c != open) {
@@ -152,7 +186,7 @@ public class AuditLog {
             if (!c.enabled()) {
                 return;
             }
-            byte[] line = json(call).getBytes(StandardCharsets.UTF_8);
+            byte[] line = json.getBytes(StandardCharsets.UTF_8);
             Path path = Path.of(c.path());
             if (out != null && size > 0 && size + line.length > c.maxBytes()) {
                 close();
@@ -249,6 +283,16 @@ public class AuditLog {
         s.append("\"value\":").append(c.value()).append(',');
         s.append("\"nanos\":").append(c.nanos());
         return s.append("}\n").toString();
+    }
+
+    /** One line: a container's suppressed records since the last summary. */
+    static String json(Instant time, ContainerRateLimiter.Suppressed s) {
+        StringBuilder line = new StringBuilder(128).append('{');
+        field(line, "time", time.toString()).append(',');
+        field(line, "container", s.containerId()).append(',');
+        line.append("\"suppressed\":").append(s.count()).append(',');
+        field(line, "since", s.since() == null ? null : s.since().toString());
+        return line.append("}\n").toString();
     }
 
     private static StringBuilder field(StringBuilder s, String name, String value) {

@@ -31,6 +31,13 @@ public class AuditLogTest {
     }
 
     @Test
+    public void aSummarySaysWhoseRecordsWereLeftOutAndSinceWhen() {
+        assertEquals("{\"time\":\"2026-11-29T10:00:10Z\",\"container\":\"a\\n\",\"suppressed\":4300,"
+                + "\"since\":\"2026-11-29T10:00:00.500Z\"}\n", AuditLog.json(Instant.parse("2026-11-29T10:00:10Z"),
+                        new ContainerRateLimiter.Suppressed("a\n", 4300, Instant.parse("2026-11-29T10:00:00.500Z"))));
+    }
+
+    @Test
     public void rotationShiftsAndDropsTheOldest() throws Exception {
         Path log = tmp.getRoot().toPath().resolve("audit.log");
         for (int i = 1; i <= 4; i++) {
