@@ -86,7 +86,7 @@ public class ShellIT extends HandlerIT {
             assertLine(detail, "init pid\\s+" + init);
             assertLine(detail, "processes\\s+" + init);
             assertLine(detail, "calls\\s+seen 3, emulated 2, refused 1, continued 0");
-            assertLine(detail, "mknod\\.enabled\\s+true\\s+default");
+            assertLine(detail, "mknod\\.enabled\\s+true\\s+default\\s+true\\s+default");
             Container.Result missing = Container.execute(client("container", "nosuch"));
             assertEquals(missing.toString(), 1, missing.exit());
             assertTrue(missing.toString(), missing.err().contains("no attached container nosuch"));
@@ -98,7 +98,7 @@ public class ShellIT extends HandlerIT {
 
             // policy: set at runtime, in effect for the next call, shown with its source, reset.
             assertEquals("mknod.enabled = false (runtime)\n", shell("policy", prefix, "mknod.enabled", "false"));
-            assertLine(shell("policy", prefix), "mknod\\.enabled\\s+false\\s+runtime");
+            assertLine(shell("policy", prefix), "mknod\\.enabled\\s+false\\s+runtime\\s+false\\s+runtime");
             Container.Result off = c.exec("mknod /dev/m c 1 3 2>/dev/null && echo made || echo refused");
             assertEquals(off.toString(), "refused\n", off.out());
             assertEquals("mknod.enabled = true (default)\n", shell("policy", "--reset", prefix, "mknod.enabled"));

@@ -40,12 +40,13 @@ public interface CallerFs {
      * Makes the character device node at {@code path} usable where its filesystem will not open
      * device nodes: an identical node (same device number, owner, group and mode) is made on a
      * filesystem of the supervisor's and bind-mounted over it. The caller sees its node, and it
-     * opens.
+     * opens. If that cannot be done (e.g. the container's quota of such nodes is used up: ENOSPC),
+     * the node at {@code path} is removed, so no unusable node is left behind a success.
      *
      * @param path  the node, which must be that character device
      * @param major its device major
      * @param minor its device minor
-     * @throws SyscallException the kernel's errno
+     * @throws SyscallException the kernel's errno, or ENOSPC for a used-up quota
      */
     void mountUsableNode(String path, int major, int minor) throws SyscallException;
 

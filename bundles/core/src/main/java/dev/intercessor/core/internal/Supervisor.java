@@ -29,6 +29,7 @@ import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.Multiplexer;
 import dev.intercessor.core.internal.dispatch.NotifyChannel;
 import dev.intercessor.core.internal.dispatch.Session;
+import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.DeviceNodeStore;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
@@ -91,6 +92,11 @@ public class Supervisor {
         @AttributeDefinition(description = "Where the supervisor mounts the small tmpfs that holds "
                 + "device nodes made usable for containers (see the mknod handler).")
         String deviceStore() default "/run/intercessor/devices";
+
+        @AttributeDefinition(description = "How many device nodes one container may have made usable "
+                + "from the device store (counted for the container's life); beyond that mknod fails "
+                + "with ENOSPC and leaves no node.")
+        int deviceNodesPerContainer() default 256;
     }
 
     private static final Logger LOG = System.getLogger("dev.intercessor.core");
@@ -107,6 +113,7 @@ public class Supervisor {
     @Activate
     void activate(Config config) throws LinuxException, IOException {
         DeviceNodeStore.mount(config.deviceStore());
+        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
         ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
@@ -125,6 +132,7 @@ public class Supervisor {
      */
     @Modified
     void modified(Config config) {
+        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis and slowCallsPerContainer apply now; threads, "

@@ -77,9 +77,11 @@ public class MknodHandler implements SyscallHandler {
             return null;
         });
         if (mountFailure[0] != null) {
+            // The core removed the node: a success would leave one that never opens.
             LOG.log(Level.WARNING, () -> call.containerId() + " " + call.pid() + " " + call.syscall()
-                    + "(\"" + path + "\", " + major + ":" + minor + "): created, but it will not open: "
-                    + "no usable node could be mounted over it: " + mountFailure[0].getMessage());
+                    + "(\"" + path + "\", " + major + ":" + minor + "): no usable node could be mounted over it: "
+                    + mountFailure[0].getMessage());
+            throw mountFailure[0];
         }
         return Response.value(0);
     }

@@ -153,8 +153,8 @@ public class AdminTextTest {
         String table = text.format(new RecordList<>(PolicyEntry.class, List.of(annotation)), AdminText.INSPECT)
                 .toString();
         assertEquals(String.join("\n",
-                "KEY            VALUE                                        SOURCE",
-                "mknod.enabled  x\\x1b[2J\\nsched.enabled  true  operator\\x07  annotation"), table);
+                "KEY            VALUE                                        SOURCE      BOUND   BOUND BY",
+                "mknod.enabled  x\\x1b[2J\\nsched.enabled  true  operator\\x07  annotation  (none)  -"), table);
         assertEquals("mknod.enabled = x\\x1b[2J\\nsched.enabled  true  operator\\x07 (annotation)",
                 text.format(annotation, AdminText.INSPECT));
         assertEquals("mknod.enabled=x\\x1b[2J\\nsched.enabled  true  operator\\x07",

@@ -51,6 +51,7 @@ public final class CallerIdentity implements CallerFs {
     private final Pointer openHow = Linux.allocate(24);
 
     // The caller's handles while switched; owned by ProcTarget, not closed here.
+    private ContainerInit container;
     private int callerMnt = -1;
     private int callerRoot = -1;
     private int callerDir = -1;
@@ -99,12 +100,13 @@ public final class CallerIdentity implements CallerFs {
     /**
      * Becomes the caller. On failure, everything already changed is undone before throwing.
      */
-    void enter(int mnt, int root, int dir, Credentials who, int[] groups, Set<Capability> capabilities)
-            throws LinuxException {
+    void enter(ContainerInit container, int mnt, int root, int dir, Credentials who, int[] groups,
+            Set<Capability> capabilities) throws LinuxException {
         if (switched) {
             throw new IllegalStateException("nested asCaller");
         }
         switched = true;
+        this.container = container;
         callerMnt = mnt;
         callerRoot = root;
         callerDir = dir;
@@ -164,6 +166,7 @@ public final class CallerIdentity implements CallerFs {
             throw new IdentityStuck("cannot return to the supervisor's identity: " + e.getMessage());
         } finally {
             switched = false;
+            container = null;
             callerMnt = callerRoot = callerDir = -1;
         }
         if (Linux.libc().setfsuid(-1) != 0 || Linux.libc().setfsgid(-1) != 0 || umaskFailed != 0) {
@@ -305,9 +308,50 @@ public final class CallerIdentity implements CallerFs {
 
     private long replicaCounter;
 
+    /** Device replicas one container may have mounted; the store has room for many containers' worth. */
+    public static volatile int deviceNodesPerContainer = 256;
+
     @Override
     public void mountUsableNode(String path, int major, int minor) throws SyscallException {
         checkSwitched();
+        if (!container.takeDeviceReplica(deviceNodesPerContainer)) {
+            removeNode(path, major, minor);
+            throw new SyscallException(Errno.ENOSPC, "the container has " + deviceNodesPerContainer
+                    + " device nodes made usable already (deviceNodesPerContainer)");
+        }
+        boolean mounted = false;
+        try {
+            mountReplica(path, major, minor);
+            mounted = true;
+        } finally {
+            if (!mounted) {
+                container.returnDeviceReplica();
+                removeNode(path, major, minor);
+            }
+        }
+    }
+
+    /** Removes the node a failed {@link #mountUsableNode} was asked about, if it is still that device. */
+    private void removeNode(String path, int major, int minor) {
+        int node = -1;
+        try {
+            byte[] p = bytes(path);
+            node = openNode(p, major, minor); // checks it is that device
+            int slash = lastSlash(p);
+            int parent = openParent(p, slash);
+            try {
+                Linux.libc().unlinkat(parent, leaf(p, slash), 0);
+            } finally {
+                Linux.close(parent);
+            }
+        } catch (SyscallException | LinuxException e) {
+            // nothing there to remove, or not ours
+        } finally {
+            Linux.close(node);
+        }
+    }
+
+    private void mountReplica(String path, int major, int minor) throws SyscallException {
         int store = DeviceNodeStore.directory();
         if (store < 0) {
             throw new SyscallException(Errno.ENODEV, "no device node store mounted");

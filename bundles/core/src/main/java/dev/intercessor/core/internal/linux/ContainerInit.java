@@ -19,6 +19,8 @@ public final class ContainerInit implements AutoCloseable {
     private final String pidNamespace;
     private final long[] uidMap;
     private final boolean hostUserNamespace;
+    /** Device replicas mounted into this container (never fewer than are alive). */
+    private final java.util.concurrent.atomic.AtomicInteger deviceReplicas = new java.util.concurrent.atomic.AtomicInteger();
 
     private ContainerInit(int pid, int procDir, String userNamespace, String pidNamespace, long[] uidMap,
             boolean hostUserNamespace) {
@@ -67,6 +69,25 @@ public final class ContainerInit implements AutoCloseable {
         } finally {
             Linux.close(fd);
         }
+    }
+
+    /**
+     * Takes one of the container's {@code quota} device replicas. They are counted for the
+     * container's life: a replica's inode lives as long as the container keeps its mount.
+     *
+     * @return false if the quota is used up
+     */
+    public boolean takeDeviceReplica(int quota) {
+        if (deviceReplicas.incrementAndGet() > quota) {
+            deviceReplicas.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back a replica that was not mounted after all. */
+    public void returnDeviceReplica() {
+        deviceReplicas.decrementAndGet();
     }
 
     /** @return the host pid the runtime reported */

@@ -33,7 +33,7 @@ public final class DeviceNodeStore {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Linux.libc().umount2(path, MNT_DETACH); // an earlier run's store, if it crashed
         Linux.check("mount tmpfs at " + path, Linux.libc().mount("intercessor-devices", path, "tmpfs",
-                MS_NOSUID | MS_NOEXEC, "mode=0700,size=64k,nr_inodes=4096"));
+                MS_NOSUID | MS_NOEXEC, "mode=0700,size=64k,nr_inodes=65536"));
         directory = Linux.openat(Linux.AT_FDCWD, path, Linux.O_PATH | Linux.O_DIRECTORY);
         mountedAt = path;
     }

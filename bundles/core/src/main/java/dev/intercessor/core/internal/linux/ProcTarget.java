@@ -626,7 +626,7 @@ public final class ProcTarget implements Target, AutoCloseable {
             if (!stillWaiting()) {
                 throw gone();
             }
-            identity.enter(mnt, root, dir, who, groups(), capabilities);
+            identity.enter(init, mnt, root, dir, who, groups(), capabilities);
             try {
                 return action.run(identity);
             } finally {
