@@ -78,7 +78,7 @@ public class Supervisor {
 
         @AttributeDefinition(description = "How long a handler may hold a notify thread, in ms, before "
                 + "the call is answered with EINTR and another thread takes its place (a handler can block "
-                + "on what the container controls, e.g. its memory backed by its own FUSE server).")
+                + "on what the container controls, e.g. a page of its memory behind a filesystem that waits).")
         int stuckCallMillis() default 5_000;
 
         @AttributeDefinition(description = "Calls of slow handlers (mount) one container may have "

@@ -389,8 +389,8 @@ public final class Multiplexer {
     }
 
     /**
-     * Stuck calls: a handler can block in the kernel on what the container controls (its memory
-     * backed by its own FUSE server, say), where no signal short of a fatal one reaches it. The
+     * Stuck calls: a handler can block in the kernel on something the container controls (a page
+     * of its memory behind a filesystem that waits, say), where only a fatal signal reaches it. The
      * watchdog answers such a call with EINTR once it has run for {@code stuckNanos}, and starts a
      * thread in place of the one held; that one ends when the kernel lets it go. While
      * {@value #STUCK_PER_CONTAINER} threads are held for one container, its handler calls get
