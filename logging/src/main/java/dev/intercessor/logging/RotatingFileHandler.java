@@ -6,7 +6,6 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -97,7 +96,7 @@ public class RotatingFileHandler extends Handler {
         try {
             if (out != null && size > 0 && size + line.length > maxBytes) {
                 closeFile();
-                rotate(path, files);
+                FileRotation.rotate(path, files);
             }
             if (out == null) {
                 open();
@@ -122,27 +121,6 @@ public class RotatingFileHandler extends Handler {
         size = Files.size(path);
     }
 
-    /** log.(n-1) → .n, ..., log → .1; the oldest beyond {@code files} goes ({@code files} 0: log goes). */
-    static void rotate(Path path, int files) throws IOException {
-        if (files <= 0) {
-            Files.deleteIfExists(path);
-            return;
-        }
-        Files.deleteIfExists(rotated(path, files));
-        for (int i = files - 1; i >= 1; i--) {
-            Path from = rotated(path, i);
-            if (Files.exists(from)) {
-                Files.move(from, rotated(path, i + 1), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        if (Files.exists(path)) {
-            Files.move(path, rotated(path, 1), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    static Path rotated(Path path, int i) {
-        return path.resolveSibling(path.getFileName() + "." + i);
-    }
 
     @Override
     public synchronized void flush() {

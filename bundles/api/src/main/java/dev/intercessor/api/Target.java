@@ -77,7 +77,8 @@ public interface Target {
 
     /**
      * @param hostUid a user id as the host sees it
-     * @return the id the caller's user namespace maps it to, or -1 if it does not map it
+     * @return the id the container's user namespace (its init's) maps it to, or -1 if it does not
+     *         map it; a nested namespace the caller made does not count
      */
     int containerUid(int hostUid) throws SyscallException;
 

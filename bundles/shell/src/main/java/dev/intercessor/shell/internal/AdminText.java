@@ -14,6 +14,7 @@ import dev.intercessor.admin.ContainerInfo;
 import dev.intercessor.admin.HandlerInfo;
 import dev.intercessor.admin.PolicyEntry;
 import dev.intercessor.admin.SyscallStats;
+import dev.intercessor.logging.LogText;
 
 /**
  * The admin records as text, at Gogo's three levels: {@code inspect} (a table for a list, every
@@ -44,7 +45,7 @@ final class AdminText {
 
     /**
      * @return {@code target} as text, or {@code null} if it is nothing this class knows; what a
-     *         container chose shows with its control characters escaped ({@link TerminalText}):
+     *         container chose shows with its control characters escaped ({@link LogText}):
      *         in a table cell by cell, a line as a whole
      */
     CharSequence format(Object target, int level) {
@@ -55,7 +56,7 @@ final class AdminText {
             }
         }
         String line = line(target, level);
-        return line == null ? null : TerminalText.escape(line);
+        return line == null ? null : LogText.escape(line);
     }
 
     /** @return a list as a table, one record with every detail; {@code null} for the rest */
@@ -300,7 +301,7 @@ final class AdminText {
         if (calls.isEmpty()) {
             return "no calls recorded";
         }
-        return calls.stream().map(c -> TerminalText.escape(c.toString())).collect(Collectors.joining("\n"));
+        return calls.stream().map(c -> LogText.escape(c.toString())).collect(Collectors.joining("\n"));
     }
 
     // --- time ---------------------------------------------------------------------------------

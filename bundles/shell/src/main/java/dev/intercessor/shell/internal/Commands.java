@@ -21,6 +21,7 @@ import dev.intercessor.admin.HandlerInfo;
 import dev.intercessor.admin.PolicyEntry;
 import dev.intercessor.admin.Supervision;
 import dev.intercessor.admin.SyscallStats;
+import dev.intercessor.logging.LogText;
 
 /**
  * The {@code intercessor:} Gogo commands. They return the admin records ({@link AdminConverter}
@@ -179,7 +180,7 @@ public class Commands {
             List<CallRecord> recent = supervision.recentCalls(container, max);
             Set<CallRecord> shown = new HashSet<>(recent);
             StringBuilder text = new StringBuilder();
-            recent.forEach(call -> text.append(TerminalText.escape(call.toString())).append('\n'));
+            recent.forEach(call -> text.append(LogText.escape(call.toString())).append('\n'));
             out.print(text);
             text.setLength(0);
             System.err.println("following " + (container == null ? "every container" : container)
@@ -194,7 +195,7 @@ public class Commands {
                 }
                 for (CallRecord call : batch) {
                     if (shown.isEmpty() || !shown.remove(call)) {
-                        text.append(TerminalText.escape(call.toString())).append('\n');
+                        text.append(LogText.escape(call.toString())).append('\n');
                     }
                 }
                 batch.clear();

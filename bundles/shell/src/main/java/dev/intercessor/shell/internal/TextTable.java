@@ -3,9 +3,11 @@ package dev.intercessor.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.intercessor.logging.LogText;
+
 /**
  * Rows of text in aligned columns under a header, two spaces apart; control characters in a cell
- * show escaped ({@link TerminalText}), so a row stays one line.
+ * show escaped ({@link LogText}), so a row stays one line.
  */
 final class TextTable {
 
@@ -15,14 +17,14 @@ final class TextTable {
 
     /** Adds a column whose cells are aligned on the left (text). */
     TextTable left(String header) {
-        headers.add(TerminalText.escape(header));
+        headers.add(LogText.escape(header));
         rightAligned.add(false);
         return this;
     }
 
     /** Adds a column whose cells are aligned on the right (numbers). */
     TextTable right(String header) {
-        headers.add(TerminalText.escape(header));
+        headers.add(LogText.escape(header));
         rightAligned.add(true);
         return this;
     }
@@ -33,7 +35,7 @@ final class TextTable {
         }
         String[] row = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
-            row[i] = cells[i] == null ? "" : TerminalText.escape(cells[i].toString());
+            row[i] = cells[i] == null ? "" : LogText.escape(cells[i].toString());
         }
         rows.add(row);
         return this;

@@ -8,7 +8,6 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -30,6 +29,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.core.internal.Supervisor;
+import dev.intercessor.logging.FileRotation;
 
 /**
  * The audit trail: every call a handler emulated or refused (not the "continue"s), one JSON object
@@ -190,7 +190,7 @@ public class AuditLog {
             Path path = Path.of(c.path());
             if (out != null && size > 0 && size + line.length > c.maxBytes()) {
                 close();
-                rotate(path, c.files());
+                FileRotation.rotate(path, c.files());
             }
             if (out == null) {
                 out = openLog(path);
@@ -223,27 +223,6 @@ public class AuditLog {
         return new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.APPEND), 64 * 1024);
     }
 
-    /** audit.log.(n-1) → .n, ..., audit.log → .1; the oldest beyond {@code files} goes. */
-    static void rotate(Path path, int files) throws IOException {
-        if (files <= 0) {
-            Files.deleteIfExists(path);
-            return;
-        }
-        Files.deleteIfExists(rotated(path, files));
-        for (int i = files - 1; i >= 1; i--) {
-            Path from = rotated(path, i);
-            if (Files.exists(from)) {
-                Files.move(from, rotated(path, i + 1), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        if (Files.exists(path)) {
-            Files.move(path, rotated(path, 1), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static Path rotated(Path path, int i) {
-        return path.resolveSibling(path.getFileName() + "." + i);
-    }
 
     private void flush() {
         if (out != null) {

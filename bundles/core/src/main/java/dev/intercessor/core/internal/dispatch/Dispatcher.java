@@ -136,6 +136,11 @@ public final class Dispatcher {
         }
     }
 
+    private static NotificationView view(Pointer n, SyscallTable arch, Session session) {
+        return new NotificationView(n.getLong(Seccomp.NOTIF_ID), n.getInt(Seccomp.NOTIF_PID), arch,
+                n.getInt(Seccomp.NOTIF_NR), n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
+    }
+
     private static long[] args(Pointer notif) {
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) {
@@ -151,15 +156,11 @@ public final class Dispatcher {
      */
     void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding, long received) {
         Pointer n = buffers.notif;
-        long id = n.getLong(Seccomp.NOTIF_ID);
-        int pid = n.getInt(Seccomp.NOTIF_PID);
-        int nr = n.getInt(Seccomp.NOTIF_NR);
-        SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
         Session session = channel.session();
         session.seen.increment();
-        NotificationView call = new NotificationView(id, pid, arch, nr,
-                n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
-        ProcTarget target = new ProcTarget(channel.fd(), id, pid, session.init());
+        NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
+        long id = call.id();
+        ProcTarget target = new ProcTarget(channel.fd(), id, call.pid(), session.init());
         if (binding.slow()) {
             dispatchSlow(channel, buffers, call, binding, target, received);
             return;
@@ -196,9 +197,7 @@ public final class Dispatcher {
         Pointer n = buffers.notif;
         Session session = channel.session();
         session.seen.increment();
-        NotificationView call = new NotificationView(n.getLong(Seccomp.NOTIF_ID), n.getInt(Seccomp.NOTIF_PID),
-                SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), n.getInt(Seccomp.NOTIF_NR),
-                n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
+        NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
         ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init());
         Response refused = Response.errno(errno);
         record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);

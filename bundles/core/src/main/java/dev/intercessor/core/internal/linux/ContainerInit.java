@@ -19,17 +19,19 @@ public final class ContainerInit implements AutoCloseable {
     private final String pidNamespace;
     private final long[] uidMap;
     private final boolean hostUserNamespace;
+    private final boolean hostPidNamespace;
     /** Device replicas mounted into this container (never fewer than are alive). */
     private final java.util.concurrent.atomic.AtomicInteger deviceReplicas = new java.util.concurrent.atomic.AtomicInteger();
 
     private ContainerInit(int pid, int procDir, String userNamespace, String pidNamespace, long[] uidMap,
-            boolean hostUserNamespace) {
+            boolean hostUserNamespace, boolean hostPidNamespace) {
         this.pid = pid;
         this.procDir = procDir;
         this.userNamespace = userNamespace;
         this.pidNamespace = pidNamespace;
         this.uidMap = uidMap;
         this.hostUserNamespace = hostUserNamespace;
+        this.hostPidNamespace = hostPidNamespace;
     }
 
     /** Opens the init's /proc directory and reads what later checks compare against. */
@@ -40,9 +42,10 @@ public final class ContainerInit implements AutoCloseable {
         int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
         try {
             String user = link(dir, "ns/user");
-            boolean host = user.equals(new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/ns/user"),
-                    StandardCharsets.ISO_8859_1));
-            return new ContainerInit(pid, dir, user, link(dir, "ns/pid"), IdMap.parse(readFile(dir, "uid_map")), host);
+            String pidNs = link(dir, "ns/pid");
+            return new ContainerInit(pid, dir, user, pidNs, IdMap.parse(readFile(dir, "uid_map")),
+                    user.equals(link(Linux.AT_FDCWD, "/proc/self/ns/user")),
+                    pidNs.equals(link(Linux.AT_FDCWD, "/proc/self/ns/pid")));
         } catch (LinuxException | RuntimeException e) {
             Linux.close(dir);
             throw e;
@@ -134,17 +137,12 @@ public final class ContainerInit implements AutoCloseable {
         try {
             dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
             return link(dir, "ns/pid").equals(pidNamespace)
-                    && (!sharesHostPidNamespace() || link(dir, "ns/user").equals(userNamespace));
+                    && (!hostPidNamespace || link(dir, "ns/user").equals(userNamespace));
         } catch (LinuxException e) {
             return false;
         } finally {
             Linux.close(dir);
         }
-    }
-
-    private boolean sharesHostPidNamespace() throws LinuxException {
-        return pidNamespace.equals(new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/ns/pid"),
-                StandardCharsets.ISO_8859_1));
     }
 
     @Override

@@ -12,6 +12,8 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import dev.intercessor.logging.FileRotation;
+
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.Decision;
 
@@ -42,14 +44,14 @@ public class AuditLogTest {
         Path log = tmp.getRoot().toPath().resolve("audit.log");
         for (int i = 1; i <= 4; i++) {
             Files.writeString(log, "gen" + i);
-            AuditLog.rotate(log, 2);
+            FileRotation.rotate(log, 2);
         }
         assertFalse(Files.exists(log));
         assertEquals("gen4", Files.readString(log.resolveSibling("audit.log.1")));
         assertEquals("gen3", Files.readString(log.resolveSibling("audit.log.2")));
         assertFalse(Files.exists(log.resolveSibling("audit.log.3")));
         Files.writeString(log, "x");
-        AuditLog.rotate(log, 0);
+        FileRotation.rotate(log, 0);
         assertFalse(Files.exists(log));
         assertTrue(Files.exists(log.resolveSibling("audit.log.1")));
     }
