@@ -3,7 +3,9 @@
  *   stalltest latency N     N sysinfo calls; prints "p50_us=X"
  *   stalltest stall FILE    sysinfo into a private writable mapping of FILE that was never touched
  *                           (its first access faults into FILE's filesystem); prints
- *                           "sysinfo=ok|errno=NAME ms=N" */
+ *                           "sysinfo=ok|errno=NAME ms=N"
+ *   stalltest init_module   one init_module(NULL, 0, ""), a call nothing else in the container
+ *                           makes; prints "init_module=N|errno=NAME ms=N" */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +72,16 @@ int main(int argc, char **argv)
 			printf("sysinfo=ok ms=%lld\n", (now_ns() - s) / 1000000);
 		return 0;
 	}
-	fprintf(stderr, "usage: stalltest latency N | stall FILE\n");
+	if (argc == 2 && strcmp(argv[1], "init_module") == 0) {
+		long long s = now_ns();
+		long rc = syscall(SYS_init_module, NULL, 0UL, "");
+
+		if (rc < 0)
+			printf("init_module=errno=%s ms=%lld\n", errno_name(errno, buf), (now_ns() - s) / 1000000);
+		else
+			printf("init_module=%ld ms=%lld\n", rc, (now_ns() - s) / 1000000);
+		return 0;
+	}
+	fprintf(stderr, "usage: stalltest latency N | stall FILE | init_module\n");
 	return 2;
 }

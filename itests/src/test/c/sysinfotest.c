@@ -1,14 +1,20 @@
 /* Calls sysinfo(2) inside a container and prints what it saw, with the number of processes
  * visible in /proc counted just before and just after the call.
- * Usage: sysinfotest [badptr|readonly|crossing]
+ * Usage: sysinfotest [badptr|readonly|crossing|vforkexec]
  * Default output: "total=<totalram*mem_unit> free=<freeram*mem_unit> procs=<procs>
  *                  counted=<before>/<after> uptime=<seconds> unit=<mem_unit>"
- * Bad-pointer modes print "errno=<NAME>" or "ok". */
+ * Bad-pointer modes print "errno=<NAME>" or "ok".
+ * vforkexec: a vfork child calls sysinfo on a page it shares with its parent, execs itself, and
+ * calls sysinfo again on a page at the same address, now its own; prints
+ * "parent=<untouched|overwritten> child=<filled|empty|errno>": the supervisor must write the
+ * child's new memory, never the parent's through a handle opened before the exec. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -36,8 +42,63 @@ static void report(long r) {
     }
 }
 
+#define SHARED_PAGE ((void *)0x200000000000UL)
+
+static int vfork_exec(char *self, long page) {
+    unsigned char *p = mmap(SHARED_PAGE, page, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    int go[2];
+    if (p == MAP_FAILED || pipe(go) != 0) {
+        perror("setup");
+        return 1;
+    }
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", go[0]);
+    pid_t child = vfork();
+    if (child == 0) {
+        syscall(SYS_sysinfo, p); /* the supervisor may keep handles to this (shared) memory */
+        execl(self, self, "afterexec", fd, (char *)NULL);
+        _exit(127);
+    }
+    /* The child has exec'd: the page is the parent's alone. Mark it, then let the child call. */
+    memset(p, 0xa5, page);
+    if (write(go[1], "x", 1) != 1) {
+        return 1;
+    }
+    int status;
+    waitpid(child, &status, 0);
+    int untouched = 1;
+    for (long i = 0; i < page; i++) {
+        untouched &= p[i] == 0xa5;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+    printf("parent=%s child=%s\n", untouched ? "untouched" : "overwritten",
+           code == 0 ? "filled" : code == 1 ? "empty" : "errno");
+    return 0;
+}
+
+/* The exec'd child: its own page at the same address, zeroed; sysinfo must fill it. */
+static int after_exec(int go, long page) {
+    struct sysinfo *s = mmap(SHARED_PAGE, page, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    char c;
+    if (s == MAP_FAILED || read(go, &c, 1) != 1) {
+        return 2;
+    }
+    if (syscall(SYS_sysinfo, s) != 0) {
+        return 2;
+    }
+    return s->totalram != 0 && s->mem_unit != 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     long page = sysconf(_SC_PAGESIZE);
+    if (argc > 1 && strcmp(argv[1], "vforkexec") == 0) {
+        return vfork_exec(argv[0], page);
+    }
+    if (argc > 2 && strcmp(argv[1], "afterexec") == 0) {
+        return after_exec(atoi(argv[2]), page);
+    }
     if (argc > 1 && strcmp(argv[1], "badptr") == 0) {
         report(syscall(SYS_sysinfo, (void *)1));
         return 0;

@@ -84,6 +84,11 @@ public class PolicyBoundsIT extends HandlerIT {
         operatorSays("bound.mount.enabled", "true", "bound.mount.fuse", TestSetup.FUSE_SERVERS, "probe.marker", "fuse");
         try (Container c = Container.start(id("fuse-sh"), "--cap-add", "SYS_ADMIN", "--syscalls", "mount",
                 "--annotation", "mount.enabled=true", "--annotation", "mount.fuse=ext4=sh")) {
+            // runc reports "running" once it has sent the notify fd, maybe before the attach is done
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (supervision.container(c.id()).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             PolicyEntry fuse = supervision.policy(c.id()).stream().filter(e -> e.key().equals("mount.fuse"))
                     .findFirst().orElseThrow();
             assertEquals(new PolicyEntry("mount.fuse", "", PolicyEntry.Source.ANNOTATION, TestSetup.FUSE_SERVERS,

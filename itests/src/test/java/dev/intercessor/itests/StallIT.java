@@ -7,7 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Hashtable;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +24,10 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceRegistration;
+
+import dev.intercessor.api.Response;
+import dev.intercessor.api.SyscallHandler;
 
 /**
  * Finding 3 of the security review: nothing a container controls holds the supervisor's notify
@@ -103,6 +113,66 @@ public class StallIT extends HandlerIT {
             assertTrue("at once: " + m.group(1) + " ms", Long.parseLong(m.group(1)) < 1_000);
             assertTrue(other.exec("/opt/t/stalltest latency 10").out().startsWith("p50_us="));
             assertEquals("no notify thread held or replaced", threads, notifyThreads());
+        }
+    }
+
+    /**
+     * The backstop behind the two tests above, for whatever else could hold a handler (here one
+     * the test registers that holds every call until released, as a plugin with a bug would): the
+     * watchdog answers a held call EINTR after stuckCallMillis (5 s) and puts a new thread in its
+     * place; with two of a container's calls held, its next call gets EAGAIN at once while other
+     * containers are served; once released, the held threads end and the container is served again.
+     */
+    @Test
+    public void aHandlerThatNeverReturnsIsAnsweredByTheWatchdog() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        SyscallHandler holding = (call, target, policy) -> {
+            boolean released = false;
+            while (!released) {
+                try {
+                    released = release.await(1, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    // held means held
+                }
+            }
+            return Response.value(4242);
+        };
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(SyscallHandler.HANDLER, "holding");
+        properties.put(SyscallHandler.SYSCALLS, new String[] {"init_module"});
+        properties.put(SyscallHandler.ENABLED_BY_DEFAULT, true);
+        ServiceRegistration<SyscallHandler> registration = context.registerService(SyscallHandler.class, holding,
+                properties);
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try (Container c = Container.start(id("held-calls"), "--syscalls", "init_module");
+                Container other = Container.start(id("served"), "--syscalls", "sysinfo")) {
+            int threads = notifyThreads();
+            List<Future<Container.Result>> held = List.of(callers.submit(() -> c.exec("/opt/t/stalltest init_module")),
+                    callers.submit(() -> c.exec("/opt/t/stalltest init_module")));
+            assertTrue(other.exec("/opt/t/stalltest latency 10").out().startsWith("p50_us="));
+            for (Future<Container.Result> f : held) {
+                Container.Result r = f.get(20, TimeUnit.SECONDS);
+                Matcher m = Pattern.compile("init_module=errno=EINTR ms=(\\d+)").matcher(r.out());
+                assertTrue("the watchdog answered: " + r, m.find());
+                long ms = Long.parseLong(m.group(1));
+                assertTrue("after stuckCallMillis: " + ms + " ms", ms >= 4_500 && ms < 12_000);
+            }
+            assertEquals("each held thread replaced", threads + 2, notifyThreads());
+            Container.Result r = c.exec("/opt/t/stalltest init_module");
+            assertTrue("two held: refused at once: " + r, r.out().matches("init_module=errno=EAGAIN ms=\\d\\d?\\d?\\n"));
+            assertTrue(other.exec("/opt/t/stalltest latency 10").out().startsWith("p50_us="));
+
+            release.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (notifyThreads() > threads && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("the held threads ended once free", threads, notifyThreads());
+            assertTrue(c.exec("/opt/t/stalltest init_module").out().startsWith("init_module=4242 "));
+        } finally {
+            release.countDown();
+            registration.unregister();
+            callers.shutdownNow();
         }
     }
 

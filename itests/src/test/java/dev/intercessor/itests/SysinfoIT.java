@@ -95,6 +95,18 @@ public class SysinfoIT extends HandlerIT {
         assertEquals(r.toString(), "errno=EFAULT\nerrno=EFAULT\nerrno=EFAULT\n", r.out());
     }
 
+    /**
+     * Attack: the supervisor keeps a caller's /proc handles between calls, and a mem fd reaches
+     * the memory its process had when it was opened. A vfork child that called sysinfo and then
+     * exec'd must get its new memory written, never its parent's through the old handle.
+     */
+    @Test
+    public void aCallerThatExecsGetsItsNewMemoryWrittenNotItsVforkParents() throws Exception {
+        Container.Result r = Container.run(id("sysinfo-vforkexec"),
+                "/opt/t/sysinfotest vforkexec; /opt/t/sysinfotest vforkexec", "--memory", "256m");
+        assertEquals(r.toString(), "parent=untouched child=filled\nparent=untouched child=filled\n", r.out());
+    }
+
     @Test
     public void stoppingTheBundleGivesTheHostsValuesAndStartingItBringsTheContainersBack() throws Exception {
         try (Container c = Container.start(id("sysinfo-hotswap"), "--memory", "256m")) {

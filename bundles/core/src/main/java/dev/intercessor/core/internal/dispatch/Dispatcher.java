@@ -18,6 +18,7 @@ import dev.intercessor.admin.Decision;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
+import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
@@ -154,13 +155,16 @@ public final class Dispatcher {
      *
      * @param received {@link System#nanoTime()} when it was received
      */
-    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding, long received) {
+    void dispatch(NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding, long received,
+            CallerHandles.Seen seen) {
         Pointer n = buffers.notif;
         Session session = channel.session();
         session.seen.increment();
         NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
         long id = call.id();
-        ProcTarget target = new ProcTarget(channel.fd(), id, call.pid(), session.init());
+        // A slow handler runs on another thread, later: `seen` belongs to this one.
+        ProcTarget target = new ProcTarget(channel.fd(), id, call.pid(), session.init(), channel.callers(),
+                binding.slow() ? null : seen);
         if (binding.slow()) {
             dispatchSlow(channel, buffers, call, binding, target, received);
             return;
@@ -198,7 +202,7 @@ public final class Dispatcher {
         Session session = channel.session();
         session.seen.increment();
         NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
-        ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init());
+        ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init(), null, null);
         Response refused = Response.errno(errno);
         record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);
     }

@@ -16,10 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.intercessor.api.Errno;
+import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.ContainerInit;
 import dev.intercessor.core.internal.linux.Epoll;
 import dev.intercessor.core.internal.linux.EventFd;
+import dev.intercessor.core.internal.linux.ExecEvents;
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.Seccomp;
@@ -50,6 +52,8 @@ public final class Multiplexer {
     private final AtomicInteger threadCount = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
+    /** The host's exec events; null if the proc connector cannot be read (then no memory handle is kept). */
+    private final ExecEvents execs;
 
     /**
      * @param lingerMicros how long a thread waits on the fd it just served (0: straight back to epoll)
@@ -78,11 +82,22 @@ public final class Multiplexer {
         watchdog.scheduleAtFixedRate(this::answerStuckCalls, period, period, TimeUnit.NANOSECONDS);
         this.dispatcher = dispatcher;
         this.globalPolicy = globalPolicy;
+        this.execs = openExecEvents();
         this.epoll = new Epoll();
         this.wake = new EventFd();
         epoll.add(wake.fd(), Linux.EPOLLIN, WAKE_KEY);
         for (int i = 0; i < threads; i++) {
             startThread();
+        }
+    }
+
+    private static ExecEvents openExecEvents() {
+        try {
+            return ExecEvents.open();
+        } catch (LinuxException e) {
+            LOG.log(Level.WARNING, () -> "cannot follow exec events (" + e.getMessage() + "): a caller's "
+                    + "memory handles are opened for every call, which makes emulated calls slower");
+            return null;
         }
     }
 
@@ -119,7 +134,7 @@ public final class Multiplexer {
             throw e;
         }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
-                session);
+                session, new CallerHandles.Cache(execs));
         session.add(channel);
         channels.put(channel.key(), channel);
         try {
@@ -284,7 +299,9 @@ public final class Multiplexer {
         try {
             for (int served = 0; served < burst && running; served++) {
                 if (served > 0) {
-                    int events = lingerNanos == 0 ? 0 : linger(channel.fd(), buffers, lingerNanos);
+                    int events = lingerNanos == 0 ? 0
+                            : channel.callers().linger(channel.fd(), buffers.pollfd, buffers.timespec, lingerNanos,
+                                    slot.seen);
                     if ((events & Linux.POLLIN) == 0) {
                         if ((events & Linux.POLLHUP) != 0) {
                             detach(channel);
@@ -302,7 +319,9 @@ public final class Multiplexer {
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
                 } else {
-                    dispatchWatched(slot, channel, buffers, binding, System.nanoTime());
+                    // After a linger, its poll vouches for the cached caller handles; else none did.
+                    dispatchWatched(slot, channel, buffers, binding, System.nanoTime(),
+                            served > 0 && lingerNanos > 0 ? slot.seen : null);
                 }
             }
             if (hotThreads > 0 && running) {
@@ -352,7 +371,7 @@ public final class Multiplexer {
                 } else {
                     Linux.acceptWake(false);
                     accepting = false;
-                    dispatchWatched(slot, channel, buffers, binding, received);
+                    dispatchWatched(slot, channel, buffers, binding, received, null);
                     return;
                 }
             }
@@ -407,6 +426,8 @@ public final class Multiplexer {
         /** set last: non-null while a handler runs */
         volatile NotifyChannel channel;
         volatile boolean abandoned;
+        /** This thread's view of a channel's cached caller handles, from its last linger. */
+        final CallerHandles.Seen seen = new CallerHandles.Seen();
     }
 
     /** Ends a notify thread whose call the watchdog answered. */
@@ -419,7 +440,7 @@ public final class Multiplexer {
     }
 
     private void dispatchWatched(Slot slot, NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding,
-            long received) {
+            long received, CallerHandles.Seen seen) {
         Session session = channel.session();
         if (session.stuckCalls.get() >= STUCK_PER_CONTAINER) {
             dispatcher.refuse(channel, buffers, binding, Errno.EAGAIN, received);
@@ -429,7 +450,7 @@ public final class Multiplexer {
         slot.since = received;
         slot.channel = channel;
         try {
-            dispatcher.dispatch(channel, buffers, binding, received);
+            dispatcher.dispatch(channel, buffers, binding, received, seen);
         } finally {
             slot.channel = null;
             if (slot.abandoned) {
@@ -521,5 +542,8 @@ public final class Multiplexer {
         }
         epoll.close();
         wake.close();
+        if (execs != null) {
+            execs.close();
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.intercessor.core.internal.dispatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.Linux;
 
 /**
@@ -19,8 +20,11 @@ public final class NotifyChannel {
     /** 1 for the registration, +1 per thread using the fd; 0 = closed. */
     private final AtomicInteger references = new AtomicInteger(1);
     private final AtomicBoolean released = new AtomicBoolean();
+    /** The last caller's /proc handles, closed with the fd. */
+    private final CallerHandles.Cache callers;
 
-    NotifyChannel(long key, int fd, int pid, Session session) {
+    NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers) {
+        this.callers = callers;
         this.key = key;
         this.fd = fd;
         this.pid = pid;
@@ -42,6 +46,10 @@ public final class NotifyChannel {
 
     public Session session() {
         return session;
+    }
+
+    CallerHandles.Cache callers() {
+        return callers;
     }
 
     /** @return false if the channel is already closed */
@@ -68,6 +76,7 @@ public final class NotifyChannel {
 
     void releaseReference() {
         if (references.decrementAndGet() == 0) {
+            callers.close();
             Linux.close(fd);
         }
     }

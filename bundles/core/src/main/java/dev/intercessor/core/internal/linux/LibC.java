@@ -55,9 +55,6 @@ public interface LibC {
 
     long pwrite64(int fd, Pointer buffer, long count, long offset);
 
-    long process_vm_writev(int pid, Pointer localIov, long localCount, Pointer remoteIov,
-            long remoteCount, long flags);
-
     int setns(int fd, int nstype);
 
     int unshare(int flags);

@@ -246,11 +246,12 @@ public final class Linux {
 
     /** @return whether the thread or process of {@code pidfd} has exited (it polls readable then) */
     public static boolean exited(int pidfd) {
-        Pointer pollfd = allocate(8);
+        Scratch scratch = Scratch.get();
+        Pointer pollfd = scratch.pollfd;
         pollfd.putInt(0, pidfd);
         pollfd.putShort(4, POLLIN);
-        Pointer timeout = allocate(16); // zero: do not wait
-        return LIBC.ppoll(pollfd, 1, timeout, null) != 0;
+        pollfd.putShort(6, (short) 0);
+        return LIBC.ppoll(pollfd, 1, scratch.zeroTimeout, null) != 0;
     }
 
     /** @return the calling thread's kernel id */

@@ -34,11 +34,16 @@ public final class ProcTarget implements Target, AutoCloseable {
     private final int notifyFd;
     private final long id;
     private final int pid;
-    /** /proc/<tid>, opened on first use and then checked with NOTIF_ID_VALID; -1 until then. */
-    private int procDir = -1;
+    /**
+     * The caller's /proc directory, pidfd and memory handles: opened on first use and then checked
+     * with NOTIF_ID_VALID, or taken from the channel's cache if they are still this thread's.
+     */
+    private CallerHandles handles;
+    private final CallerHandles.Cache cache;
+    /** What the poll before this call saw of the cached handles; null once used, or if none. */
+    private CallerHandles.Seen seen;
     private final ContainerInit init;
     private int[] groups;
-    private int mem = -1;
     private Credentials credentials;
     private List<MemoryRead> reads;
 
@@ -83,27 +88,51 @@ public final class ProcTarget implements Target, AutoCloseable {
     /**
      * A target for the caller of notification {@code id}. Nothing is opened yet: a handler that
      * answers from what it knows costs no system call here.
+     *
+     * @param cache the channel's cached handles, or null to open (and close) the caller's own
+     * @param seen  what this thread's poll before the call saw of them, or null
      */
-    public ProcTarget(int notifyFd, long id, int pid, ContainerInit init) {
+    public ProcTarget(int notifyFd, long id, int pid, ContainerInit init, CallerHandles.Cache cache,
+            CallerHandles.Seen seen) {
         this.init = init;
+        this.cache = cache;
+        this.seen = seen;
         this.notifyFd = notifyFd;
         this.id = id;
         this.pid = pid;
     }
 
-    /** The caller's /proc directory: opened first, then the id checked, so it is the caller's. */
+    /**
+     * The caller's /proc directory: the channel's cached one if it is this thread's (alive, so its
+     * number is its own), else opened first and then the id checked, so it is the caller's.
+     */
     private int procDir() throws SyscallException {
-        if (procDir < 0) {
-            try {
-                procDir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
-            } catch (LinuxException e) {
-                throw gone();
+        if (handles == null) {
+            CallerHandles h = cache == null ? null : cache.take(pid, seen);
+            seen = null;
+            if (h == null) {
+                int dir;
+                int pidfd;
+                try {
+                    dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+                } catch (LinuxException e) {
+                    throw gone();
+                }
+                try {
+                    pidfd = Linux.pidfdOpenThread(pid);
+                } catch (LinuxException e) {
+                    Linux.close(dir);
+                    throw gone();
+                }
+                h = new CallerHandles(pid, pidfd, dir);
+                if (!stillWaiting()) {
+                    h.close();
+                    throw gone();
+                }
             }
-            if (!stillWaiting()) {
-                throw gone();
-            }
+            handles = h;
         }
-        return procDir;
+        return handles.procDir;
     }
 
     @Override
@@ -121,15 +150,38 @@ public final class ProcTarget implements Target, AutoCloseable {
     }
 
     private int mem() throws SyscallException {
-        if (mem < 0) {
+        int dir = procDir();
+        if (handles.mem < 0) {
+            startMemory();
             try {
                 // Read-write: writes go through it too, bound to the caller's process, not its pid.
-                mem = Linux.openat(procDir(), "mem", Linux.O_RDWR);
+                handles.mem = Linux.openat(dir, "mem", Linux.O_RDWR);
             } catch (LinuxException e) {
                 throw gone();
             }
         }
-        return mem;
+        return handles.mem;
+    }
+
+    private int maps() throws SyscallException {
+        int dir = procDir();
+        if (handles.maps < 0) {
+            startMemory();
+            try {
+                handles.maps = Linux.openat(dir, "maps", Linux.O_RDONLY);
+            } catch (LinuxException e) {
+                throw gone();
+            }
+        }
+        return handles.maps;
+    }
+
+    /** Before the first memory handle is opened: the exec generation both are good for. */
+    private void startMemory() {
+        if (handles.mem < 0 && handles.maps < 0 && cache != null) {
+            // While the caller waits on this call it cannot exec: both handles reach the same memory.
+            handles.generation = cache.generation();
+        }
     }
 
     /** Reads what it can; returns the count read (short at the first unreadable byte). */
@@ -224,44 +276,34 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (length == 0 || mapQueryMissing) {
             return;
         }
-        int maps;
-        try {
-            maps = Linux.openat(procDir(), "maps", Linux.O_RDONLY);
-        } catch (LinuxException e) {
-            throw gone();
-        }
-        try {
-            Pointer q = Scratch.get().mapQuery;
-            long end = address + length;
-            for (long at = address; Long.compareUnsigned(at, end) < 0; ) {
-                q.setMemory(0, PROCMAP_QUERY_SIZE, (byte) 0);
-                q.putLong(0, PROCMAP_QUERY_SIZE);
-                q.putLong(8, PROCMAP_QUERY_VMA_WRITABLE); // only a writable mapping covering `at`
-                q.putLong(16, at);
-                if (Linux.libc().ioctl(maps, PROCMAP_QUERY, q) < 0) {
-                    if (Linux.errno() == Errno.ENOTTY) {
-                        mapQueryMissing = true; // an older kernel: ptrace's rules, as documented
-                        return;
-                    }
-                    throw stillWaiting() ? new SyscallException(Errno.EFAULT, "no writable mapping at 0x"
-                            + Long.toHexString(at)) : gone();
+        Pointer q = Scratch.get().mapQuery;
+        long end = address + length;
+        for (long at = address; Long.compareUnsigned(at, end) < 0; ) {
+            q.setMemory(0, PROCMAP_QUERY_SIZE, (byte) 0);
+            q.putLong(0, PROCMAP_QUERY_SIZE);
+            q.putLong(8, PROCMAP_QUERY_VMA_WRITABLE); // only a writable mapping covering `at`
+            q.putLong(16, at);
+            if (Linux.libc().ioctl(maps(), PROCMAP_QUERY, q) < 0) {
+                if (Linux.errno() == Errno.ENOTTY) {
+                    mapQueryMissing = true; // an older kernel: ptrace's rules, as documented
+                    return;
                 }
-                at = q.getLong(32); // vma_end
+                throw stillWaiting() ? new SyscallException(Errno.EFAULT, "no writable mapping at 0x"
+                        + Long.toHexString(at)) : gone();
             }
-        } finally {
-            Linux.close(maps);
+            at = q.getLong(32); // vma_end
         }
     }
 
     @Override
     public void write(long address, byte[] data) throws SyscallException {
-        int fd = mem();
+        Pointer local = Scratch.get().buffer(Math.max(1, data.length));
+        local.put(0, data, 0, data.length);
         checkWritable(address, data.length);
+        int fd = mem();
         if (!stillWaiting()) {
             throw gone();
         }
-        Pointer local = Scratch.get().buffer(Math.max(1, data.length));
-        local.put(0, data, 0, data.length);
         // Through /proc/<pid>/mem of the checked directory: it reaches the caller's memory even if
         // its pid were reused meanwhile (process_vm_writev goes by number; pid_max is 32768 here).
         int done = 0;
@@ -659,7 +701,14 @@ public final class ProcTarget implements Target, AutoCloseable {
 
     @Override
     public void close() {
-        Linux.close(mem);
-        Linux.close(procDir);
+        if (handles == null) {
+            return;
+        }
+        if (cache != null) {
+            cache.give(handles);
+        } else {
+            handles.close();
+        }
+        handles = null;
     }
 }

@@ -52,8 +52,8 @@ public final class Seccomp {
         public final Pointer notif = Linux.allocate(NOTIF_SIZE);
         public final Pointer resp = Linux.allocate(RESP_SIZE);
         final Pointer addfd = Linux.allocate(24);
-        /** For waiting on one notify fd with ppoll: struct pollfd, struct timespec. */
-        public final Pointer pollfd = Linux.allocate(8);
+        /** For waiting on a notify fd with ppoll: struct pollfd[3] (with the fds that wait watches), struct timespec. */
+        public final Pointer pollfd = Linux.allocate(24);
         public final Pointer timespec = Linux.allocate(16);
     }
 

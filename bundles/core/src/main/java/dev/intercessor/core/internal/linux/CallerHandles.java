@@ -1,0 +1,193 @@
+package dev.intercessor.core.internal.linux;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import jnr.ffi.Pointer;
+
+/**
+ * The /proc handles of one caller thread, kept between its calls so that a busy caller does not
+ * pay three opens per call. They are bound to the thread (its struct pid), never to its number:
+ * a pidfd tells whether the thread still lives, and while it does, its number is its own.
+ */
+public final class CallerHandles {
+
+    final int tid;
+    final int pidfd;
+    final int procDir;
+    /** /proc/<tid>/mem and maps: bound to the memory the thread had when they were opened. */
+    int mem = -1;
+    int maps = -1;
+    /** {@link ExecEvents#generation()} before {@link #mem} or {@link #maps} was opened. */
+    long generation;
+
+    CallerHandles(int tid, int pidfd, int procDir) {
+        this.tid = tid;
+        this.pidfd = pidfd;
+        this.procDir = procDir;
+    }
+
+    void closeMemory() {
+        Linux.close(mem);
+        Linux.close(maps);
+        mem = -1;
+        maps = -1;
+    }
+
+    void close() {
+        closeMemory();
+        Linux.close(procDir);
+        Linux.close(pidfd);
+    }
+
+    /**
+     * What one thread's poll saw of a channel's cached handles while it waited for a call. Owned
+     * by that thread, and good only for the call it received right after the poll.
+     */
+    public static final class Seen {
+        CallerHandles handles;
+        boolean ended;
+    }
+
+    /**
+     * The last caller's handles, one per notify fd: a busy caller is most often the next one. Its
+     * memory handles are kept only if exec events can be followed (else they are reopened per call).
+     */
+    public static final class Cache implements AutoCloseable {
+        private final AtomicReference<CallerHandles> slot = new AtomicReference<>();
+        private final ExecEvents execs;
+        private volatile boolean closed;
+
+        /** @param execs the host's exec events, or null if they cannot be followed */
+        public Cache(ExecEvents execs) {
+            this.execs = execs;
+        }
+
+        /**
+         * @param seen what a poll since the call came in saw of the cached handles, or null
+         * @return the cached handles if they are thread {@code tid}'s, its memory handles dropped if
+         *         any process has exec'd since they were opened; taken out of the cache
+         */
+        CallerHandles take(int tid, Seen seen) {
+            CallerHandles h = slot.getAndSet(null);
+            if (h == null) {
+                return null;
+            }
+            // A thread ended before its number went to the caller, so before the call was made: a
+            // poll made since the call came in would have seen it end.
+            boolean vouched = seen != null && seen.handles == h;
+            if (h.tid != tid || (vouched ? seen.ended : !alive(h))) {
+                h.close();
+                return null;
+            }
+            if (h.mem >= 0 || h.maps >= 0) {
+                if (execs == null || h.generation != execs.generation()) {
+                    h.closeMemory();
+                }
+            }
+            return h;
+        }
+
+        /** @return whether the thread lives; counts any exec in the same poll */
+        private boolean alive(CallerHandles h) {
+            Scratch scratch = Scratch.get();
+            Pointer fds = scratch.pollfds;
+            fds.putInt(0, h.pidfd);
+            fds.putInt(4, Linux.POLLIN); // events, and revents zeroed
+            fds.putInt(8, execs == null ? -1 : execs.fd()); // a negative fd is skipped
+            fds.putInt(12, Linux.POLLIN);
+            if (Linux.libc().ppoll(fds, 2, scratch.zeroTimeout, null) != 0) {
+                if (fds.getShort(6) != 0) {
+                    return false;
+                }
+                if (fds.getShort(14) != 0) {
+                    execs.consume();
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Waits up to {@code nanos} for the next notification on {@code notifyFd}, watching in the
+         * same poll whether the cached thread ends and counting execs. {@code seen} then vouches for
+         * the cached handles for the notification that follows, which needs no poll of its own.
+         *
+         * @param fds     room for three struct pollfd
+         * @param timeout a struct timespec
+         * @return the notify fd's poll events, 0 if none came in time
+         */
+        public int linger(int notifyFd, Pointer fds, Pointer timeout, long nanos, Seen seen) {
+            CallerHandles h = slot.get(); // if taken or displaced meanwhile, take() will not match it
+            seen.handles = h;
+            seen.ended = false;
+            long deadline = System.nanoTime() + nanos;
+            long left = nanos;
+            while (true) {
+                int n = entry(fds, 0, notifyFd);
+                int thread = -1;
+                int exec = -1;
+                if (h != null && !seen.ended) {
+                    thread = n;
+                    n = entry(fds, n, h.pidfd);
+                }
+                if (execs != null) {
+                    exec = n;
+                    n = entry(fds, n, execs.fd());
+                }
+                timeout.putLong(0, left / 1_000_000_000L);
+                timeout.putLong(8, left % 1_000_000_000L);
+                if (Linux.libc().ppoll(fds, n, timeout, null) <= 0) {
+                    return 0; // time is up (or a signal)
+                }
+                if (thread >= 0 && revents(fds, thread) != 0) {
+                    seen.ended = true;
+                }
+                if (exec >= 0 && revents(fds, exec) != 0) {
+                    execs.consume();
+                }
+                int events = revents(fds, 0);
+                if (events != 0) {
+                    return events;
+                }
+                left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return 0;
+                }
+            }
+        }
+
+        private static int entry(Pointer fds, int index, int fd) {
+            fds.putInt(8 * index, fd);
+            fds.putInt(8 * index + 4, Linux.POLLIN); // events; revents zeroed
+            return index + 1;
+        }
+
+        private static int revents(Pointer fds, int index) {
+            return fds.getShort(8 * index + 6);
+        }
+
+        /** @return the generation memory handles opened now are valid for */
+        long generation() {
+            return execs == null ? 0 : execs.generation();
+        }
+
+        /** Keeps {@code handles} for the next call (closing whatever they displace). */
+        void give(CallerHandles handles) {
+            CallerHandles displaced = slot.getAndSet(handles);
+            if (displaced != null) {
+                displaced.close();
+            }
+            if (closed) { // closed meanwhile: nothing may stay behind
+                close();
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            CallerHandles h = slot.getAndSet(null);
+            if (h != null) {
+                h.close();
+            }
+        }
+    }
+}
