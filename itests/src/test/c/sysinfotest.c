@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -91,8 +92,71 @@ static int after_exec(int go, long page) {
     return s->totalram != 0 && s->mem_unit != 0 ? 0 : 1;
 }
 
+static char *step_dir;
+
+static void step_write(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", step_dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fclose(f);
+    }
+}
+
+static void step_wait(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", step_dir, name);
+    while (access(path, F_OK) != 0) {
+        usleep(1000);
+    }
+}
+
+static void *short_lived(void *page) {
+    syscall(SYS_sysinfo, page); /* the supervisor may keep this thread's handles */
+    step_write("thread-called");
+    step_wait("thread-may-end");
+    return NULL;
+}
+
+static int tid_reuse(long page) {
+    unsigned char *p = mmap(SHARED_PAGE, page, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    pthread_t thread;
+    if (p == MAP_FAILED || pthread_create(&thread, NULL, short_lived, p) != 0) {
+        perror("setup");
+        return 1;
+    }
+    pthread_join(thread, NULL);
+    step_write("thread-ended");
+    step_wait("fork"); /* the host has pointed its next pid at the ended thread's */
+    memset(p, 0xa5, page);
+    pid_t child = fork();
+    if (child == 0) {
+        struct sysinfo *s = (struct sysinfo *)p;
+        memset(p, 0, page);
+        int code = syscall(SYS_sysinfo, s) != 0 ? 2 : s->totalram != 0 && s->mem_unit != 0 ? 0 : 1;
+        step_write("child-called");
+        step_wait("child-may-exit");
+        _exit(code);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    int untouched = 1;
+    for (long i = 0; i < page; i++) {
+        untouched &= p[i] == 0xa5;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+    printf("parent=%s child=%s\n", untouched ? "untouched" : "overwritten",
+           code == 0 ? "filled" : code == 1 ? "empty" : "errno");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     long page = sysconf(_SC_PAGESIZE);
+    if (argc > 2 && strcmp(argv[1], "tidreuse") == 0) {
+        step_dir = argv[2];
+        return tid_reuse(page);
+    }
     if (argc > 1 && strcmp(argv[1], "vforkexec") == 0) {
         return vfork_exec(argv[0], page);
     }

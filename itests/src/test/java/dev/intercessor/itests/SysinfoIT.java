@@ -6,8 +6,15 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
+import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -105,6 +112,75 @@ public class SysinfoIT extends HandlerIT {
         Container.Result r = Container.run(id("sysinfo-vforkexec"),
                 "/opt/t/sysinfotest vforkexec; /opt/t/sysinfotest vforkexec", "--memory", "256m");
         assertEquals(r.toString(), "parent=untouched child=filled\nparent=untouched child=filled\n", r.out());
+    }
+
+    /**
+     * Attack: the handles kept between calls belong to a thread, not to its number. A thread calls
+     * sysinfo and ends while its process lives on; the host points its next pid at that thread's
+     * id ({@code ns_last_pid}), and the process forks a child that gets it and calls sysinfo: the
+     * child's page is written, never the parent's through the ended thread's handles.
+     */
+    @Test
+    public void aThreadIdTakenOverByAnotherProcessGetsItsOwnMemoryWritten() throws Exception {
+        Path steps = Path.of(System.getProperty("intercessor.test.work"), "tidreuse-" + UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectories(steps);
+        Container.execute(List.of("chown", "100000:100000", steps.toString()));
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (Container c = Container.start(id("sysinfo-tidreuse"), "--memory", "256m", "--bind", steps + ":/steps")) {
+            for (int attempt = 1; attempt <= 5; attempt++) {
+                for (String step : List.of("thread-called", "thread-may-end", "thread-ended", "fork", "child-called",
+                        "child-may-exit")) {
+                    Files.deleteIfExists(steps.resolve(step));
+                }
+                Future<Container.Result> run = caller.submit(() -> c.exec("/opt/t/sysinfotest tidreuse /steps"));
+                awaitStep(steps, "thread-called");
+                int process = processRunning("/opt/t/sysinfotest\0tidreuse");
+                int thread;
+                try (var tasks = Files.list(Path.of("/proc/" + process + "/task"))) {
+                    thread = tasks.map(t -> Integer.parseInt(t.getFileName().toString())).filter(t -> t != process)
+                            .findFirst().orElseThrow();
+                }
+                Files.createFile(steps.resolve("thread-may-end"));
+                awaitStep(steps, "thread-ended");
+                Files.writeString(Path.of("/proc/sys/kernel/ns_last_pid"), Integer.toString(thread - 1));
+                Files.createFile(steps.resolve("fork"));
+                awaitStep(steps, "child-called");
+                String child = Files.readString(Path.of("/proc/" + process + "/task/" + process + "/children")).trim();
+                Files.createFile(steps.resolve("child-may-exit"));
+                Container.Result r = run.get(30, TimeUnit.SECONDS);
+                assertEquals(r.toString(), "parent=untouched child=filled\n", r.out());
+                if (child.equals(Integer.toString(thread))) {
+                    return; // the child did call with the ended thread's id
+                }
+            }
+            Assume.assumeTrue("another host process took the thread's id before the child, 5 times", false);
+        } finally {
+            caller.shutdownNow();
+            Container.execute(List.of("rm", "-rf", steps.toString()));
+        }
+    }
+
+    private static void awaitStep(Path steps, String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(steps.resolve(name))) {
+            assertTrue("step " + name + " within 20 s", System.nanoTime() < deadline);
+            Thread.sleep(2);
+        }
+    }
+
+    /** @return the host pid of the one process whose command line starts with {@code cmdline} (NULs as \0) */
+    private static int processRunning(String cmdline) throws Exception {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                try {
+                    return new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .startsWith(cmdline);
+                } catch (java.io.IOException e) {
+                    return false; // ended meanwhile
+                }
+            }).map(p -> Integer.parseInt(p.getFileName().toString())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no process " + cmdline));
+        }
     }
 
     @Test
