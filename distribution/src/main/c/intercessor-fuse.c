@@ -18,8 +18,9 @@
  * capabilities than the caller's bounding set, no new privileges, a seccomp filter, and
  * non-dumpable. Prints "ok <server pid>" once the mount answers, or "error: <what>" (exit 1).
  *
- * Called as "fusermount" (libfuse2 runs it for -o auto_unmount) it hands the fuse fd in
- * $INTERCESSOR_FUSE_FD to libfuse over the socket in $_FUSE_COMMFD, and does nothing for -u. */
+ * Called as "fusermount" (libfuse2 runs it for -o auto_unmount) or "fusermount3" (libfuse3) it
+ * hands the fuse fd in $INTERCESSOR_FUSE_FD to libfuse over the socket in $_FUSE_COMMFD, and does
+ * nothing for -u. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -237,11 +238,45 @@ static void install_unreadable(int from, const char *name)
 		die("copy %s", name);
 }
 
+/* The fusermount programs libfuse runs before $PATH: libfuse2 execs /bin/fusermount (then
+ * "fusermount" on $PATH), libfuse3 the same with fusermount3. In the minimal root /bin is usr/bin,
+ * the host's: with the fuse or fuse3 package there these are the setuid programs (fuse3 links
+ * fusermount to fusermount3), which cannot mount inside a user namespace. Where the host has one
+ * (a file or a symlink), the fake, read-only, is bind-mounted on that name, in this private mount
+ * namespace only; the host's /usr is not changed. move_mount without MOVE_MOUNT_T_SYMLINKS mounts
+ * on the symlink itself, and a path walk crosses the mount before it would follow the link. */
+static void cover_fusermount(void)
+{
+	static const char *const NAMES[] = { "usr/bin/fusermount", "usr/bin/fusermount3" };
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	struct stat st;
+	unsigned i;
+	int fake;
+
+	for (i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++) {
+		if (fstatat(AT_FDCWD, NAMES[i], &st, AT_SYMLINK_NOFOLLOW)) {
+			if (errno == ENOENT)
+				continue; /* libfuse goes on to $PATH, where /libexec comes first */
+			die("look at %s", NAMES[i]);
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			errno = EEXIST;
+			die("cover %s: neither a file nor a symlink", NAMES[i]);
+		}
+		fake = clone_tree(AT_FDCWD, "libexec/fusermount", 0);
+		if (syscall(SYS_mount_setattr, fake, "", AT_EMPTY_PATH, &ro, sizeof ro)
+		    || syscall(SYS_move_mount, fake, "", AT_FDCWD, NAMES[i], MOVE_MOUNT_F_EMPTY_PATH))
+			die("cover %s", NAMES[i]);
+		close(fake);
+	}
+}
+
 /* What the server sees: a tmpfs root with the host's /usr (read-only), the image, /dev/null,
  * /dev/urandom, /empty and in /libexec unreadable copies of the server and of this program as the
- * fake fusermount, and nothing else: the container's root can see into it through
- * /proc/<pid>/root of a process it may ptrace. Built in a private copy of the caller's mount
- * namespace, owned by the initial user namespace: the server cannot change it. */
+ * fake fusermount, also on the host's fusermount names in /usr/bin, and nothing else: the
+ * container's root can see into it through /proc/<pid>/root of a process it may ptrace. Built in a
+ * private copy of the caller's mount namespace, owned by the initial user namespace: the server
+ * cannot change it. */
 static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom, int self, int server)
 {
 	int image, fs, root;
@@ -271,6 +306,7 @@ static void minimal_root(int mntns, int image_fd, int usr, int null, int urandom
 	attach(image, "image", 0);
 	install_unreadable(self, "libexec/fusermount");
 	install_unreadable(server, "libexec/server");
+	cover_fusermount();
 	if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
 		die("pivot_root");
 }
@@ -385,7 +421,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	char *end;
 
-	if (strcmp(basename(argv[0]), "fusermount") == 0)
+	if (strcmp(basename(argv[0]), "fusermount") == 0 || strcmp(basename(argv[0]), "fusermount3") == 0)
 		return fake_fusermount(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 11 || strcmp(argv[1], "mount") != 0 || parse_fds(argv[5], nsfd, NS_COUNT) != NS_COUNT

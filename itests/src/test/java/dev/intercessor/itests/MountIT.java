@@ -178,6 +178,18 @@ public class MountIT extends HandlerIT {
                 assertEquals(List.of("bin", "dev", "empty", "image", "lib", "lib64", "libexec", "sbin", "usr"),
                         root.map(p -> p.getFileName().toString()).sorted().toList());
             }
+            // libfuse2 runs /bin/fusermount (bin is usr/bin there), libfuse3 fusermount3, before
+            // PATH: where the host has them (fuse, fuse3), the server finds the fake under those
+            // names, and the host's stay as they were.
+            Path serverRoot = Path.of("/proc", Integer.toString(server), "root");
+            Path fake = serverRoot.resolve("libexec/fusermount");
+            for (String name : List.of("fusermount", "fusermount3")) {
+                Path host = Path.of("/usr/bin", name);
+                if (Files.exists(host, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    assertTrue("/bin/" + name + " is the fake", Files.isSameFile(serverRoot.resolve("bin/" + name), fake));
+                    assertFalse("the host's " + host + " is not", Files.isSameFile(host, fake));
+                }
+            }
 
             assertEquals("ok\n", c.exec("/opt/t/mounttest umount /tmp/m").out());
             TestSetup.waitFor(() -> !Files.exists(Path.of("/proc", Integer.toString(server))), "the server to end on umount");
