@@ -25,24 +25,42 @@ import java.util.regex.Pattern;
  * listener; see {@link NotifyProfile} for what changes in the base. Exit status 0, or 2 with a
  * one-line message on stderr.
  *
- * <p>The launcher passes its defaults as system properties: {@value #LISTENER_PROPERTY} (the
- * listenerPath of etc/dev.intercessor.oci.cfg) and {@value #ARCHITECTURES_PROPERTY} (what
- * {@code intercessor run} puts in config.json, comma-separated).
+ * <p>The launcher passes the defaults it shares with {@code intercessor run} as system properties:
+ * {@value #LISTENER_PROPERTY} (the listenerPath of etc/dev.intercessor.oci.cfg),
+ * {@value #ARCHITECTURES_PROPERTY} and {@value #SYSCALLS_PROPERTY} (comma-separated).
  */
 public final class ProfileTool {
 
     static final String LISTENER_PROPERTY = "intercessor.profile.listener";
     static final String ARCHITECTURES_PROPERTY = "intercessor.profile.architectures";
+    static final String SYSCALLS_PROPERTY = "intercessor.profile.syscalls";
     static final String DEFAULT_LISTENER = "/run/intercessor/oci.sock";
     private static final String PROG = "intercessor profile";
+    private static final String STDIN = "standard input";
     private static final Pattern SYSCALL_LIST = Pattern.compile("[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*");
     private static final int EXIT_ERROR = 2;
 
     private String base;
-    private List<String> syscalls = NotifyProfile.DEFAULT_SYSCALLS;
+    private List<String> syscalls;
     private String listener;
     private final List<String> metadata = new ArrayList<>();
     private String output;
+
+    /**
+     * What holds without an option. Null fields: {@value #DEFAULT_LISTENER}, the architectures of
+     * this JVM's os.arch, {@link NotifyProfile#DEFAULT_SYSCALLS}.
+     *
+     * @param listener      listenerPath without --listener
+     * @param architectures comma-separated architectures of the profile made without --base
+     * @param syscalls      comma-separated syscalls without --syscalls
+     */
+    record Defaults(String listener, String architectures, String syscalls) {
+
+        static Defaults fromSystemProperties() {
+            return new Defaults(System.getProperty(LISTENER_PROPERTY), System.getProperty(ARCHITECTURES_PROPERTY),
+                    System.getProperty(SYSCALLS_PROPERTY));
+        }
+    }
 
     private ProfileTool() {
     }
@@ -50,32 +68,32 @@ public final class ProfileTool {
     public static void main(String[] args) {
         // Not System.out: a PrintStream hides write errors (a closed pipe), and the profile would be cut short.
         int status = run(args, System.in, new FileOutputStream(FileDescriptor.out), System.err,
-                System.getProperty(LISTENER_PROPERTY), System.getProperty(ARCHITECTURES_PROPERTY));
+                Defaults.fromSystemProperties());
         System.exit(status);
     }
 
-    /**
-     * @param defaultListener   listenerPath without --listener; null: {@value #DEFAULT_LISTENER}
-     * @param architectures     comma-separated architectures of a profile without --base; null:
-     *                          those of this JVM's os.arch
-     */
-    static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr, String defaultListener,
-            String architectures) {
+    static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr, Defaults defaults) {
         ProfileTool tool = new ProfileTool();
         try {
             tool.parse(args);
+            if (tool.syscalls == null) {
+                tool.syscalls = defaults.syscalls() != null ? syscallList(defaults.syscalls(), SYSCALLS_PROPERTY)
+                        : NotifyProfile.DEFAULT_SYSCALLS;
+            }
             String listenerPath = tool.listener != null ? tool.listener
-                    : defaultListener != null && !defaultListener.isEmpty() ? defaultListener : DEFAULT_LISTENER;
+                    : defaults.listener() != null && !defaults.listener().isEmpty() ? defaults.listener()
+                    : DEFAULT_LISTENER;
             if (!listenerPath.startsWith("/") || listenerPath.indexOf('\n') >= 0) {
                 throw new ProfileException("--listener: not an absolute path: " + listenerPath);
             }
             Object base;
             String source;
             if (tool.base == null) {
-                base = NotifyProfile.minimalBase(architectures != null ? split(architectures) : nativeArchitectures());
+                base = NotifyProfile.minimalBase(defaults.architectures() != null ? split(defaults.architectures())
+                        : nativeArchitectures());
                 source = "the minimal profile";
             } else {
-                source = tool.base;
+                source = tool.base.equals("-") ? STDIN : tool.base;
                 base = parseBase(tool.base, stdin);
             }
             String metadata = tool.metadata.isEmpty() ? null : String.join("\n", tool.metadata);
@@ -140,12 +158,7 @@ public final class ProfileTool {
             }
             switch (opt) {
             case "--base" -> base = value;
-            case "--syscalls" -> {
-                if (!SYSCALL_LIST.matcher(value).matches()) {
-                    throw new ProfileException("--syscalls expects comma-separated syscall names, got: " + value);
-                }
-                syscalls = Arrays.asList(value.split(","));
-            }
+            case "--syscalls" -> syscalls = syscallList(value, opt);
             case "--listener" -> listener = value;
             case "--metadata" -> {
                 if (value.indexOf('=') < 1) {
@@ -161,7 +174,15 @@ public final class ProfileTool {
         }
     }
 
+    private static List<String> syscallList(String value, String source) throws ProfileException {
+        if (!SYSCALL_LIST.matcher(value).matches()) {
+            throw new ProfileException(source + " expects comma-separated syscall names, got: " + value);
+        }
+        return Arrays.asList(value.split(","));
+    }
+
     private static Object parseBase(String file, InputStream stdin) throws ProfileException {
+        String name = file.equals("-") ? STDIN : file;
         byte[] bytes;
         try {
             if (file.equals("-")) {
@@ -170,12 +191,12 @@ public final class ProfileTool {
                 bytes = Files.readAllBytes(Path.of(file));
             }
         } catch (IOException e) {
-            throw new ProfileException("cannot read base profile " + file + ": " + describe(e));
+            throw new ProfileException("cannot read base profile " + name + ": " + describe(e));
         }
         try {
             return JsonReader.parse(bytes);
         } catch (JsonException e) {
-            throw new ProfileException(file + ": invalid JSON at " + e.getMessage());
+            throw new ProfileException(name + ": invalid JSON at " + e.getMessage());
         }
     }
 

@@ -23,6 +23,8 @@ public class ProfileToolTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
+    private ProfileTool.Defaults defaults = new ProfileTool.Defaults("/run/test/oci.sock",
+            "SCMP_ARCH_AARCH64,SCMP_ARCH_ARM", null);
     private String stdout;
     private String stderr;
 
@@ -30,8 +32,7 @@ public class ProfileToolTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = ProfileTool.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out,
-                new PrintStream(err, true, StandardCharsets.UTF_8), "/run/test/oci.sock",
-                "SCMP_ARCH_AARCH64,SCMP_ARCH_ARM");
+                new PrintStream(err, true, StandardCharsets.UTF_8), defaults);
         stdout = out.toString(StandardCharsets.UTF_8);
         stderr = err.toString(StandardCharsets.UTF_8);
         return status;
@@ -66,6 +67,21 @@ public class ProfileToolTest {
         assertEquals("a=1\nb=x=y", p.get("listenerMetadata"));
         assertEquals(List.of(Map.of("names", NotifyProfile.DEFAULT_SYSCALLS, "action", "SCMP_ACT_NOTIFY")),
                 p.get("syscalls"));
+    }
+
+    @Test
+    public void theLaunchersDefaultSyscallsAndNoDefaultsAtAll() throws Exception {
+        defaults = new ProfileTool.Defaults(null, null, "sysinfo,mknodat");
+        assertEquals(stderr, 0, run());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> p = (Map<String, Object>) JsonReader.parse(stdout);
+        assertEquals(ProfileTool.DEFAULT_LISTENER, p.get("listenerPath"));
+        assertEquals(ProfileTool.nativeArchitectures(), p.get("architectures"));
+        assertEquals(List.of(Map.of("names", List.of("sysinfo", "mknodat"), "action", "SCMP_ACT_NOTIFY")),
+                p.get("syscalls"));
+        assertEquals(0, run("--syscalls", "mknod"));
+        assertTrue(stdout, stdout.contains("\"mknod\""));
+        assertFalse(stdout, stdout.contains("\"sysinfo\""));
     }
 
     @Test
@@ -131,7 +147,9 @@ public class ProfileToolTest {
                 + "\"action\": \"SCMP_ACT_PERMIT\"}]}");
         assertRefused(unknown + ": syscalls[0].action: unknown action \"SCMP_ACT_PERMIT\"",
                 run("--base", unknown.toString()));
-        assertRefused("-: not a seccomp profile: the top level is not a JSON object", runWithStdin("[]", "--base", "-"));
+        assertRefused("standard input: not a seccomp profile: the top level is not a JSON object",
+                runWithStdin("[]", "--base", "-"));
+        assertRefused("standard input: invalid JSON at line 1, column 1: empty input", runWithStdin("", "--base", "-"));
     }
 
     @Test
