@@ -1,0 +1,260 @@
+package dev.intercessor.profile;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A seccomp profile (the Docker/Podman/containers-common format, or plain OCI linux.seccomp) that
+ * sends syscalls to Intercessor's listener, made from a base profile.
+ *
+ * <p>The filter a runtime builds keeps the first rule it gets for a syscall: a NOTIFY rule appended
+ * after the engine's big SCMP_ACT_ALLOW rule changes nothing. So every rule that lets a notified
+ * syscall through (ALLOW, LOG, or an older NOTIFY) loses its name, and one NOTIFY rule at the end
+ * names them all. Everything else stays as the base has it, in its order.
+ *
+ * <p>A syscall the base refuses, always or only in some cases (a blocking rule, perhaps
+ * conditional on a capability; or allowed only under conditions, with a blocking defaultAction),
+ * is not notified and keeps all its rules: with no handler or its policy off, Intercessor lets the
+ * kernel run the call, which would open what the profile closed.
+ *
+ * @param json        the profile
+ * @param notified    the syscalls its NOTIFY rule names
+ * @param notes       one line for each requested syscall left as the base has it, and why
+ * @param rulesEdited base rules that lost names and still name others
+ * @param rulesDropped base rules that lost their last name and were left out
+ */
+record NotifyProfile(Map<String, Object> json, List<String> notified, List<String> notes, int rulesEdited,
+        int rulesDropped) {
+
+    /** The syscalls `intercessor run` sends to the listener unless told otherwise. */
+    static final List<String> DEFAULT_SYSCALLS =
+            List.of("mknod", "mknodat", "sysinfo", "setxattr", "lsetxattr", "fsetxattr");
+
+    static final String LISTENER_PATH = "listenerPath";
+    static final String LISTENER_METADATA = "listenerMetadata";
+    static final String SYSCALLS = "syscalls";
+
+    /** One of the base's syscalls[] rules, checked. */
+    private record Rule(int index, Map<String, Object> json, SeccompAction action, List<String> names,
+            boolean conditional) {
+
+        String describe() {
+            StringBuilder sb = new StringBuilder("syscalls[").append(index).append("] (").append(action);
+            for (String key : List.of("args", "includes", "excludes")) {
+                if (!isEmptyCondition(json.get(key))) {
+                    sb.append(", ").append(key).append(' ').append(JsonWriter.compact(json.get(key)));
+                }
+            }
+            return sb.append(')').toString();
+        }
+    }
+
+    /**
+     * The base of a profile made from nothing: everything allowed, for the given architectures (an
+     * empty list is the runtime's native one only).
+     */
+    static Map<String, Object> minimalBase(List<String> architectures) {
+        Map<String, Object> base = new LinkedHashMap<>();
+        base.put("defaultAction", SeccompAction.SCMP_ACT_ALLOW.name());
+        base.put("architectures", new ArrayList<Object>(architectures));
+        base.put(SYSCALLS, new ArrayList<>());
+        return base;
+    }
+
+    /**
+     * @param base             the parsed base profile (not changed)
+     * @param syscalls         the syscalls to notify, in the order the NOTIFY rule names them
+     * @param listenerPath     the listener's socket
+     * @param listenerMetadata the listener metadata, or null to keep the base's (if any)
+     * @throws ProfileException if the base is not a seccomp profile this tool understands
+     */
+    static NotifyProfile from(Object base, List<String> syscalls, String listenerPath, String listenerMetadata)
+            throws ProfileException {
+        if (!(base instanceof Map<?, ?>)) {
+            throw new ProfileException("not a seccomp profile: the top level is not a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> profile = (Map<String, Object>) base;
+        SeccompAction defaultAction = action(profile.get("defaultAction"), "defaultAction");
+        List<Rule> rules = rules(profile.get(SYSCALLS));
+
+        List<String> notified = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (String name : new LinkedHashSet<>(syscalls)) {
+            String refusal = refusal(name, rules, defaultAction);
+            if (refusal == null) {
+                notified.add(name);
+            } else {
+                notes.add(name + ": not sent to the listener, the base's rules for it kept: " + refusal);
+            }
+        }
+
+        List<Object> kept = new ArrayList<>();
+        int edited = 0;
+        int dropped = 0;
+        for (Rule rule : rules) {
+            if (!rule.action().passes() || rule.names().stream().noneMatch(notified::contains)) {
+                kept.add(rule.json());
+                continue;
+            }
+            Map<String, Object> copy = withoutNames(rule.json(), notified);
+            if (names(copy, rule.index()).isEmpty()) {
+                dropped++;
+            } else {
+                edited++;
+                kept.add(copy);
+            }
+        }
+        if (!notified.isEmpty()) {
+            Map<String, Object> notify = new LinkedHashMap<>();
+            notify.put("names", new ArrayList<Object>(notified));
+            notify.put("action", SeccompAction.SCMP_ACT_NOTIFY.name());
+            kept.add(notify);
+        }
+
+        Map<String, Object> out = new LinkedHashMap<>(profile);
+        putBeforeSyscalls(out, LISTENER_PATH, listenerPath);
+        if (listenerMetadata != null) {
+            putBeforeSyscalls(out, LISTENER_METADATA, listenerMetadata);
+        }
+        out.put(SYSCALLS, kept);
+        return new NotifyProfile(out, List.copyOf(notified), List.copyOf(notes), edited, dropped);
+    }
+
+    /** Why the base refuses NAME at least sometimes, or null if it always lets it through. */
+    private static String refusal(String name, List<Rule> rules, SeccompAction defaultAction) {
+        List<String> blocking = new ArrayList<>();
+        List<String> conditionalPass = new ArrayList<>();
+        boolean alwaysPasses = defaultAction.passes();
+        for (Rule rule : rules) {
+            if (!rule.names().contains(name)) {
+                continue;
+            }
+            if (!rule.action().passes()) {
+                blocking.add(rule.describe());
+            } else if (rule.conditional()) {
+                conditionalPass.add(rule.describe());
+            } else {
+                alwaysPasses = true;
+            }
+        }
+        if (!blocking.isEmpty()) {
+            return String.join(", ", blocking) + (blocking.size() == 1 ? " blocks it" : " block it");
+        }
+        if (alwaysPasses) {
+            return null;
+        }
+        if (conditionalPass.isEmpty()) {
+            return "no rule of the base allows it, defaultAction " + defaultAction + " blocks it";
+        }
+        return "the base allows it only in " + String.join(", ", conditionalPass) + ", defaultAction "
+                + defaultAction + " blocks it otherwise";
+    }
+
+    private static List<Rule> rules(Object syscalls) throws ProfileException {
+        List<Rule> rules = new ArrayList<>();
+        if (syscalls == null) {
+            return rules;
+        }
+        if (!(syscalls instanceof List<?> list)) {
+            throw new ProfileException(SYSCALLS + ": not an array");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?>)) {
+                throw new ProfileException(SYSCALLS + "[" + i + "]: not an object");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> rule = (Map<String, Object>) list.get(i);
+            SeccompAction action = action(rule.get("action"), SYSCALLS + "[" + i + "].action");
+            boolean conditional = !isEmptyCondition(rule.get("args")) || !isEmptyCondition(rule.get("includes"))
+                    || !isEmptyCondition(rule.get("excludes"));
+            rules.add(new Rule(i, rule, action, names(rule, i), conditional));
+        }
+        return rules;
+    }
+
+    /** The rule's "names", and its "name" (the format's first version, still read by the engines). */
+    private static List<String> names(Map<String, Object> rule, int index) throws ProfileException {
+        List<String> names = new ArrayList<>();
+        Object list = rule.get("names");
+        if (list instanceof List<?> l) {
+            for (Object n : l) {
+                if (!(n instanceof String s)) {
+                    throw new ProfileException(SYSCALLS + "[" + index + "].names: " + JsonWriter.compact(n)
+                            + " is not a string");
+                }
+                names.add(s);
+            }
+        } else if (list != null) {
+            throw new ProfileException(SYSCALLS + "[" + index + "].names: not an array");
+        }
+        Object single = rule.get("name");
+        if (single instanceof String s) {
+            names.add(s);
+        } else if (single != null) {
+            throw new ProfileException(SYSCALLS + "[" + index + "].name: not a string");
+        }
+        return names;
+    }
+
+    private static Map<String, Object> withoutNames(Map<String, Object> rule, List<String> remove) {
+        Map<String, Object> copy = new LinkedHashMap<>(rule);
+        if (copy.get("names") instanceof List<?> names) {
+            List<Object> left = new ArrayList<>(names);
+            left.removeAll(remove);
+            copy.put("names", left);
+        }
+        if (copy.get("name") instanceof String s && remove.contains(s)) {
+            copy.remove("name");
+        }
+        return copy;
+    }
+
+    private static SeccompAction action(Object value, String where) throws ProfileException {
+        if (value == null) {
+            throw new ProfileException(where + ": missing");
+        }
+        if (!(value instanceof String s)) {
+            throw new ProfileException(where + ": " + JsonWriter.compact(value) + " is not a string");
+        }
+        return SeccompAction.of(s).orElseThrow(() -> new ProfileException(where + ": unknown action "
+                + JsonWriter.compact(s)));
+    }
+
+    /**
+     * No condition: absent, null, [] or {} (also {"caps": []}: the engines test a condition's
+     * lists for length). Anything else counts as a condition; a wrong guess only keeps a syscall
+     * out of the NOTIFY rule.
+     */
+    private static boolean isEmptyCondition(Object value) {
+        if (value == null) {
+            return true;
+        }
+        if (value instanceof List<?> list) {
+            return list.isEmpty();
+        }
+        if (value instanceof Map<?, ?> map) {
+            return map.values().stream().allMatch(NotifyProfile::isEmptyCondition);
+        }
+        return false;
+    }
+
+    /** Replaces KEY's value where it is, else adds it before "syscalls" (or at the end). */
+    private static void putBeforeSyscalls(Map<String, Object> profile, String key, Object value) {
+        if (profile.containsKey(key) || !profile.containsKey(SYSCALLS)) {
+            profile.put(key, value);
+            return;
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(profile);
+        profile.clear();
+        copy.forEach((k, v) -> {
+            if (k.equals(SYSCALLS)) {
+                profile.put(key, value);
+            }
+            profile.put(k, v);
+        });
+    }
+}
