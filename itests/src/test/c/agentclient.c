@@ -1,7 +1,8 @@
 /* Plays an OCI runtime towards a seccomp agent without a container: installs a filter that sends
  * getppid to user space, hands the notify fd to the agent the way runc does (state JSON, then
- * close) or crun does ("ociVersion":"0.2.0", connection left open), then calls getppid.
- * Usage: agentclient SOCKET runc|crun ID
+ * close) or crun does ("ociVersion":"0.2.0", connection left open; for crunexec "pid": 0, as
+ * crun exec sends), then calls getppid.
+ * Usage: agentclient SOCKET runc|crun|crunexec ID
  * Prints "getppid=ok" if the trapped call returned the right value (the agent answered
  * "continue"), "getppid=wrong" or "getppid=errno=N" otherwise; a 10 s alarm ends a hung call. */
 #include <errno.h>
@@ -18,10 +19,11 @@
 
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: agentclient SOCKET runc|crun ID\n");
+        fprintf(stderr, "usage: agentclient SOCKET runc|crun|crunexec ID\n");
         return 2;
     }
-    int crun = strcmp(argv[2], "crun") == 0;
+    int exec = strcmp(argv[2], "crunexec") == 0;
+    int crun = exec || strcmp(argv[2], "crun") == 0;
     pid_t parent = getppid();
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
@@ -41,7 +43,7 @@ int main(int argc, char **argv) {
     int len = snprintf(state, sizeof state,
         "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"\","
         "\"state\":{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"creating\",\"pid\":%d,"
-        "\"bundle\":\"/\"}}", version, getpid(), version, argv[3], getpid());
+        "\"bundle\":\"/\"}}", version, exec ? 0 : getpid(), version, argv[3], exec ? 0 : getpid());
     int sock = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);

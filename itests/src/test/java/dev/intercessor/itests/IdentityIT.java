@@ -92,15 +92,25 @@ public class IdentityIT extends HandlerIT {
 
     @Test
     public void aKnownContainerIdCannotBeJoinedFromOutsideTheContainer() throws Exception {
+        Container.Result r0;
         try (Container c = Container.start(id("joined"))) {
             // A process outside the container presents its own notify fd under the container's id.
             Container.Result r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
                     TestSetup.LISTENER, "runc", c.id()));
             assertEquals("refused: its fd is closed, its trapped call fails: " + r, "getppid=errno=38\n", r.out());
             assertEquals(1, supervision.container(c.id()).orElseThrow().notifyPids().size());
+            // The same without a process (pid 0, as crun exec sends): taken, but its caller is not in
+            // the container's pid namespace, so it is not served.
+            r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
+                    TestSetup.LISTENER, "crunexec", c.id()));
+            assertEquals("not the container's: ENOSYS: " + r, "getppid=errno=38\n", r.out());
             assertEquals("an exec in the container is still served", "ok\n",
                     c.exec("/opt/t/mknodtest at /tmp exec 1 3").out());
         }
+        // Without a process, an id nobody attached is refused.
+        r0 = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
+                TestSetup.LISTENER, "crunexec", "it-unknown-" + UUID.randomUUID().toString().substring(0, 8)));
+        assertEquals("refused: its fd is closed: " + r0, "getppid=errno=38\n", r0.out());
         // A new id from outside any user namespace is attached, but served by the kernel alone.
         Container.Result r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
                 TestSetup.LISTENER, "runc", "it-hostns-" + UUID.randomUUID().toString().substring(0, 8)));

@@ -135,6 +135,10 @@ public final class Multiplexer {
         }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
                 session, new CallerHandles.Cache(execs));
+        if (state.pid() == 0) {
+            LOG.log(Level.INFO, () -> "container " + state.containerId() + ": a notify fd without a process "
+                    + "(pid 0: crun exec); served once a caller is seen in the container's pid namespace");
+        }
         session.add(channel);
         channels.put(channel.key(), channel);
         try {
@@ -152,6 +156,14 @@ public final class Multiplexer {
      *         id is refused, so it can never take over another container's policy
      */
     private Session session(OciState state) throws LinuxException {
+        if (state.pid() == 0) { // crun exec: joins the container's session; admit() checks its callers
+            Session known = sessions.get(state.containerId());
+            if (known == null) {
+                throw new LinuxException("container " + state.containerId() + " is not attached, and a notify fd "
+                        + "without a process (pid 0, as crun exec sends) cannot start it: refused", Errno.EPERM);
+            }
+            return known;
+        }
         Session[] made = {null};
         LinuxException[] failed = {null};
         Session session = sessions.computeIfAbsent(state.containerId(), id -> {
@@ -315,6 +327,9 @@ public final class Multiplexer {
                 } catch (LinuxException e) {
                     continue; // ENOENT: the caller was killed before we got to it
                 }
+                if (!admit(channel, buffers)) {
+                    continue;
+                }
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
@@ -333,6 +348,34 @@ public final class Multiplexer {
                 rearm(channel, rearm);
             }
         }
+    }
+
+    /**
+     * Whether the call just received may be served: always on a channel whose process the runtime
+     * named (checked at attach). A channel handed over without a process (crun exec) is the
+     * container's once a caller is seen in the container's pid namespace (every later caller
+     * descends from it); until then a caller outside gets ENOSYS, as with no supervisor at all.
+     */
+    private boolean admit(NotifyChannel channel, Seccomp.Buffers buffers) {
+        if (channel.admitted()) {
+            return true;
+        }
+        int pid = buffers.notif.getInt(Seccomp.NOTIF_PID);
+        long id = buffers.notif.getLong(Seccomp.NOTIF_ID);
+        Session session = channel.session();
+        // The number is the caller's while its call still waits: check the namespace, then that.
+        if (session.init().holds(pid) && Seccomp.idValid(channel.fd(), buffers.resp, id)) {
+            channel.admit();
+            return true;
+        }
+        LOG.log(Level.WARNING, () -> "container " + session.containerId() + ": process " + pid + " on a notify fd "
+                + "handed over without a process is not in the container's pid namespace: ENOSYS");
+        try {
+            Seccomp.send(channel.fd(), buffers, id, 0, Errno.ENOSYS, false);
+        } catch (LinuxException e) {
+            // ENOENT: the caller is gone
+        }
+        return false;
     }
 
     /** Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free. */
@@ -365,6 +408,9 @@ public final class Multiplexer {
                 }
                 long received = System.nanoTime();
                 me.lastServed = received;
+                if (!admit(channel, buffers)) {
+                    continue;
+                }
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));

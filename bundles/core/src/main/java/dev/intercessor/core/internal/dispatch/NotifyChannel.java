@@ -20,11 +20,14 @@ public final class NotifyChannel {
     /** 1 for the registration, +1 per thread using the fd; 0 = closed. */
     private final AtomicInteger references = new AtomicInteger(1);
     private final AtomicBoolean released = new AtomicBoolean();
+    /** Whether its callers are the container's: known at attach, unless the runtime named no process. */
+    private volatile boolean admitted;
     /** The last caller's /proc handles, closed with the fd. */
     private final CallerHandles.Cache callers;
 
     NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers) {
         this.callers = callers;
+        this.admitted = pid != 0;
         this.key = key;
         this.fd = fd;
         this.pid = pid;
@@ -39,7 +42,15 @@ public final class NotifyChannel {
         return fd;
     }
 
-    /** @return the process the runtime said this fd belongs to */
+    boolean admitted() {
+        return admitted;
+    }
+
+    void admit() {
+        admitted = true;
+    }
+
+    /** @return the process the runtime said this fd belongs to, 0 if it named none */
     public int pid() {
         return pid;
     }

@@ -12,7 +12,8 @@ import java.util.Map;
  *
  * @param ociVersion  the runtime's version string (crun sends {@code 0.2.0})
  * @param containerId {@code state.id}
- * @param pid         the container process the fd belongs to
+ * @param pid         the container process the fd belongs to; 0 if the runtime did not say (crun
+ *                    sends {@code "pid": 0} for {@code crun exec})
  * @param initPid     the container's init ({@code state.pid}), or {@code pid} if not given
  * @param metadata    {@code linux.seccomp.listenerMetadata}, or empty
  * @param annotations {@code state.annotations}
@@ -47,7 +48,7 @@ public record OciState(String ociVersion, String containerId, int pid, int initP
             throw new IllegalArgumentException("\"fds\" names no seccompFd");
         }
         Object pidValue = root.containsKey("pid") ? root.get("pid") : state.get("pid");
-        if (!(pidValue instanceof Long) || (Long) pidValue <= 0 || (Long) pidValue > Integer.MAX_VALUE) {
+        if (!(pidValue instanceof Long) || (Long) pidValue < 0 || (Long) pidValue > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("missing or malformed pid");
         }
         int pid = (int) (long) (Long) pidValue;

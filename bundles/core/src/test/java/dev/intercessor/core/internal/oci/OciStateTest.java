@@ -62,7 +62,7 @@ public class OciStateTest {
 
     @Test
     public void missingOrOutOfRangePidIsRefused() {
-        for (String pid : new String[] {"", "\"pid\":null,", "\"pid\":0,", "\"pid\":-5,", "\"pid\":4294967301,"}) {
+        for (String pid : new String[] {"", "\"pid\":null,", "\"pid\":-5,", "\"pid\":4294967301,"}) {
             try {
                 OciState.parse("{" + pid + "\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
                 org.junit.Assert.fail("accepted " + pid);
@@ -70,6 +70,18 @@ public class OciStateTest {
                 assertEquals("missing or malformed pid", e.getMessage());
             }
         }
+    }
+
+    @Test
+    public void crunExecSendsPidZero() {
+        // crun exec: the process is not named; the state is the container's, with its init
+        OciState s = OciState.parse("{\"ociVersion\":\"0.2.0\",\"fds\":[\"seccompFd\"],\"pid\":0,"
+                + "\"state\":{\"ociVersion\":\"0.2.0\",\"id\":\"abc\",\"status\":\"running\",\"pid\":4321}}");
+        assertEquals(0, s.pid());
+        assertEquals(4321, s.initPid());
+        OciState none = OciState.parse("{\"fds\":[\"seccompFd\"],\"pid\":0,\"state\":{\"id\":\"abc\",\"pid\":0}}");
+        assertEquals(0, none.pid());
+        assertEquals(0, none.initPid());
     }
 
     @Test
