@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -17,9 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -48,7 +45,6 @@ public class LogIT extends HandlerIT {
 
     /** The framework's log, written by the distribution's handler (setUp). */
     private static final Path FRAMEWORK_LOG = Path.of("target", "log", "intercessor.log").toAbsolutePath();
-    private static final Pattern SUPPRESSED = Pattern.compile("\"suppressed\":(\\d+)");
     private static final double RATE = 50;
     private static final int BURST = 500;
 
@@ -115,16 +111,16 @@ public class LogIT extends HandlerIT {
                 + "dev\\.intercessor\\.core\\.dispatch: " + name + " \\d+ mount refused by mount: /tmp/x\\\\n"
                 + Pattern.quote(forged + "\\r\\x1b[2J is not an image file (ENOTBLK)"))));
 
-        TestSetup.waitFor(() -> auditLines(auditFiles(), name).size() == 1, "the refusal in the audit log");
-        String audit = auditLines(auditFiles(), name).get(0);
+        TestSetup.waitFor(() -> AuditFiles.records(AuditFiles.lines(auditDir), name).size() == 1,
+                "the refusal in the audit log");
+        String audit = AuditFiles.records(AuditFiles.lines(auditDir), name).get(0);
         System.out.println("audit log:\n" + audit);
         // strace's escapes (CallFormat), then JSON's
         assertTrue(audit, audit.contains("\"syscall\":\"mount\",\"arguments\":\"\\\"/tmp/x\\\\n" + forged
                 + "\\\\x0d\\\\x1b[2J\\\""));
         assertTrue(audit, audit.contains("\"decision\":\"refused\",\"errno\":15,\"errnoName\":\"ENOTBLK\""));
-        for (Path f : auditFiles()) {
-            assertTrue(f.toString(), Files.readAllLines(f).stream().allMatch(l -> l.startsWith("{\"time\":\"")));
-        }
+        List<String> all = AuditFiles.lines(auditDir);
+        assertTrue(all.toString(), all.stream().allMatch(l -> l.startsWith("{\"time\":\"")));
     }
 
     @Test
@@ -143,68 +139,28 @@ public class LogIT extends HandlerIT {
             ContainerInfo a = supervision.container(flood.id()).orElseThrow();
             ContainerInfo b = supervision.container(few.id()).orElseThrow();
             long aAnswered = a.emulated() + a.refused();
-            TestSetup.waitFor(() -> auditLines(auditFiles(), flood.id()).size() + suppressed(auditFiles(), flood.id())
-                    == aAnswered, "the flood to be accounted for in the audit log");
-            long aLines = auditLines(auditFiles(), flood.id()).size();
-            long aSuppressed = suppressed(auditFiles(), flood.id());
-            List<String> bLines = auditLines(auditFiles(), few.id());
+            TestSetup.waitFor(() -> {
+                List<String> lines = AuditFiles.lines(auditDir);
+                return AuditFiles.records(lines, flood.id()).size() + AuditFiles.suppressed(lines, flood.id()) == aAnswered;
+            }, "the flood to be accounted for in the audit log");
+            List<String> lines = AuditFiles.lines(auditDir);
+            long aLines = AuditFiles.records(lines, flood.id()).size();
+            long aSuppressed = AuditFiles.suppressed(lines, flood.id());
+            List<String> bLines = AuditFiles.records(lines, few.id());
             System.out.printf("flood: %s; %d refused calls, %d written, %d suppressed (%d summary lines); "
                     + "the other container: %d calls, %d written%n", flooded.out().trim(), aAnswered, aLines,
-                    aSuppressed, summaries(auditFiles(), flood.id()), b.emulated() + b.refused(), bLines.size());
+                    aSuppressed, AuditFiles.summaries(lines, flood.id()).size(), b.emulated() + b.refused(), bLines.size());
 
             assertEquals("every call of the other container is in the log", 20, b.emulated());
             assertEquals(bLines.toString(), 20, bLines.size());
-            assertEquals(0, suppressed(auditFiles(), few.id()));
+            assertEquals(0, AuditFiles.suppressed(lines, few.id()));
             assertTrue("the flood got its burst and rate, no more: " + aLines,
                     aLines >= BURST && aLines <= BURST + RATE * (seconds + 2));
             assertTrue("the rest was counted: " + aSuppressed, aSuppressed > 10 * aLines);
-            assertTrue("in a summary a second", summaries(auditFiles(), flood.id()) >= seconds - 2);
+            assertTrue("in a summary a second", AuditFiles.summaries(lines, flood.id()).size() >= seconds - 2);
         } finally {
             caller.shutdownNow();
         }
     }
 
-    private List<Path> auditFiles() throws Exception {
-        try (Stream<Path> files = Files.list(auditDir)) {
-            return files.sorted().toList();
-        }
-    }
-
-    /** @return the container's call records (not its summary lines) in these audit files */
-    static List<String> auditLines(List<Path> files, String containerId) throws Exception {
-        String needle = "\"container\":\"" + containerId + "\",\"pid\":";
-        List<String> lines = new ArrayList<>();
-        for (Path f : files) {
-            try (Stream<String> l = Files.lines(f)) {
-                l.filter(line -> line.contains(needle)).forEach(lines::add);
-            }
-        }
-        return lines;
-    }
-
-    /** @return the sum of the container's summary lines' suppressed counts */
-    static long suppressed(List<Path> files, String containerId) throws Exception {
-        long n = 0;
-        for (String line : summaryLines(files, containerId)) {
-            Matcher m = SUPPRESSED.matcher(line);
-            assertTrue(line, m.find());
-            n += Long.parseLong(m.group(1));
-        }
-        return n;
-    }
-
-    private static long summaries(List<Path> files, String containerId) throws Exception {
-        return summaryLines(files, containerId).size();
-    }
-
-    private static List<String> summaryLines(List<Path> files, String containerId) throws Exception {
-        String needle = "\"container\":\"" + containerId + "\",\"suppressed\":";
-        List<String> lines = new ArrayList<>();
-        for (Path f : files) {
-            try (Stream<String> l = Files.lines(f)) {
-                l.filter(line -> line.contains(needle)).forEach(lines::add);
-            }
-        }
-        return lines;
-    }
 }
