@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -91,7 +92,18 @@ final class Container implements AutoCloseable {
     }
 
     static Result execute(List<String> command) throws IOException, InterruptedException {
+        return execute(command, Map.of());
+    }
+
+    /**
+     * Runs {@code command} with these variables added to its environment and waits for it. Its
+     * stdin, stdout and stderr are pipes of its own (crun gives what they point to to the
+     * container's root).
+     */
+    static Result execute(List<String> command, Map<String, String> environment)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(environment);
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
         p.getOutputStream().close();
