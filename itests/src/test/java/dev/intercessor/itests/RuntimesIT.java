@@ -42,10 +42,10 @@ public class RuntimesIT extends HandlerIT {
     /**
      * The host uid of the container's root; a /dev/null made with mknod and written to; the
      * memory total busybox free shows (kB; the total column: its "used" subtracts the host's page
-     * cache, which sysinfo cannot change).
+     * cache, which sysinfo cannot change, and runs into it). As docs/RUNTIMES.md has it.
      */
-    private static final String PROBE = "awk '{print $2}' /proc/self/uid_map && mknod /tmp/n c 1 3 && echo x > /tmp/n"
-            + " && stat -c '%F %t:%T' /tmp/n && free | awk 'NR==2 {print substr($0, 5, 15) + 0}'";
+    private static final String PROBE = "awk \"{print \\$2}\" /proc/self/uid_map && mknod /tmp/n c 1 3 && echo x > /tmp/n"
+            + " && stat -c \"%F %t:%T\" /tmp/n && free | awk \"NR==2 {print substr(\\$0, 5, 15) + 0}\"";
     /** What PROBE prints where mknod and sysinfo are emulated. */
     private static final String EMULATED = "100000\ncharacter special file 1:3\n" + (MEMORY >> 10) + "\n";
 
@@ -211,11 +211,12 @@ public class RuntimesIT extends HandlerIT {
 
     /** The distribution's crun-hybrid, with crun's state in this test's directory. */
     private List<String> crunCommand() throws Exception {
-        Assume.assumeTrue("crun is not installed", Container.execute(List.of("crun", "--version")).exit() == 0);
         return List.of(crun(), "--root", dir.resolve("crun").toString());
     }
 
-    private static String crun() {
+    /** @return the distribution's crun-hybrid, if crun is installed */
+    private static String crun() throws Exception {
+        Assume.assumeTrue("crun is not installed", Container.execute(List.of("crun", "--version")).exit() == 0);
         return Container.HOME.resolve("libexec/crun-hybrid").toString();
     }
 
