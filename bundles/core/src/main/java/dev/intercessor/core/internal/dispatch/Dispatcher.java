@@ -132,10 +132,11 @@ public final class Dispatcher {
         String syscall = arch == null ? "syscall_" + nr : arch.name(nr);
         calls.plainContinue(syscall, nanos);
         if (following) {
+            long[] registers = registers(n);
             calls.record(new CallRecord(Instant.now(), session.containerId(), n.getInt(Seccomp.NOTIF_PID),
                     arch == null ? "arch 0x" + Integer.toHexString(n.getInt(Seccomp.NOTIF_ARCH)) : arch.name(),
-                    syscall, CallFormat.arguments(syscall, args(n, arch), null), null, Decision.CONTINUED, 0, "", 0,
-                    nanos));
+                    syscall, CallFormat.arguments(syscall, arch == null ? registers : arch.arguments(registers), null),
+                    null, Decision.CONTINUED, 0, "", 0, nanos));
         }
     }
 
@@ -144,17 +145,15 @@ public final class Dispatcher {
         int nr = n.getInt(Seccomp.NOTIF_NR);
         SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
         return new NotificationView(n.getLong(Seccomp.NOTIF_ID), n.getInt(Seccomp.NOTIF_PID), arch,
-                nr, n.getLong(Seccomp.NOTIF_IP), args(n, arch), session.containerId());
+                nr, n.getLong(Seccomp.NOTIF_IP), registers(n), session.containerId());
     }
 
-    /** @param arch the caller's architecture, {@code null} if unknown: the registers as they are */
-    private static long[] args(Pointer notif, SyscallTable arch) {
-        long[] args = new long[6];
+    private static long[] registers(Pointer notif) {
+        long[] registers = new long[6];
         for (int i = 0; i < 6; i++) {
-            long register = notif.getLong(Seccomp.NOTIF_ARGS + 8L * i);
-            args[i] = arch == null ? register : arch.argument(register);
+            registers[i] = notif.getLong(Seccomp.NOTIF_ARGS + 8L * i);
         }
-        return args;
+        return registers;
     }
 
     /**

@@ -227,6 +227,15 @@ public final class SyscallTable {
         return (auditArch & AUDIT_ARCH_64BIT) != 0 ? register : register & 0xffffffffL;
     }
 
+    /** @return a copy of the argument registers as the call reads them ({@link #argument}) */
+    public long[] arguments(long[] registers) {
+        long[] args = new long[registers.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = argument(registers[i]);
+        }
+        return args;
+    }
+
     @Override
     public String toString() {
         return name;
