@@ -8,7 +8,7 @@ import java.time.Instant;
  * @param time        when it was answered
  * @param containerId the caller's container
  * @param pid         the caller's host tid
- * @param arch        {@code x86_64}, {@code aarch64}
+ * @param arch        {@code x86_64}, {@code aarch64}, {@code x86}, … (libseccomp's names)
  * @param syscall     the syscall name
  * @param arguments   the arguments decoded as far as the core knows the syscall, with the strings
  *                    and buffers as the handler read them, e.g.

@@ -12,10 +12,16 @@ public interface Notification {
     /** @return the calling thread's id in the supervisor's (the host's) pid namespace */
     int pid();
 
-    /** @return the caller's architecture, e.g. {@code x86_64} or {@code aarch64} */
+    /**
+     * @return the caller's architecture, by libseccomp's name: {@code x86_64} or {@code aarch64}
+     *         for a 64-bit program; {@code x86} (i386) or {@code x32} on an x86_64 host, {@code arm}
+     *         on an aarch64 host, for a program of a compat ABI. Its structs may differ from the
+     *         64-bit ones: a handler that reads or writes memory declines an architecture it does
+     *         not know ({@link Response#continueSyscall()}).
+     */
     String arch();
 
-    /** @return the syscall number on {@link #arch()} */
+    /** @return the syscall number on {@link #arch()}, as the kernel reports it (x32: with {@code __X32_SYSCALL_BIT}) */
     int nr();
 
     /** @return the syscall's name, e.g. {@code mknodat}; {@code "syscall_<nr>"} if unknown */
@@ -23,7 +29,8 @@ public interface Notification {
 
     /**
      * @param index 0 to 5
-     * @return the raw argument register
+     * @return the argument register, as the call reads it: for a 32-bit {@link #arch()} its low 32
+     *         bits, zero-extended (an {@code int} argument is {@code (int) arg(i)})
      */
     long arg(int index);
 

@@ -151,9 +151,23 @@ public class Supervisor {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
         HandlerBinding binding = binding(handler, reference);
+        List<HandlerRegistry.Rejection> before = registry.rejections();
         registry.add(binding);
-        LOG.log(Level.INFO, () -> "handler " + binding.name() + " " + binding.syscalls()
-                + " from " + binding.bundle() + " is available");
+        List<String> serving = registry.serving(binding);
+        if (!serving.isEmpty()) {
+            LOG.log(Level.INFO, () -> "handler " + describe(binding) + " is available for " + serving);
+        }
+        // Its own problems, and those of handlers it now wins against.
+        for (HandlerRegistry.Rejection r : registry.rejections()) {
+            if (!before.contains(r)) {
+                LOG.log(Level.WARNING, () -> "handler " + describe(r.binding())
+                        + (registry.serving(r.binding()).isEmpty() ? " is rejected: " : ": ") + r.reason());
+            }
+        }
+    }
+
+    private static String describe(HandlerBinding b) {
+        return b.name() + " " + b.syscalls() + " (service " + b.serviceId() + ") from " + b.bundle();
     }
 
     void unbindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {

@@ -50,6 +50,9 @@ import dev.intercessor.api.Target;
  * Only container root is served; every other command, program type or caller gets the kernel's
  * answer ({@code EPERM} to a user namespace). A caller's {@code bpf_attr} that is unreadable or
  * too large also goes to the kernel, which answers as it would ({@code EFAULT}, {@code E2BIG}).
+ *
+ * <p>The same for a compat caller (x86, x32, arm): {@code union bpf_attr} is laid out alike on every
+ * ABI, its pointers 64-bit fields the kernel reads as they are.
  */
 @Component
 @HandlerProperties(handler = "bpf", syscalls = "bpf", enabled_default = false)

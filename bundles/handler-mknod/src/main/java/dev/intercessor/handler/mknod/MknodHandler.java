@@ -23,6 +23,9 @@ import dev.intercessor.api.Target;
  * {@code mknod}/{@code mknodat} of the character devices in {@link DeviceAllowlist}, made as the
  * caller's own call would have made them (its root, cwd or dirfd, umask, fsuid/fsgid). Anything
  * else goes back to the kernel, which refuses it to an unprivileged container.
+ *
+ * <p>The same for a compat caller (x86, x32, arm): the path is a string, mode an int, dev an
+ * unsigned int in the kernel's one encoding on every ABI.
  */
 @Component
 @HandlerProperties(handler = "mknod", syscalls = {"mknod", "mknodat"}, enabled_default = true)

@@ -27,6 +27,8 @@ import dev.intercessor.api.Target;
  * own user namespace; bind mounts, remounts, moves and propagation changes, and types in no list,
  * go to the kernel. While the handler is on, the new mount API answers ENOSYS, so tools fall back
  * to {@code mount(2)}.
+ *
+ * <p>The same for a compat caller (x86, x32, arm): strings, and flags whose bits all fit 32 bits.
  */
 @Component
 @HandlerProperties(handler = "mount", syscalls = {"mount", "fsopen", "fsconfig", "fsmount", "fspick",

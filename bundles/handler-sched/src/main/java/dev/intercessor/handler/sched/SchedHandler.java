@@ -24,6 +24,8 @@ import dev.intercessor.api.Target;
  *
  * <p>Only a caller that is root in its container and holds CAP_SYS_NICE there is served, and only
  * on threads of its own pid namespace; everyone else gets the kernel's answer.
+ *
+ * <p>The same for a compat caller (x86, x32, arm): {@code struct sched_param} is one int on every ABI.
  */
 @Component
 @HandlerProperties(handler = "sched", syscalls = {"sched_setscheduler", "sched_setparam"},

@@ -25,6 +25,8 @@ import dev.intercessor.api.Target;
  *
  * <p>Every argument is read once; a call that cannot be read or does not match goes back to the
  * kernel, which then gives its own errno on the caller's own privileges.
+ *
+ * <p>The same for a compat caller (x86, x32, arm): strings, a byte buffer, a size and int flags.
  */
 @Component
 @HandlerProperties(handler = "setxattr", syscalls = {"setxattr", "lsetxattr", "fsetxattr"},

@@ -27,7 +27,6 @@ import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.NotifyChannel;
 import dev.intercessor.core.internal.dispatch.Session;
-import dev.intercessor.core.internal.dispatch.SyscallTable;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 
 /** The running supervisor as operators see it (the shell commands use this). */
@@ -114,15 +113,7 @@ public class SupervisionService implements Supervision {
         HandlerRegistry registry = supervisor.handlers();
         List<HandlerInfo> out = new ArrayList<>();
         for (HandlerBinding b : registry.bindings()) {
-            List<String> serving = new ArrayList<>();
-            for (String syscall : b.syscalls()) {
-                for (SyscallTable table : SyscallTable.all()) {
-                    int nr = table.number(syscall);
-                    if (nr >= 0 && registry.lookup(table, nr) == b && !serving.contains(syscall)) {
-                        serving.add(syscall);
-                    }
-                }
-            }
+            List<String> serving = registry.serving(b);
             List<String> problems = registry.rejections().stream()
                     .filter(r -> r.binding() == b).map(HandlerRegistry.Rejection::reason).toList();
             out.add(new HandlerInfo(b.name(), b.syscalls(), b.bundle(), b.serviceId(), b.ranking(),

@@ -86,8 +86,9 @@ public final class Dispatcher {
      */
     HandlerBinding handlerFor(NotifyChannel channel, Seccomp.Buffers buffers) {
         Pointer n = buffers.notif;
-        SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
-        HandlerBinding binding = arch == null ? null : handlers.lookup(arch, n.getInt(Seccomp.NOTIF_NR));
+        int nr = n.getInt(Seccomp.NOTIF_NR);
+        SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
+        HandlerBinding binding = arch == null ? null : handlers.lookup(arch, nr);
         if (binding == null || channel.session().kernelOnly()
                 || !channel.session().policy().getBoolean(binding.name() + ".enabled",
                 binding.onByDefault())) {
@@ -126,28 +127,33 @@ public final class Dispatcher {
         send(channel, buffers, n.getLong(Seccomp.NOTIF_ID), Response.continueSyscall());
         boolean following = calls.following();
         long nanos = received != 0 ? System.nanoTime() - received : -1;
-        SyscallTable arch = SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH));
-        String syscall = arch == null ? "syscall_" + n.getInt(Seccomp.NOTIF_NR) : arch.name(n.getInt(Seccomp.NOTIF_NR));
+        int nr = n.getInt(Seccomp.NOTIF_NR);
+        SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
+        String syscall = arch == null ? "syscall_" + nr : arch.name(nr);
         calls.plainContinue(syscall, nanos);
         if (following) {
+            long[] registers = registers(n);
             calls.record(new CallRecord(Instant.now(), session.containerId(), n.getInt(Seccomp.NOTIF_PID),
                     arch == null ? "arch 0x" + Integer.toHexString(n.getInt(Seccomp.NOTIF_ARCH)) : arch.name(),
-                    syscall, CallFormat.arguments(syscall, args(n), null), null, Decision.CONTINUED, 0, "", 0,
-                    nanos));
+                    syscall, CallFormat.arguments(syscall, arch == null ? registers : arch.arguments(registers), null),
+                    null, Decision.CONTINUED, 0, "", 0, nanos));
         }
     }
 
-    private static NotificationView view(Pointer n, SyscallTable arch, Session session) {
+    /** Only for a call a handler serves: its architecture is known. */
+    private static NotificationView view(Pointer n, Session session) {
+        int nr = n.getInt(Seccomp.NOTIF_NR);
+        SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
         return new NotificationView(n.getLong(Seccomp.NOTIF_ID), n.getInt(Seccomp.NOTIF_PID), arch,
-                n.getInt(Seccomp.NOTIF_NR), n.getLong(Seccomp.NOTIF_IP), args(n), session.containerId());
+                nr, n.getLong(Seccomp.NOTIF_IP), registers(n), session.containerId());
     }
 
-    private static long[] args(Pointer notif) {
-        long[] args = new long[6];
+    private static long[] registers(Pointer notif) {
+        long[] registers = new long[6];
         for (int i = 0; i < 6; i++) {
-            args[i] = notif.getLong(Seccomp.NOTIF_ARGS + 8L * i);
+            registers[i] = notif.getLong(Seccomp.NOTIF_ARGS + 8L * i);
         }
-        return args;
+        return registers;
     }
 
     /**
@@ -160,7 +166,7 @@ public final class Dispatcher {
         Pointer n = buffers.notif;
         Session session = channel.session();
         session.seen.increment();
-        NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
+        NotificationView call = view(n, session);
         long id = call.id();
         // A slow handler runs on another thread, later: `seen` belongs to this one.
         ProcTarget target = new ProcTarget(channel.fd(), id, call.pid(), session.init(), channel.callers(),
@@ -201,7 +207,7 @@ public final class Dispatcher {
         Pointer n = buffers.notif;
         Session session = channel.session();
         session.seen.increment();
-        NotificationView call = view(n, SyscallTable.forAuditArch(n.getInt(Seccomp.NOTIF_ARCH)), session);
+        NotificationView call = view(n, session);
         ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init(), null, null);
         Response refused = Response.errno(errno);
         record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);

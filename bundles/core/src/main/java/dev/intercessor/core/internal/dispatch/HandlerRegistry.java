@@ -3,8 +3,10 @@ package dev.intercessor.core.internal.dispatch;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The handlers known, keyed by (architecture, syscall number). Lookups read an immutable snapshot
@@ -12,7 +14,7 @@ import java.util.Map;
  */
 public final class HandlerRegistry {
 
-    /** A handler that is registered but serves nothing, and why. */
+    /** Why a registered handler serves nothing, or not everything it names. */
     public record Rejection(HandlerBinding binding, String reason) {
     }
 
@@ -37,8 +39,23 @@ public final class HandlerRegistry {
 
     /** @return the handler for a call, or {@code null} */
     public HandlerBinding lookup(SyscallTable arch, int nr) {
-        HandlerBinding[] table = byArch[arch.index()];
-        return nr >= 0 && nr < table.length ? table[nr] : null;
+        int slot = arch.slot(nr);
+        return slot < 0 ? null : byArch[arch.index()][slot];
+    }
+
+    /** @return the syscalls {@code binding} serves on at least one architecture, in its order */
+    public List<String> serving(HandlerBinding binding) {
+        HandlerBinding[][] current = byArch;
+        Set<String> serving = new LinkedHashSet<>();
+        for (String syscall : binding.syscalls()) {
+            for (SyscallTable table : SyscallTable.all()) {
+                int slot = table.slot(table.number(syscall));
+                if (slot >= 0 && current[table.index()][slot] == binding) {
+                    serving.add(syscall);
+                }
+            }
+        }
+        return List.copyOf(serving);
     }
 
     /** @return whether {@code binding} is still registered */
@@ -66,39 +83,48 @@ public final class HandlerRegistry {
                 rejected.add(new Rejection(b, "missing or malformed intercessor.handler"));
                 continue;
             }
-            boolean known = false;
+            Set<String> unknown = new LinkedHashSet<>();
             for (String syscall : b.syscalls()) {
+                boolean known = false;
                 for (SyscallTable table : tables) {
-                    int nr = table.number(syscall);
-                    if (nr < 0) {
+                    int slot = table.slot(table.number(syscall));
+                    if (slot < 0) {
                         continue;
                     }
                     known = true;
                     HandlerBinding[] slots = next[table.index()];
-                    if (slots[nr] == null || b.beats(slots[nr])) {
-                        slots[nr] = b;
+                    if (slots[slot] == null || b.beats(slots[slot])) {
+                        slots[slot] = b;
                     }
                 }
+                if (!known) {
+                    unknown.add(syscall);
+                }
             }
-            if (!known) {
+            if (unknown.size() == b.syscalls().size()) {
                 rejected.add(new Rejection(b, "serves no known syscall: " + b.syscalls()));
+            } else {
+                for (String syscall : unknown) {
+                    rejected.add(new Rejection(b, "no architecture has a syscall named " + syscall));
+                }
             }
         }
-        // Report the losers of every conflict.
+        // Report the losers of every conflict. The same handlers claim a name on every
+        // architecture that has it (one number per name, one name per number), so one winner does.
         for (HandlerBinding b : bindings.values()) {
+            Set<String> reasons = new LinkedHashSet<>();
             for (String syscall : b.syscalls()) {
                 for (SyscallTable table : tables) {
-                    int nr = table.number(syscall);
-                    HandlerBinding winner = nr < 0 ? null : next[table.index()][nr];
+                    int slot = table.slot(table.number(syscall));
+                    HandlerBinding winner = slot < 0 ? null : next[table.index()][slot];
                     if (winner != null && winner != b) {
-                        String reason = syscall + " on " + table.name() + " is served by "
-                                + winner.name() + " (service " + winner.serviceId() + ", ranking "
-                                + winner.ranking() + ")";
-                        if (rejected.stream().noneMatch(r -> r.binding() == b && r.reason().equals(reason))) {
-                            rejected.add(new Rejection(b, reason));
-                        }
+                        reasons.add(syscall + " is served by " + winner.name() + " (service "
+                                + winner.serviceId() + ", ranking " + winner.ranking() + ")");
                     }
                 }
+            }
+            for (String reason : reasons) {
+                rejected.add(new Rejection(b, reason));
             }
         }
         byArch = next;

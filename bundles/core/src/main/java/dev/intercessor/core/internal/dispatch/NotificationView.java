@@ -13,14 +13,18 @@ final class NotificationView implements Notification {
     private final long[] args;
     private final String containerId;
 
-    NotificationView(long id, int pid, SyscallTable arch, int nr, long ip, long[] args,
+    /**
+     * @param arch      the table of the call ({@link SyscallTable#forCall})
+     * @param registers the six argument registers as the kernel reported them
+     */
+    NotificationView(long id, int pid, SyscallTable arch, int nr, long ip, long[] registers,
             String containerId) {
         this.id = id;
         this.pid = pid;
         this.arch = arch;
         this.nr = nr;
         this.ip = ip;
-        this.args = args;
+        this.args = arch.arguments(registers);
         this.containerId = containerId;
     }
 
