@@ -83,7 +83,7 @@ public class DispatchBenchmark {
     public void emulatedByHandler(Blackhole bh) {
         buffers.notif.putInt(Seccomp.NOTIF_NR, 99);
         HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-        dispatcher.dispatch(channel, buffers, binding, System.nanoTime());
+        dispatcher.dispatch(channel, buffers, binding, System.nanoTime(), null);
         bh.consume(answered);
     }
 }
