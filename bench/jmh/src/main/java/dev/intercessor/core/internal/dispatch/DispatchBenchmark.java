@@ -17,6 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import dev.intercessor.api.Response;
+import dev.intercessor.core.internal.linux.CallerHandles;
+import dev.intercessor.core.internal.linux.ContainerInit;
+import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 import dev.intercessor.core.internal.record.CallLog;
@@ -54,9 +57,15 @@ public class DispatchBenchmark {
             answered++;
             return 0;
         });
-        Session session = new Session("bench", "1.0.2", 1,
+        ContainerInit init;
+        try {
+            init = ContainerInit.open((int) ProcessHandle.current().pid()); // stands in for a container's init
+        } catch (LinuxException e) {
+            throw new IllegalStateException(e);
+        }
+        Session session = new Session("bench", "1.0.2", init,
                 new ContainerPolicy("bench", Map.of(), "", Map::of));
-        channel = new NotifyChannel(1, -1, 1, session);
+        channel = new NotifyChannel(1, -1, 1, session, new CallerHandles.Cache(null));
         buffers = new Seccomp.Buffers();
         buffers.notif.putLong(Seccomp.NOTIF_ID, 42);
         buffers.notif.putInt(Seccomp.NOTIF_PID, 4242);
