@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -46,6 +47,7 @@ public class DispatchBenchmark {
     private Seccomp.Buffers buffers;
     private long answered;
     private long id = 42;
+    private Process init;
 
     @Setup
     public void setUp() {
@@ -57,12 +59,7 @@ public class DispatchBenchmark {
             answered++;
             return 0;
         });
-        ContainerInit init;
-        try {
-            init = ContainerInit.open((int) ProcessHandle.current().pid()); // stands in for a container's init
-        } catch (LinuxException e) {
-            throw new IllegalStateException(e);
-        }
+        ContainerInit init = userNamespacedInit();
         Session session = new Session("bench", "1.0.2", init,
                 new ContainerPolicy("bench", Map.of(), "", Map::of));
         channel = new NotifyChannel(1, -1, 1, session, new CallerHandles.Cache(null));
@@ -70,6 +67,29 @@ public class DispatchBenchmark {
         buffers.notif.putLong(Seccomp.NOTIF_ID, 42);
         buffers.notif.putInt(Seccomp.NOTIF_PID, 4242);
         buffers.notif.putInt(Seccomp.NOTIF_ARCH, AUDIT_ARCH_X86_64);
+    }
+
+    /** A process in a user namespace of its own stands in for a container's init (else no handler runs). */
+    private ContainerInit userNamespacedInit() {
+        try {
+            init = new ProcessBuilder("unshare", "--user", "--map-root-user", "sleep", "3600").start();
+            String host = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/user")).toString();
+            java.nio.file.Path ns = java.nio.file.Path.of("/proc/" + init.pid() + "/ns/user");
+            while (java.nio.file.Files.readSymbolicLink(ns).toString().equals(host)
+                    || !java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + init.pid() + "/comm")).startsWith("sleep")) {
+                Thread.sleep(5); // until unshare has made the namespace and exec'd sleep
+            }
+            return ContainerInit.open((int) init.pid());
+        } catch (java.io.IOException | InterruptedException | LinuxException e) {
+            throw new IllegalStateException("cannot start a user-namespaced stand-in init", e);
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (init != null) {
+            init.destroyForcibly();
+        }
     }
 
     /**
