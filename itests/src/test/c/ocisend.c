@@ -6,12 +6,14 @@
  *   notnotify  a valid container state with a pipe instead of a seccomp notify fd
  *   oversized  a valid-looking state padded to 2 MiB, with one fd
  *   silent     connect and send nothing for SECONDS (default 5), then close
- * Prints "sent" and exits 0 when the message went out. */
+ * Prints "sent" and exits 0 when the message went out; on stderr the pipe it may have attached
+ * ("pipe:[INODE]", as /proc/PID/fd shows it), so a test can look for it in the agent. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,9 +67,11 @@ int main(int argc, char **argv) {
         return 1;
     }
     int pipes[2];
-    if (pipe(pipes) < 0) {
+    struct stat st;
+    if (pipe(pipes) < 0 || fstat(pipes[0], &st) < 0) {
         return 1;
     }
+    fprintf(stderr, "pipe:[%lu]\n", (unsigned long)st.st_ino);
     const char *mode = argv[2];
     int rc;
     if (strcmp(mode, "garbage") == 0) {

@@ -91,6 +91,25 @@ public class LauncherIT {
                 "sh", "-c", "mknod /dev/n c 1 3 2>/dev/null && echo x > /dev/n && echo emulated || echo refused").out();
     }
 
+    /**
+     * What runc would silently drop or misname is refused or put right before a container starts:
+     * a syscall name the architecture does not have (runc leaves it out of the filter), an
+     * annotation key given with its prefix (it would get it twice).
+     */
+    @Test
+    public void runChecksSyscallNamesAndTakesAnnotationKeysWithOrWithoutThePrefix() throws Exception {
+        Container.Result unknown = launcher("run", "--syscalls", "uname,notacall,sysinfo", "--print-config");
+        assertEquals(unknown.toString(), 2, unknown.exit());
+        assertTrue(unknown.err(), unknown.err().contains("--syscalls: not a syscall of " + System.getProperty("os.arch")
+                .replace("amd64", "x86_64") + " (share/syscalls.tsv): notacall"));
+        Container.Result config = launcher("run", "--syscalls", "uname", "--annotation",
+                "dev.intercessor.uname.enabled=true", "--annotation", "mount.enabled=false", "--print-config");
+        assertEquals(config.toString(), 0, config.exit());
+        assertTrue(config.out(), config.out().contains("\"dev.intercessor.uname.enabled\": \"true\""));
+        assertTrue(config.out(), config.out().contains("\"dev.intercessor.mount.enabled\": \"false\""));
+        assertTrue(config.out(), config.out().contains("\"names\": [\"uname\"], \"action\": \"SCMP_ACT_NOTIFY\""));
+    }
+
     @Test
     public void startStatusContainerStop() throws Exception {
         long start = System.nanoTime();
