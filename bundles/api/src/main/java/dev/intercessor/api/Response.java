@@ -88,6 +88,12 @@ public final class Response {
      * call fails as if the handler had thrown; if it does not complete within the core's deadline,
      * the call fails with {@code EINTR}.
      *
+     * <p>The call's {@link Target} stays usable, from any thread, until the stage completes (it is
+     * closed once the answer is sent); it is not thread-safe: use it from one thread at a time,
+     * and not after completing the stage. A handler whose work may block on something the container
+     * controls is better marked {@link SyscallHandler#SLOW}: it then runs on a thread of its own,
+     * with a per-container bound, and may simply return its answer.
+     *
      * @param answer completes with the real answer (not itself {@link Kind#LATER})
      * @return a deferred answer
      */

@@ -63,19 +63,19 @@ public final class CallerHandles {
         }
 
         /**
-         * @param seen what a poll since the call came in saw of the cached handles, or null
+         * @param watched the handles a poll since the call came in watched, or null
+         * @param ended   whether that poll saw their thread end
          * @return the cached handles if they are thread {@code tid}'s, its memory handles dropped if
          *         any process has exec'd since they were opened; taken out of the cache
          */
-        CallerHandles take(int tid, Seen seen) {
+        CallerHandles take(int tid, CallerHandles watched, boolean ended) {
             CallerHandles h = slot.getAndSet(null);
             if (h == null) {
                 return null;
             }
             // A thread ended before its number went to the caller, so before the call was made: a
             // poll made since the call came in would have seen it end.
-            boolean vouched = seen != null && seen.handles == h;
-            if (h.tid != tid || (vouched ? seen.ended : !alive(h))) {
+            if (h.tid != tid || (watched == h ? ended : !alive(h))) {
                 h.close();
                 return null;
             }

@@ -40,8 +40,14 @@ public final class ProcTarget implements Target, AutoCloseable {
      */
     private CallerHandles handles;
     private final CallerHandles.Cache cache;
-    /** What the poll before this call saw of the cached handles; null once used, or if none. */
-    private CallerHandles.Seen seen;
+    /**
+     * What the poll before this call saw of the cached handles, copied when the call came in (the
+     * poll's record is the serving thread's, and a handler may first reach the caller later, from
+     * another thread): the handles it watched (null once used, or if none), and whether their
+     * thread ended.
+     */
+    private CallerHandles vouched;
+    private final boolean vouchedEnded;
     private final ContainerInit init;
     private int[] groups;
     private Credentials credentials;
@@ -96,7 +102,8 @@ public final class ProcTarget implements Target, AutoCloseable {
             CallerHandles.Seen seen) {
         this.init = init;
         this.cache = cache;
-        this.seen = seen;
+        this.vouched = seen == null ? null : seen.handles;
+        this.vouchedEnded = seen != null && seen.ended;
         this.notifyFd = notifyFd;
         this.id = id;
         this.pid = pid;
@@ -108,8 +115,8 @@ public final class ProcTarget implements Target, AutoCloseable {
      */
     private int procDir() throws SyscallException {
         if (handles == null) {
-            CallerHandles h = cache == null ? null : cache.take(pid, seen);
-            seen = null;
+            CallerHandles h = cache == null ? null : cache.take(pid, vouched, vouchedEnded);
+            vouched = null;
             if (h == null) {
                 int dir;
                 int pidfd;
