@@ -1,0 +1,108 @@
+package dev.intercessor.api.testing;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.intercessor.api.Policy;
+
+/**
+ * A {@link Policy} whose effective values are a map the test fills, read with the core's rules:
+ * {@link #getBoolean} is {@code true} for {@code true}/{@code yes}/{@code on}/{@code 1} in any case
+ * and with surrounding blanks, {@code false} for any other value, the default if unset;
+ * {@link #getList} splits on commas and keeps the trimmed non-empty elements. It stands for the
+ * result of the core's layering (operator, annotations, listener metadata, bounds): set the values
+ * the handler is to see.
+ */
+public final class MapPolicy implements Policy {
+
+    private final String containerId;
+    private final Map<String, String> values = new HashMap<>();
+
+    /** An empty policy of container {@code "container"}. */
+    public MapPolicy() {
+        this("container", Map.of());
+    }
+
+    /**
+     * @param containerId the container
+     * @param values      the effective values by key
+     */
+    public MapPolicy(String containerId, Map<String, String> values) {
+        this.containerId = containerId;
+        this.values.putAll(values);
+    }
+
+    /**
+     * @param keysAndValues key, value, key, value, …
+     * @return a policy of container {@code "container"} with those values
+     */
+    public static MapPolicy of(String... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("MapPolicy.of: keys and values come in pairs");
+        }
+        MapPolicy policy = new MapPolicy();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            policy.set(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return policy;
+    }
+
+    /** @return this, with {@code key} set to {@code value} */
+    public MapPolicy set(String key, String value) {
+        values.put(key, value);
+        return this;
+    }
+
+    /** @return this, with {@code key} unset */
+    public MapPolicy unset(String key) {
+        values.remove(key);
+        return this;
+    }
+
+    @Override
+    public String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public Optional<String> get(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    @Override
+    public boolean getBoolean(String key, boolean defaultValue) {
+        String value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on": case "1":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    @Override
+    public List<String> getList(String key) {
+        List<String> list = new ArrayList<>();
+        String value = values.get(key);
+        if (value != null) {
+            for (String s : value.split(",")) {
+                if (!s.isBlank()) {
+                    list.add(s.trim());
+                }
+            }
+        }
+        return list;
+    }
+
+    @Override
+    public String toString() {
+        return "MapPolicy " + containerId + " " + values;
+    }
+}
