@@ -169,4 +169,24 @@ public interface Target {
      */
     <T> T asCaller(int dirfd, Set<Capability> capabilities, CallerAction<T> action)
             throws SyscallException;
+
+    /**
+     * Runs {@code action} on the current thread inside the caller's {@code namespaces}, with the
+     * supervisor's own identity, root and files: e.g. reading {@code /proc/sys/kernel/hostname}
+     * gives the caller's host name, a socket made there is in the caller's network. The thread is
+     * back in its own namespaces when this returns. Keep the action short and self-contained: it
+     * runs on a notify thread, and whatever it starts (a thread, a pooled connection) would live in
+     * the caller's namespaces.
+     *
+     * @param namespaces which of the caller's namespaces to enter
+     * @param action     the work
+     * @return what the action returned
+     * @throws SyscallException what the action threw, {@code ESRCH} if the caller is gone, or
+     *                          {@code ENOSYS} where a target cannot enter namespaces
+     * @since 1.3
+     */
+    default <T> T inCallerNamespaces(Set<CallerNamespace> namespaces, NamespaceAction<T> action)
+            throws SyscallException {
+        throw new SyscallException(Errno.ENOSYS, "this target cannot enter the caller's namespaces");
+    }
 }

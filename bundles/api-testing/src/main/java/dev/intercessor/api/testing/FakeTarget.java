@@ -17,11 +17,13 @@ import java.util.Set;
 
 import dev.intercessor.api.CallerAction;
 import dev.intercessor.api.CallerFs;
+import dev.intercessor.api.CallerNamespace;
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Credentials;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.ImageMount;
+import dev.intercessor.api.NamespaceAction;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.Target;
 
@@ -107,7 +109,7 @@ public final class FakeTarget implements Target {
     }
 
     private static final Set<String> FAILABLE = Set.of("setScheduler", "mountImage", "mountFuse", "asCaller",
-            "takeFd");
+            "takeFd", "inCallerNamespaces");
 
     private int pid = DEFAULT_PID;
     private final Map<Long, Byte> memory = new HashMap<>();
@@ -131,6 +133,7 @@ public final class FakeTarget implements Target {
     private final List<SchedulerCall> schedulerCalls = new ArrayList<>();
     private final List<MountCall> mounts = new ArrayList<>();
     private final List<AsCallerCall> asCallerCalls = new ArrayList<>();
+    private final List<Set<CallerNamespace>> namespaceCalls = new ArrayList<>();
     private final List<FakeCallerFd> takenFds = new ArrayList<>();
 
     /** A caller with pid {@link #DEFAULT_PID}, no memory mapped and nothing configured. */
@@ -393,6 +396,11 @@ public final class FakeTarget implements Target {
         return Collections.unmodifiableList(asCallerCalls);
     }
 
+    /** @return the namespaces each {@link #inCallerNamespaces} asked to enter, in order */
+    public List<Set<CallerNamespace>> namespaceCalls() {
+        return Collections.unmodifiableList(namespaceCalls);
+    }
+
     /** @return the descriptors {@link #takeFd} gave, in order */
     public List<FakeCallerFd> takenFds() {
         return Collections.unmodifiableList(takenFds);
@@ -623,5 +631,16 @@ public final class FakeTarget implements Target {
         }
         fail("asCaller");
         return action.run(fs);
+    }
+
+    /** Records the namespaces and runs the action where the test runs: a fake has no caller's. */
+    @Override
+    public <T> T inCallerNamespaces(Set<CallerNamespace> namespaces, NamespaceAction<T> action)
+            throws SyscallException {
+        reach();
+        namespaceCalls.add(namespaces.isEmpty() ? Collections.emptySet()
+                : Collections.unmodifiableSet(EnumSet.copyOf(namespaces)));
+        fail("inCallerNamespaces");
+        return action.run();
     }
 }

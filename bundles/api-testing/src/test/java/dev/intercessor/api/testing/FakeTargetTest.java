@@ -15,6 +15,7 @@ import java.util.Set;
 
 import org.junit.Test;
 
+import dev.intercessor.api.CallerNamespace;
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Errno;
@@ -164,6 +165,14 @@ public class FakeTargetTest {
         assertEquals(Errno.EPERM, errno(() -> target.setScheduler(1, 1, 1)));
         assertEquals("refused mounts are recorded too", 5, target.mounts().size());
         assertThrows(IllegalArgumentException.class, () -> target.failing("read", Errno.EIO));
+    }
+
+    @Test
+    public void inCallerNamespacesRunsTheActionAndRecordsTheNamespaces() throws Exception {
+        assertEquals("ran", target.inCallerNamespaces(EnumSet.of(CallerNamespace.UTS), () -> "ran"));
+        assertEquals(List.of(Set.of(CallerNamespace.UTS)), target.namespaceCalls());
+        target.failing("inCallerNamespaces", Errno.EPERM);
+        assertEquals(Errno.EPERM, errno(() -> target.inCallerNamespaces(Set.of(), () -> "not run")));
     }
 
     @Test

@@ -14,10 +14,12 @@ import java.util.Set;
 
 import dev.intercessor.api.CallerAction;
 import dev.intercessor.api.CallerFd;
+import dev.intercessor.api.CallerNamespace;
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Credentials;
 import dev.intercessor.api.Errno;
+import dev.intercessor.api.NamespaceAction;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.Target;
 import jnr.ffi.Pointer;
@@ -686,6 +688,77 @@ public final class ProcTarget implements Target, AutoCloseable {
             Linux.close(dir);
             Linux.close(root);
             Linux.close(mnt);
+        }
+    }
+
+    private static final int CLONE_NEWUTS = 0x04000000;
+    private static final int CLONE_NEWIPC = 0x08000000;
+    private static final int CLONE_NEWNET = 0x40000000;
+
+    /**
+     * Enters the caller's namespaces with setns on this thread only (UTS, IPC and network belong to
+     * a thread, unlike mount and user), runs the action, and enters this thread's own again; a
+     * thread that cannot get back ends, as with {@link #asCaller}.
+     */
+    @Override
+    public <T> T inCallerNamespaces(Set<CallerNamespace> namespaces, NamespaceAction<T> action)
+            throws SyscallException {
+        List<CallerNamespace> which = namespaces.isEmpty() ? List.of()
+                : List.copyOf(java.util.EnumSet.copyOf(namespaces)); // one order: entered, then left in reverse
+        int[] own = new int[which.size()];
+        int[] theirs = new int[which.size()];
+        Arrays.fill(own, -1);
+        Arrays.fill(theirs, -1);
+        int entered = 0;
+        try {
+            for (int i = 0; i < which.size(); i++) {
+                String name = nsName(which.get(i));
+                own[i] = Linux.openat(Linux.AT_FDCWD, "/proc/thread-self/ns/" + name, Linux.O_RDONLY);
+                theirs[i] = Linux.openat(procDir(), "ns/" + name, Linux.O_RDONLY);
+            }
+            if (!stillWaiting()) {
+                throw gone();
+            }
+            for (; entered < which.size(); entered++) {
+                Linux.setns(theirs[entered], nsType(which.get(entered)));
+            }
+            return action.run();
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        } finally {
+            for (int i = entered - 1; i >= 0; i--) {
+                if (Linux.libc().setns(own[i], nsType(which.get(i))) != 0) {
+                    int errno = Linux.errno();
+                    closeAll(own, theirs);
+                    throw new CallerIdentity.IdentityStuck("cannot return to this thread's own "
+                            + nsName(which.get(i)) + " namespace (errno " + errno + ")");
+                }
+            }
+            closeAll(own, theirs);
+        }
+    }
+
+    private static void closeAll(int[]... fdSets) {
+        for (int[] fds : fdSets) {
+            for (int fd : fds) {
+                Linux.close(fd);
+            }
+        }
+    }
+
+    private static String nsName(CallerNamespace namespace) {
+        switch (namespace) {
+            case UTS: return "uts";
+            case NET: return "net";
+            default: return "ipc";
+        }
+    }
+
+    private static int nsType(CallerNamespace namespace) {
+        switch (namespace) {
+            case UTS: return CLONE_NEWUTS;
+            case NET: return CLONE_NEWNET;
+            default: return CLONE_NEWIPC;
         }
     }
 
