@@ -45,6 +45,21 @@ static void report(long r) {
 
 #define SHARED_PAGE ((void *)0x200000000000UL)
 
+/* Waits for the child, then prints whether the parent's page (marked 0xa5) kept its mark and
+ * whether the child's sysinfo filled its own (its exit status: 0 filled, 1 empty, else errno). */
+static int report_pages(pid_t child, const unsigned char *p, long page) {
+    int status;
+    waitpid(child, &status, 0);
+    int untouched = 1;
+    for (long i = 0; i < page; i++) {
+        untouched &= p[i] == 0xa5;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+    printf("parent=%s child=%s\n", untouched ? "untouched" : "overwritten",
+           code == 0 ? "filled" : code == 1 ? "empty" : "errno");
+    return 0;
+}
+
 static int vfork_exec(char *self, long page) {
     unsigned char *p = mmap(SHARED_PAGE, page, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -66,16 +81,7 @@ static int vfork_exec(char *self, long page) {
     if (write(go[1], "x", 1) != 1) {
         return 1;
     }
-    int status;
-    waitpid(child, &status, 0);
-    int untouched = 1;
-    for (long i = 0; i < page; i++) {
-        untouched &= p[i] == 0xa5;
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
-    printf("parent=%s child=%s\n", untouched ? "untouched" : "overwritten",
-           code == 0 ? "filled" : code == 1 ? "empty" : "errno");
-    return 0;
+    return report_pages(child, p, page);
 }
 
 /* The exec'd child: its own page at the same address, zeroed; sysinfo must fill it. */
@@ -139,16 +145,7 @@ static int tid_reuse(long page) {
         step_wait("child-may-exit");
         _exit(code);
     }
-    int status;
-    waitpid(child, &status, 0);
-    int untouched = 1;
-    for (long i = 0; i < page; i++) {
-        untouched &= p[i] == 0xa5;
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
-    printf("parent=%s child=%s\n", untouched ? "untouched" : "overwritten",
-           code == 0 ? "filled" : code == 1 ? "empty" : "errno");
-    return 0;
+    return report_pages(child, p, page);
 }
 
 int main(int argc, char **argv) {

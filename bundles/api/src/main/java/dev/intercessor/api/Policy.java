@@ -36,4 +36,36 @@ public interface Policy {
      * @return the trimmed, non-empty elements; empty if unset
      */
     List<String> getList(String key);
+
+    /**
+     * How {@link #getBoolean} reads a value, for policies and tools that parse one themselves.
+     *
+     * @return whether {@code value} is {@code true}/{@code yes}/{@code on}/{@code 1} (any case,
+     *         surrounding blanks ignored)
+     * @since 1.3
+     */
+    static boolean isTrue(String value) {
+        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true": case "yes": case "on": case "1":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * How {@link #getList} reads a value.
+     *
+     * @return the trimmed, non-empty comma-separated elements of {@code value}
+     * @since 1.3
+     */
+    static List<String> elements(String value) {
+        List<String> list = new java.util.ArrayList<>();
+        for (String s : value.split(",")) {
+            if (!s.isBlank()) {
+                list.add(s.trim());
+            }
+        }
+        return list;
+    }
 }

@@ -3,7 +3,6 @@ package dev.intercessor.api.testing;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -76,29 +75,13 @@ public final class MapPolicy implements Policy {
     @Override
     public boolean getBoolean(String key, boolean defaultValue) {
         String value = values.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on": case "1":
-                return true;
-            default:
-                return false;
-        }
+        return value == null ? defaultValue : Policy.isTrue(value);
     }
 
     @Override
     public List<String> getList(String key) {
-        List<String> list = new ArrayList<>();
         String value = values.get(key);
-        if (value != null) {
-            for (String s : value.split(",")) {
-                if (!s.isBlank()) {
-                    list.add(s.trim());
-                }
-            }
-        }
-        return list;
+        return value == null ? new ArrayList<>() : Policy.elements(value);
     }
 
     @Override

@@ -210,13 +210,7 @@ public final class ContainerPolicy implements Policy {
     }
 
     private static List<String> elements(String value) {
-        List<String> list = new ArrayList<>();
-        for (String s : value.split(",")) {
-            if (!s.isBlank()) {
-                list.add(s.trim());
-            }
-        }
-        return list;
+        return Policy.elements(value);
     }
 
     /**
@@ -278,13 +272,7 @@ public final class ContainerPolicy implements Policy {
 
     @Override
     public boolean getBoolean(String key, boolean defaultValue) {
-        Value v = lookup(key, Boolean.toString(defaultValue));
-        switch (v.value().trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on": case "1":
-                return true;
-            default:
-                return false;
-        }
+        return Policy.isTrue(lookup(key, Boolean.toString(defaultValue)).value());
     }
 
     @Override
