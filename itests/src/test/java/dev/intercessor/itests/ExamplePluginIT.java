@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
@@ -95,9 +96,18 @@ public class ExamplePluginIT extends HandlerIT {
                 r = c.exec("uname -r; uname -n");
                 assertEquals("the kernel answers again: " + r, kernel("osrelease") + "\n" + c.id() + "\n", r.out());
             }
+            deleteTree(jar.getParent().getParent().getParent()); // kept for a look when the test fails
         } finally {
             if (bundle.getState() != Bundle.UNINSTALLED) {
                 bundle.uninstall();
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
             }
         }
     }
