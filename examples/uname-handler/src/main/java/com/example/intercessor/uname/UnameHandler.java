@@ -1,0 +1,98 @@
+package com.example.intercessor.uname;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.osgi.service.component.annotations.Component;
+
+import dev.intercessor.api.HandlerProperties;
+import dev.intercessor.api.Notification;
+import dev.intercessor.api.Policy;
+import dev.intercessor.api.Response;
+import dev.intercessor.api.SyscallException;
+import dev.intercessor.api.SyscallHandler;
+import dev.intercessor.api.Target;
+
+/**
+ * {@code uname(2)} with the kernel release a container's policy names ({@code uname.release}), for
+ * software that checks the release before it runs. Without {@code uname.release} the kernel answers.
+ *
+ * <p>The other fields are what the kernel would give a 64-bit caller: {@code Linux}; the nodename
+ * ({@code uname.nodename}, else the container's id, which is the hostname {@code intercessor run}
+ * gives: a handler cannot read the caller's UTS namespace); the kernel's version string; the
+ * caller's architecture; and the supervisor's NIS domain name, which a new UTS namespace copies.
+ */
+@Component
+@HandlerProperties(handler = "uname", syscalls = {"uname"}, enabled_default = true)
+public class UnameHandler implements SyscallHandler {
+
+    /** Policy key: the release string the container sees; unset: the kernel's. */
+    public static final String RELEASE = "uname.release";
+    /** Policy key: the nodename (hostname) the container sees while the release is changed. */
+    public static final String NODENAME = "uname.nodename";
+
+    /** __NEW_UTS_LEN + 1: each of the six fields of struct new_utsname, NUL-terminated. */
+    static final int FIELD = 65;
+    static final int SIZE = 6 * FIELD;
+
+    private static final Logger LOG = System.getLogger("com.example.intercessor.uname");
+
+    private final String version;
+    private final String domainname;
+
+    public UnameHandler() {
+        this(Path.of("/proc/sys/kernel"));
+    }
+
+    /** @param kernel where {@code version} and {@code domainname} are read ({@code /proc/sys/kernel}) */
+    UnameHandler(Path kernel) {
+        // Neither changes while the system runs: the version is the booted kernel's, and the
+        // domain name is what a container's new UTS namespace copied when it was made.
+        version = read(kernel.resolve("version"));
+        domainname = read(kernel.resolve("domainname"));
+    }
+
+    @Override
+    public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
+        Optional<String> release = policy.get(RELEASE);
+        // struct new_utsname is the same on the 64-bit ABIs; a compat caller may also run with
+        // personality(PER_LINUX32), which changes the machine it is told: the kernel answers it.
+        if (release.isEmpty() || !(call.arch().equals("x86_64") || call.arch().equals("aarch64"))) {
+            return Response.continueSyscall();
+        }
+        String nodename = policy.get(NODENAME).orElse(call.containerId());
+        byte[] utsname = new byte[SIZE];
+        if (!put(utsname, 0, "Linux") || !put(utsname, 1, nodename) || !put(utsname, 2, release.get())
+                || !put(utsname, 3, version) || !put(utsname, 4, call.arch()) || !put(utsname, 5, domainname)) {
+            LOG.log(Level.WARNING, () -> "container " + call.containerId() + ": " + RELEASE + " or " + NODENAME
+                    + " is longer than " + (FIELD - 1) + " bytes; the kernel answers uname");
+            return Response.continueSyscall();
+        }
+        // A bad buffer throws EFAULT, which the call returns, as the kernel's copy_to_user would.
+        target.write(call.arg(0), utsname);
+        return Response.value(0);
+    }
+
+    /** Puts {@code value} in field {@code index}, NUL-padded; {@code false} if it does not fit. */
+    private static boolean put(byte[] utsname, int index, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > FIELD - 1) {
+            return false;
+        }
+        System.arraycopy(bytes, 0, utsname, index * FIELD, bytes.length);
+        return true;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e, e);
+        }
+    }
+}
