@@ -6,10 +6,13 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Optional;
 
 import org.osgi.service.component.annotations.Component;
 
+import dev.intercessor.api.CallerNamespace;
+import dev.intercessor.api.Errno;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -23,9 +26,9 @@ import dev.intercessor.api.Target;
  * software that checks the release before it runs. Without {@code uname.release} the kernel answers.
  *
  * <p>The other fields are what the kernel would give a 64-bit caller: {@code Linux}; the nodename
- * ({@code uname.nodename}, else the container's id, which is the hostname {@code intercessor run}
- * gives: a handler cannot read the caller's UTS namespace); the kernel's version string; the
- * caller's architecture; and the supervisor's NIS domain name, which a new UTS namespace copies.
+ * ({@code uname.nodename}, else the caller's host name) and NIS domain name, both read in the
+ * caller's UTS namespace ({@link Target#inCallerNamespaces}); the kernel's version string; and the
+ * caller's architecture.
  */
 @Component
 @HandlerProperties(handler = "uname", syscalls = {"uname"}, enabled_default = true)
@@ -42,19 +45,20 @@ public class UnameHandler implements SyscallHandler {
 
     private static final Logger LOG = System.getLogger("com.example.intercessor.uname");
 
+    private final Path kernel;
     private final String version;
-    private final String domainname;
 
     public UnameHandler() {
         this(Path.of("/proc/sys/kernel"));
     }
 
-    /** @param kernel where {@code version} and {@code domainname} are read ({@code /proc/sys/kernel}) */
+    /**
+     * @param kernel where {@code version}, {@code hostname} and {@code domainname} are read
+     *               ({@code /proc/sys/kernel}: the last two show the reading thread's UTS namespace)
+     */
     UnameHandler(Path kernel) {
-        // Neither changes while the system runs: the version is the booted kernel's, and the
-        // domain name is what a container's new UTS namespace copied when it was made.
-        version = read(kernel.resolve("version"));
-        domainname = read(kernel.resolve("domainname"));
+        this.kernel = kernel;
+        version = read(kernel.resolve("version")); // the booted kernel's: it does not change
     }
 
     @Override
@@ -65,7 +69,11 @@ public class UnameHandler implements SyscallHandler {
         if (release.isEmpty() || !(call.arch().equals("x86_64") || call.arch().equals("aarch64"))) {
             return Response.continueSyscall();
         }
-        String nodename = policy.get(NODENAME).orElse(call.containerId());
+        // The caller's names, read where the kernel would read them: in its UTS namespace.
+        String[] names = target.inCallerNamespaces(EnumSet.of(CallerNamespace.UTS),
+                () -> new String[] {readName("hostname"), readName("domainname")});
+        String nodename = policy.get(NODENAME).orElse(names[0]);
+        String domainname = names[1];
         byte[] utsname = new byte[SIZE];
         if (!put(utsname, 0, "Linux") || !put(utsname, 1, nodename) || !put(utsname, 2, release.get())
                 || !put(utsname, 3, version) || !put(utsname, 4, call.arch()) || !put(utsname, 5, domainname)) {
@@ -86,6 +94,14 @@ public class UnameHandler implements SyscallHandler {
         }
         System.arraycopy(bytes, 0, utsname, index * FIELD, bytes.length);
         return true;
+    }
+
+    private String readName(String name) throws SyscallException {
+        try {
+            return Files.readString(kernel.resolve(name)).strip();
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot read the caller's " + name + ": " + e);
+        }
     }
 
     private static String read(Path file) {

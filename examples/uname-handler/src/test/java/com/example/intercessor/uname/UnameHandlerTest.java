@@ -10,12 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import dev.intercessor.api.CallerNamespace;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
@@ -37,6 +40,7 @@ public class UnameHandlerTest {
         Path kernel = tmp.getRoot().toPath();
         Files.writeString(kernel.resolve("version"), "#1 SMP PREEMPT_DYNAMIC Example 6.1.0-1\n");
         Files.writeString(kernel.resolve("domainname"), "(none)\n");
+        Files.writeString(kernel.resolve("hostname"), "web-7\n"); // the fake reads "the caller's" here
         handler = new UnameHandler(kernel);
     }
 
@@ -67,7 +71,8 @@ public class UnameHandlerTest {
         assertEquals(0, r.value());
         byte[] u = target.memory(buffer, UnameHandler.SIZE);
         assertEquals("Linux", field(u, 0));
-        assertEquals("the container's id, as intercessor run names its host", "web", field(u, 1));
+        assertEquals("the caller's host name, read in its UTS namespace", "web-7", field(u, 1));
+        assertEquals(List.of(Set.of(CallerNamespace.UTS)), target.namespaceCalls());
         assertEquals("4.19.0-example", field(u, 2));
         assertEquals("#1 SMP PREEMPT_DYNAMIC Example 6.1.0-1", field(u, 3));
         assertEquals("x86_64", field(u, 4));
