@@ -49,10 +49,25 @@ public final class ContainerPolicy implements Policy {
     private final Map<String, String> runtime = new ConcurrentHashMap<>();
     /** Keys whose narrowing was logged already, so a hot key logs once per container. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    /**
+     * Values looked up, by key: asked on every call ({@code <handler>.enabled}), they change only
+     * with the operator's configuration (a new map from {@link #global}) or a runtime override
+     * ({@link #runtimeChanges}).
+     */
+    private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong runtimeChanges = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A value as looked up against one configuration and one state of the runtime overrides. */
+    private record Resolved(Map<String, String> global, long runtimeChanges, String handlerDefault, Value value) {
+    }
 
     /** What a policy key looks like: {@code <handler>.<option>}, lower case. */
     public static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+");
 
+    /**
+     * @param global the operator's configuration: an immutable map, a new one whenever it changes
+     *               (lookups are kept until it does), as {@code GlobalPolicy.values()} gives
+     */
     public ContainerPolicy(String containerId, Map<String, String> ociAnnotations,
             String listenerMetadata, Supplier<Map<String, String>> global) {
         this.containerId = containerId;
@@ -117,11 +132,23 @@ public final class ContainerPolicy implements Policy {
      * @return the value in effect, or {@code null} if nothing sets it and there is no default
      */
     public Value lookup(String key, String handlerDefault) {
+        long changes = runtimeChanges.get(); // before reading the overrides: a change after it misses the cache
+        Map<String, String> g = global.get();
+        Resolved r = resolved.get(key);
+        if (r != null && r.global() == g && r.runtimeChanges() == changes
+                && java.util.Objects.equals(r.handlerDefault(), handlerDefault)) {
+            return r.value();
+        }
+        Value value = resolve(key, handlerDefault, g);
+        resolved.put(key, new Resolved(g, changes, handlerDefault, value));
+        return value;
+    }
+
+    private Value resolve(String key, String handlerDefault, Map<String, String> g) {
         String v = runtime.isEmpty() ? null : runtime.get(key);
         if (v != null) {
             return new Value(v, Source.RUNTIME, v, Source.RUNTIME);
         }
-        Map<String, String> g = global.get();
         String bound = g.get(BOUND_PREFIX + key);
         if (bound == null) {
             bound = g.get(key);
@@ -257,11 +284,14 @@ public final class ContainerPolicy implements Policy {
             throw new IllegalArgumentException("no value for " + key);
         }
         runtime.put(key, value);
+        runtimeChanges.incrementAndGet(); // after the change: a lookup that saw the new count sees it
     }
 
     /** @return whether {@code key} had been set at runtime */
     public boolean reset(String key) {
-        return key != null && runtime.remove(key) != null;
+        boolean removed = key != null && runtime.remove(key) != null;
+        runtimeChanges.incrementAndGet();
+        return removed;
     }
 
     @Override

@@ -107,16 +107,31 @@ public class ContainerPolicyTest {
     }
 
     @Test
-    public void globalSupplierIsReadAtEachLookup() {
-        Map<String, String> global = new HashMap<>();
-        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), null, () -> global);
+    public void eachNewConfigurationAppliesToTheNextLookup() {
+        // The supplier gives a new snapshot per configuration, as GlobalPolicy does.
+        java.util.concurrent.atomic.AtomicReference<Map<String, String>> global =
+                new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), null, global::get);
         assertNull(p.lookup("k"));
-        global.put("k", "v1");
+        global.set(Map.of("k", "v1"));
         assertEquals(Optional.of("v1"), p.get("k"));
-        global.put("k", "v2");
+        assertEquals(Optional.of("v1"), p.get("k"));
+        global.set(Map.of("k", "v2"));
         assertEquals(Optional.of("v2"), p.get("k"));
-        global.remove("k");
+        global.set(Map.of());
         assertEquals(Optional.empty(), p.get("k"));
+    }
+
+    @Test
+    public void aRuntimeOverrideAndItsResetApplyToTheNextLookup() {
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), null, () -> Map.of("mknod.enabled", "true"));
+        assertTrue(p.getBoolean("mknod.enabled", false));
+        p.set("mknod.enabled", "false");
+        assertFalse(p.getBoolean("mknod.enabled", false));
+        assertTrue(p.reset("mknod.enabled"));
+        assertTrue(p.getBoolean("mknod.enabled", false));
+        assertEquals("the handler's default is part of what is looked up", "x",
+                new ContainerPolicy("ctr", Map.of(), null, Map::of).lookup("a.b", "x").value());
     }
 
     @Test
