@@ -364,7 +364,11 @@ public final class Multiplexer {
         long id = buffers.notif.getLong(Seccomp.NOTIF_ID);
         Session session = channel.session();
         // The number is the caller's while its call still waits: check the namespace, then that.
-        if (session.init().holds(pid) && Seccomp.idValid(channel.fd(), buffers.resp, id)) {
+        boolean inContainer = session.init().holds(pid);
+        if (!Seccomp.idValid(channel.fd(), buffers.resp, id)) {
+            return false; // gone: nothing to answer, nothing learnt
+        }
+        if (inContainer) {
             channel.admit();
             return true;
         }
@@ -408,8 +412,19 @@ public final class Multiplexer {
                 }
                 long received = System.nanoTime();
                 me.lastServed = received;
-                if (!admit(channel, buffers)) {
-                    continue;
+                if (!channel.admitted()) {
+                    // Its check reads /proc: out of hot mode first, as for a handler.
+                    Linux.acceptWake(false);
+                    accepting = false;
+                    if (admit(channel, buffers)) {
+                        HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
+                        if (binding == null) {
+                            dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
+                        } else {
+                            dispatchWatched(slot, channel, buffers, binding, received, null);
+                        }
+                    }
+                    return;
                 }
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
