@@ -1,5 +1,9 @@
 package dev.intercessor.api;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 
@@ -43,7 +47,17 @@ public interface Target {
      * @throws SyscallException {@code EFAULT} for an unreadable byte before the NUL,
      *                          {@code ENAMETOOLONG} if no NUL comes within {@code maxLength} bytes
      */
-    Optional<String> readString(long address, int maxLength) throws SyscallException;
+    default Optional<String> readString(long address, int maxLength) throws SyscallException {
+        byte[] raw = readCString(address, maxLength);
+        try {
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw)).toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
+        }
+    }
 
     /**
      * As {@link #readString}, returning the bytes without the NUL.

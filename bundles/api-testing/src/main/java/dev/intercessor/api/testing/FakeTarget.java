@@ -1,8 +1,6 @@
 package dev.intercessor.api.testing;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -475,19 +473,6 @@ public final class FakeTarget implements Target {
         }
         throw new SyscallException(Errno.ENAMETOOLONG, "string at 0x" + Long.toHexString(address)
                 + " has no NUL within " + maxLength + " bytes");
-    }
-
-    @Override
-    public Optional<String> readString(long address, int maxLength) throws SyscallException {
-        byte[] raw = readCString(address, maxLength);
-        try {
-            return Optional.of(StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString());
-        } catch (CharacterCodingException e) {
-            return Optional.empty();
-        }
     }
 
     @Override
