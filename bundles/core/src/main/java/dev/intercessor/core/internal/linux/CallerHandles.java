@@ -91,15 +91,15 @@ public final class CallerHandles {
         private boolean alive(CallerHandles h) {
             Scratch scratch = Scratch.get();
             Pointer fds = scratch.pollfds;
-            fds.putInt(0, h.pidfd);
-            fds.putInt(4, Linux.POLLIN); // events, and revents zeroed
-            fds.putInt(8, execs == null ? -1 : execs.fd()); // a negative fd is skipped
-            fds.putInt(12, Linux.POLLIN);
-            if (Linux.libc().ppoll(fds, 2, scratch.zeroTimeout, null) != 0) {
-                if (fds.getShort(6) != 0) {
+            int n = entry(fds, 0, h.pidfd);
+            if (execs != null) {
+                n = entry(fds, n, execs.fd());
+            }
+            if (Linux.libc().ppoll(fds, n, scratch.zeroTimeout, null) != 0) {
+                if (revents(fds, 0) != 0) {
                     return false;
                 }
-                if (fds.getShort(14) != 0) {
+                if (n > 1 && revents(fds, 1) != 0) {
                     execs.consume();
                 }
             }
