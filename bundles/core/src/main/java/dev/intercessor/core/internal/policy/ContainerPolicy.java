@@ -9,10 +9,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -55,7 +57,7 @@ public final class ContainerPolicy implements Policy {
      * ({@link #runtimeChanges}).
      */
     private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong runtimeChanges = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong runtimeChanges = new AtomicLong();
 
     /** A value as looked up against one configuration and one state of the runtime overrides. */
     private record Resolved(Map<String, String> global, long runtimeChanges, String handlerDefault, Value value) {
@@ -136,7 +138,7 @@ public final class ContainerPolicy implements Policy {
         Map<String, String> g = global.get();
         Resolved r = resolved.get(key);
         if (r != null && r.global() == g && r.runtimeChanges() == changes
-                && java.util.Objects.equals(r.handlerDefault(), handlerDefault)) {
+                && Objects.equals(r.handlerDefault(), handlerDefault)) {
             return r.value();
         }
         Value value = resolve(key, handlerDefault, g);
