@@ -294,11 +294,10 @@ public final class ProcTarget implements Target, AutoCloseable {
         local.put(0, data, 0, data.length);
         checkWritable(address, data.length);
         int fd = mem();
-        if (!stillWaiting()) {
-            throw gone();
-        }
         // Through /proc/<pid>/mem of the checked directory: it reaches the caller's memory even if
         // its pid were reused meanwhile (process_vm_writev goes by number; pid_max is 32768 here).
+        // No NOTIF_ID_VALID first: the fd is the caller's memory whatever happens to the caller,
+        // and a check just before the write would not stop a caller from leaving just after it.
         int done = 0;
         while (done < data.length) {
             long n = Linux.libc().pwrite64(fd, local.slice(done), data.length - done, address + done);
