@@ -7,9 +7,12 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The effective configuration of one container. Keys are {@code <handler>.<option>}, e.g.
- * {@code mknod.enabled} or {@code mount.allowed}; the first source that sets a key wins: the OCI
- * annotation {@code dev.intercessor.<key>}, a {@code <key>=<value>} line of the seccomp
- * {@code listenerMetadata}, the global configuration, then the handler's own default.
+ * {@code mknod.enabled} or {@code mount.allowed}. The operator decides and the container may only
+ * narrow: a value the operator set for this container at runtime wins; else the container's OCI
+ * annotation {@code dev.intercessor.<key>} or a {@code <key>=<value>} line of its seccomp
+ * {@code listenerMetadata}, held to the operator's bound for the key; else the operator's global
+ * configuration; else the handler's default. A handler reads its declared options with
+ * {@link #value}, typed and parsed once per policy change.
  */
 @ProviderType
 public interface Policy {
@@ -36,6 +39,26 @@ public interface Policy {
      * @return the trimmed, non-empty elements; empty if unset
      */
     List<String> getList(String key);
+
+    /**
+     * The value in effect of one of the handler's options, typed. The core refuses a bad value
+     * where it is set, so this is the option's default or a value it accepts, parsed once per
+     * policy change.
+     *
+     * <p>This default implementation parses {@link #get} on every call and gives the default for a
+     * value the option refuses.
+     *
+     * @param option an option the handler declares in {@link SyscallHandler#options()}
+     * @return the value, or the option's default if none is set
+     * @since 1.3
+     */
+    default <T> T value(HandlerOption<T> option) {
+        Optional<String> value = get(option.key());
+        if (value.isEmpty() || option.problem(value.get()) != null) {
+            return option.defaultValue();
+        }
+        return option.parse(value.get());
+    }
 
     /**
      * How {@link #getBoolean} reads a value, for policies and tools that parse one themselves.

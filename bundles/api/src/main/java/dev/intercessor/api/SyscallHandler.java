@@ -1,5 +1,7 @@
 package dev.intercessor.api;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -53,4 +55,17 @@ public interface SyscallHandler {
      * @throws Exception        anything else fails the call with {@code ENOSYS} and is logged
      */
     Response handle(Notification call, Target target, Policy policy) throws Exception;
+
+    /**
+     * The options this handler reads with {@link Policy#value}, each keyed
+     * {@code <handler>.<option>} under this handler's {@link #HANDLER} name ({@code <handler>.enabled}
+     * is the core's and is not listed). Read once, when the service registers. The core shows them
+     * to operators and refuses a value an option does not accept where it is set.
+     *
+     * @return the options; by default none
+     * @since 1.3
+     */
+    default List<HandlerOption<?>> options() {
+        return List.of();
+    }
 }

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.Policy;
 
 /**
  * A {@link Policy} whose effective values are a map the test fills, read with the core's rules:
  * {@link #getBoolean} is {@code true} for {@code true}/{@code yes}/{@code on}/{@code 1} in any case
  * and with surrounding blanks, {@code false} for any other value, the default if unset;
- * {@link #getList} splits on commas and keeps the trimmed non-empty elements. It stands for the
+ * {@link #getList} splits on commas and keeps the trimmed non-empty elements; {@link #value} parses
+ * with the option and throws for a value it refuses. It stands for the
  * result of the core's layering (operator, annotations, listener metadata, bounds): set the values
  * the handler is to see.
  */
@@ -82,6 +84,18 @@ public final class MapPolicy implements Policy {
     public List<String> getList(String key) {
         String value = values.get(key);
         return value == null ? new ArrayList<>() : Policy.elements(value);
+    }
+
+    /**
+     * The option's default if unset, else the value parsed.
+     *
+     * @throws IllegalArgumentException for a value the option does not accept: the core would have
+     *                                  refused it where it was set, so a handler never sees it
+     */
+    @Override
+    public <T> T value(HandlerOption<T> option) {
+        String value = values.get(option.key());
+        return value == null ? option.defaultValue() : option.parse(value);
     }
 
     @Override

@@ -1,43 +1,48 @@
 package dev.intercessor.core.internal;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import dev.intercessor.api.HandlerOption;
+import dev.intercessor.core.internal.policy.ContainerPolicy;
+import dev.intercessor.core.internal.policy.OptionCatalog;
 
 /**
- * The global policy defaults, from configuration PID {@value #PID} (e.g. {@code etc/}
- * {@code dev.intercessor.policy.cfg}): every property is a policy key such as
- * {@code mknod.enabled=true} or {@code mount.allowed=ext4}. A container's annotations and
- * listener metadata take precedence; changes apply to the next call.
+ * The operator's policy for every container, from configuration PID {@value #PID} (e.g.
+ * {@code etc/dev.intercessor.policy.cfg}): every property is a policy key such as
+ * {@code mknod.enabled=true} or {@code mount.allowed=ext4}, or the bound of one,
+ * {@code bound.<key>}: the most a container may ask for. Changes apply to the next call. A value
+ * a handler's declared option refuses is refused here, with a WARNING, and the option's default
+ * applies instead; it is checked again whenever handlers come or go. What the keys are is
+ * described to metatype by {@link PolicyMetaType}, from the handlers' options.
  */
 @Component(service = GlobalPolicy.class, configurationPid = GlobalPolicy.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-@Designate(ocd = GlobalPolicy.Config.class)
 public class GlobalPolicy {
 
-    /** The keys are the handlers' own, so the description lists none; it says what they are. */
-    @ObjectClassDefinition(name = "Intercessor global policy",
-            description = "Policy defaults for every container. Each property is a policy key "
-                    + "<handler>.<option>, e.g. mknod.enabled=true or setxattr.allowed="
-                    + "trusted.overlay.opaque=y; a container's annotations dev.intercessor.<key> and "
-                    + "listenerMetadata lines <key>=<value> take precedence. Changes apply to the next call.")
-    @interface Config {
-    }
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.policy");
 
     public static final String PID = "dev.intercessor.policy";
 
+    private Map<String, String> configured = Map.of();
+    private OptionCatalog options = new OptionCatalog();
+    /** Refusals already logged, so a value is reported once, not at every handler change. */
+    private Set<String> reported = Set.of();
     private volatile Map<String, String> values = Map.of();
 
     @Activate
     @Modified
-    void configure(Map<String, Object> properties) {
+    synchronized void configure(Map<String, Object> properties) {
         Map<String, String> next = new HashMap<>();
         properties.forEach((key, value) -> {
             // What DS, ConfigAdmin and FileInstall add to every configuration is not policy.
@@ -47,10 +52,43 @@ public class GlobalPolicy {
             }
             next.put(key, String.valueOf(value));
         });
-        values = Map.copyOf(next);
+        configured = Map.copyOf(next);
+        reported = Set.of();
+        check();
     }
 
-    /** @return the current values (an immutable snapshot) */
+    /** Holds the configured values to {@code catalog}'s options, now and at every {@link #check}. */
+    public synchronized void useOptions(OptionCatalog catalog) {
+        options = catalog;
+        check();
+    }
+
+    /** Checks the configured values again: after the handlers' options changed. */
+    public synchronized void check() {
+        Map<String, String> accepted = new HashMap<>();
+        Set<String> refused = new HashSet<>();
+        configured.forEach((key, value) -> {
+            String optionKey = key.startsWith(ContainerPolicy.BOUND_PREFIX)
+                    ? key.substring(ContainerPolicy.BOUND_PREFIX.length()) : key;
+            HandlerOption<?> option = options.get(optionKey);
+            String problem = option == null ? null : option.problem(value);
+            if (problem == null) {
+                accepted.put(key, value);
+                return;
+            }
+            refused.add(key + "=" + value);
+            if (!reported.contains(key + "=" + value)) {
+                LOG.log(Level.WARNING, () -> PID + ": " + key + "='" + value + "' is refused: " + problem
+                        + "; the option's default '" + option.defaultText() + "' stands in until it is corrected");
+            }
+        });
+        reported = Set.copyOf(refused);
+        if (!accepted.equals(values)) {
+            values = Map.copyOf(accepted); // a new map: containers look their values up again
+        }
+    }
+
+    /** @return the accepted values (an immutable snapshot, a new one whenever they change) */
     public Map<String, String> values() {
         return values;
     }

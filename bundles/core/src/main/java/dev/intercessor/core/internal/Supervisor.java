@@ -3,6 +3,7 @@ package dev.intercessor.core.internal;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
@@ -34,6 +36,7 @@ import dev.intercessor.core.internal.linux.DeviceNodeStore;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.oci.OciState;
+import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallLog;
 
 /**
@@ -112,6 +115,7 @@ public class Supervisor {
 
     @Activate
     void activate(Config config) throws LinuxException, IOException {
+        globalPolicy.useOptions(registry.options());
         DeviceNodeStore.mount(config.deviceStore());
         CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
         ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
@@ -153,6 +157,7 @@ public class Supervisor {
         HandlerBinding binding = binding(handler, reference);
         List<HandlerRegistry.Rejection> before = registry.rejections();
         registry.add(binding);
+        globalPolicy.check();
         List<String> serving = registry.serving(binding);
         if (!serving.isEmpty()) {
             LOG.log(Level.INFO, () -> "handler " + describe(binding) + " is available for " + serving);
@@ -172,23 +177,48 @@ public class Supervisor {
 
     void unbindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
         registry.remove((Long) reference.getProperty(Constants.SERVICE_ID));
+        globalPolicy.check();
         LOG.log(Level.INFO, () -> "handler " + reference.getProperty(SyscallHandler.HANDLER) + " is gone");
     }
 
     private static HandlerBinding binding(SyscallHandler handler, ServiceReference<SyscallHandler> r) {
         Object ranking = r.getProperty(Constants.SERVICE_RANKING);
-        Object name = r.getProperty(SyscallHandler.HANDLER);
+        String name = r.getProperty(SyscallHandler.HANDLER) instanceof String s ? s : null;
         Bundle bundle = r.getBundle();
-        return new HandlerBinding(
-                name instanceof String ? (String) name : null,
-                strings(r.getProperty(SyscallHandler.SYSCALLS)),
-                bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT)),
-                bool(r.getProperty(SyscallHandler.UNSAFE)),
+        boolean enabledByDefault = bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT));
+        boolean unsafe = bool(r.getProperty(SyscallHandler.UNSAFE));
+        String from = bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion();
+        return new HandlerBinding(name, strings(r.getProperty(SyscallHandler.SYSCALLS)), enabledByDefault, unsafe,
                 bool(r.getProperty(SyscallHandler.SLOW)),
                 ranking instanceof Integer ? (Integer) ranking : 0,
-                (Long) r.getProperty(Constants.SERVICE_ID),
-                bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion(),
-                handler);
+                (Long) r.getProperty(Constants.SERVICE_ID), from, handler,
+                options(handler, name, from), HandlerBinding.enabledOption(name, enabledByDefault && !unsafe));
+    }
+
+    /** The options a handler declares under its own name; the others are logged and left out. */
+    private static List<HandlerOption<?>> options(SyscallHandler handler, String name, String from) {
+        List<HandlerOption<?>> declared;
+        try {
+            declared = List.copyOf(handler.options());
+        } catch (RuntimeException | LinkageError e) { // LinkageError: built against an API without options()
+            LOG.log(Level.WARNING, "handler " + name + " from " + from + ": its options() failed; it has none", e);
+            return List.of();
+        }
+        List<HandlerOption<?>> kept = new ArrayList<>();
+        for (HandlerOption<?> option : declared) {
+            if (!option.handler().equals(name) || option.key().equals(name + ".enabled")) {
+                LOG.log(Level.WARNING, () -> "handler " + name + " from " + from + " declares option " + option.key()
+                        + ", which is not one of its own (<" + name + ">.<option>, .enabled is the core's): ignored");
+            } else {
+                kept.add(option);
+            }
+        }
+        return kept;
+    }
+
+    /** @return the options of the registered handlers */
+    public OptionCatalog options() {
+        return registry.options();
     }
 
     private static boolean bool(Object value) {

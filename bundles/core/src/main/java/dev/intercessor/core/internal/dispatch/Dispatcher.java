@@ -23,6 +23,7 @@ import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
+import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
 import jnr.ffi.Pointer;
@@ -80,6 +81,11 @@ public final class Dispatcher {
         slowCalls.shutdownNow();
     }
 
+    /** @return the options of the registered handlers, which policies hold values to */
+    public OptionCatalog options() {
+        return handlers.options();
+    }
+
     /**
      * @return the handler that will emulate the notification in {@code buffers.notif}, or
      *         {@code null} if it goes back to the kernel (no handler, or disabled by policy)
@@ -90,8 +96,7 @@ public final class Dispatcher {
         SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
         HandlerBinding binding = arch == null ? null : handlers.lookup(arch, nr);
         if (binding == null || channel.session().kernelOnly()
-                || !channel.session().policy().getBoolean(binding.name() + ".enabled",
-                binding.onByDefault())) {
+                || !channel.session().policy().value(binding.enabled())) {
             return null;
         }
         return binding;

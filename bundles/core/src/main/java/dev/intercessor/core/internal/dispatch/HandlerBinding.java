@@ -2,6 +2,7 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.util.List;
 
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
 
 /**
@@ -16,9 +17,29 @@ import dev.intercessor.api.SyscallHandler;
  * @param serviceId        {@code service.id}
  * @param bundle           symbolic name and version of the registering bundle
  * @param handler          the service object
+ * @param options          the options it declares under its name
+ * @param enabled          its {@code <name>.enabled} option, {@code null} if the name is malformed
  */
 public record HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault,
-        boolean unsafe, boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler) {
+        boolean unsafe, boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler,
+        List<HandlerOption<?>> options, HandlerOption<Boolean> enabled) {
+
+    /** A binding that declares no options. */
+    public HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault, boolean unsafe,
+            boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler) {
+        this(name, syscalls, enabledByDefault, unsafe, slow, ranking, serviceId, bundle, handler, List.of(),
+                enabledOption(name, enabledByDefault && !unsafe));
+    }
+
+    /** @return the core's {@code <name>.enabled} option of a handler, {@code null} for a malformed name */
+    public static HandlerOption<Boolean> enabledOption(String name, boolean onByDefault) {
+        try {
+            return HandlerOption.bool(name + ".enabled", onByDefault, "whether handler " + name
+                    + " serves the container's calls (off: the kernel answers them)");
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
 
     /**
      * @return whether the handler serves a container the operator said nothing about: an unsafe

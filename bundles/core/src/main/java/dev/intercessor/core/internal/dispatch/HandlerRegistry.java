@@ -2,11 +2,15 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import dev.intercessor.api.HandlerOption;
+import dev.intercessor.core.internal.policy.OptionCatalog;
 
 /**
  * The handlers known, keyed by (architecture, syscall number). Lookups read an immutable snapshot
@@ -21,6 +25,7 @@ public final class HandlerRegistry {
     private final Map<Long, HandlerBinding> bindings = new LinkedHashMap<>();
     private volatile HandlerBinding[][] byArch = new HandlerBinding[SyscallTable.all().length][];
     private volatile List<Rejection> rejections = List.of();
+    private final OptionCatalog options = new OptionCatalog();
 
     public HandlerRegistry() {
         rebuild();
@@ -69,6 +74,11 @@ public final class HandlerRegistry {
 
     public List<Rejection> rejections() {
         return rejections;
+    }
+
+    /** @return the options of the handlers registered, kept current */
+    public OptionCatalog options() {
+        return options;
     }
 
     private void rebuild() {
@@ -129,5 +139,24 @@ public final class HandlerRegistry {
         }
         byArch = next;
         rejections = List.copyOf(rejected);
+        options.replace(optionsOf(bindings.values()));
+    }
+
+    /**
+     * Every accepted handler's options and {@code <name>.enabled}. Two handlers of one name (one
+     * replacing the other by ranking) may declare one key: the winner's counts.
+     */
+    private static Map<String, HandlerOption<?>> optionsOf(Collection<HandlerBinding> all) {
+        List<HandlerBinding> ordered = new ArrayList<>(all);
+        ordered.removeIf(b -> b.enabled() == null);
+        ordered.sort((a, b) -> a.beats(b) ? -1 : b.beats(a) ? 1 : 0);
+        Map<String, HandlerOption<?>> byKey = new HashMap<>();
+        for (HandlerBinding b : ordered) {
+            byKey.putIfAbsent(b.enabled().key(), b.enabled());
+            for (HandlerOption<?> option : b.options()) {
+                byKey.putIfAbsent(option.key(), option);
+            }
+        }
+        return byKey;
     }
 }

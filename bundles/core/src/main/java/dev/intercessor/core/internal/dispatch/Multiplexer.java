@@ -170,7 +170,7 @@ public final class Multiplexer {
             try {
                 ContainerInit init = ContainerInit.open(state.initPid());
                 made[0] = new Session(id, state.ociVersion(), init, new ContainerPolicy(id, state.annotations(),
-                        state.metadata(), globalPolicy));
+                        state.metadata(), globalPolicy, dispatcher.options()));
                 return made[0];
             } catch (LinuxException e) {
                 failed[0] = e;

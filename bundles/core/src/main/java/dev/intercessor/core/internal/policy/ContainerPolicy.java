@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import dev.intercessor.admin.PolicyEntry.Source;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.Policy;
 
 /**
@@ -34,6 +35,11 @@ import dev.intercessor.api.Policy;
  * global value, else the handler's default (for {@code <handler>.enabled}). A key with no bound
  * cannot be set by a container at all. Annotations and listener metadata are written by whoever
  * creates the container (any pod author under CRI-O), so they never widen what the operator gave.
+ *
+ * <p>A key a handler declares as a {@link HandlerOption} is held to it: a runtime value it refuses
+ * is refused when set, a request it refuses is ignored, narrowing follows its type, its default is
+ * the bound when the operator says nothing, and {@link #value} parses the value in effect once per
+ * change. (The operator's global values are checked where they are set: {@code GlobalPolicy}.)
  */
 public final class ContainerPolicy implements Policy {
 
@@ -48,23 +54,43 @@ public final class ContainerPolicy implements Policy {
     private final Map<String, String> annotations;
     private final Map<String, String> metadata;
     private final Supplier<Map<String, String>> global;
+    private final OptionCatalog options;
     private final Map<String, String> runtime = new ConcurrentHashMap<>();
     /** Keys whose narrowing was logged already, so a hot key logs once per container. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     /**
      * Values looked up, by key: asked on every call ({@code <handler>.enabled}), they change only
-     * with the operator's configuration (a new map from {@link #global}) or a runtime override
-     * ({@link #runtimeChanges}).
+     * with the operator's configuration (a new map from {@link #global}), a runtime override
+     * ({@link #runtimeChanges}) or the handlers' options (a new map from {@link #options}).
      */
     private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
     private final AtomicLong runtimeChanges = new AtomicLong();
 
-    /** A value as looked up against one configuration and one state of the runtime overrides. */
-    private record Resolved(Map<String, String> global, long runtimeChanges, String handlerDefault, Value value) {
+    private record Typed(HandlerOption<?> option, Object value) {
+    }
+
+    /** A value as looked up against one configuration, state of the runtime overrides and of the options. */
+    private static final class Resolved {
+        final Map<String, String> global;
+        final long runtimeChanges;
+        final Map<String, HandlerOption<?>> options;
+        final String handlerDefault;
+        final Value value;
+        /** The value as one option parsed it, once. */
+        volatile Typed typed;
+
+        Resolved(Map<String, String> global, long runtimeChanges, Map<String, HandlerOption<?>> options,
+                String handlerDefault, Value value) {
+            this.global = global;
+            this.runtimeChanges = runtimeChanges;
+            this.options = options;
+            this.handlerDefault = handlerDefault;
+            this.value = value;
+        }
     }
 
     /** What a policy key looks like: {@code <handler>.<option>}, lower case. */
-    public static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+");
+    public static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-zA-Z0-9_-]+)+");
 
     /**
      * @param global the operator's configuration: an immutable map, a new one whenever it changes
@@ -72,7 +98,14 @@ public final class ContainerPolicy implements Policy {
      */
     public ContainerPolicy(String containerId, Map<String, String> ociAnnotations,
             String listenerMetadata, Supplier<Map<String, String>> global) {
+        this(containerId, ociAnnotations, listenerMetadata, global, new OptionCatalog());
+    }
+
+    /** @param options the options the handlers declare, which values are held to */
+    public ContainerPolicy(String containerId, Map<String, String> ociAnnotations,
+            String listenerMetadata, Supplier<Map<String, String>> global, OptionCatalog options) {
         this.containerId = containerId;
+        this.options = options;
         Map<String, String> a = new HashMap<>();
         ociAnnotations.forEach((k, v) -> {
             if (k.startsWith(ANNOTATION_PREFIX) && k.length() > ANNOTATION_PREFIX.length()) {
@@ -134,26 +167,38 @@ public final class ContainerPolicy implements Policy {
      * @return the value in effect, or {@code null} if nothing sets it and there is no default
      */
     public Value lookup(String key, String handlerDefault) {
-        long changes = runtimeChanges.get(); // before reading the overrides: a change after it misses the cache
-        Map<String, String> g = global.get();
-        Resolved r = resolved.get(key);
-        if (r != null && r.global() == g && r.runtimeChanges() == changes
-                && Objects.equals(r.handlerDefault(), handlerDefault)) {
-            return r.value();
-        }
-        Value value = resolve(key, handlerDefault, g);
-        resolved.put(key, new Resolved(g, changes, handlerDefault, value));
-        return value;
+        return resolved(key, handlerDefault).value;
     }
 
-    private Value resolve(String key, String handlerDefault, Map<String, String> g) {
+    private Resolved resolved(String key, String handlerDefault) {
+        long changes = runtimeChanges.get(); // before reading the overrides: a change after it misses the cache
+        Map<String, String> g = global.get();
+        Map<String, HandlerOption<?>> o = options.options();
+        Resolved r = resolved.get(key);
+        if (r != null && r.global == g && r.runtimeChanges == changes && r.options == o
+                && Objects.equals(r.handlerDefault, handlerDefault)) {
+            return r;
+        }
+        r = new Resolved(g, changes, o, handlerDefault, resolve(key, handlerDefault, g, o.get(key)));
+        resolved.put(key, r);
+        return r;
+    }
+
+    /**
+     * @param option the option declared for the key, or {@code null}: values it refuses are not
+     *               used, and its default stands in for a missing {@code handlerDefault}
+     */
+    private Value resolve(String key, String handlerDefault, Map<String, String> g, HandlerOption<?> option) {
+        if (option != null && handlerDefault == null) {
+            handlerDefault = option.defaultText();
+        }
         String v = runtime.isEmpty() ? null : runtime.get(key);
-        if (v != null) {
+        if (v != null && (option == null || option.problem(v) == null)) {
             return new Value(v, Source.RUNTIME, v, Source.RUNTIME);
         }
-        String bound = g.get(BOUND_PREFIX + key);
+        String bound = accepted(option, g.get(BOUND_PREFIX + key));
         if (bound == null) {
-            bound = g.get(key);
+            bound = accepted(option, g.get(key));
         }
         Source boundSource = bound != null ? Source.GLOBAL : handlerDefault != null ? Source.DEFAULT : null;
         if (bound == null) {
@@ -166,7 +211,7 @@ public final class ContainerPolicy implements Policy {
             asked = metadata.get(key);
         }
         if (asked != null) {
-            String narrowed = bound == null ? null : narrow(asked, bound);
+            String narrowed = bound == null ? null : option != null ? option.narrow(asked, bound) : narrow(asked, bound);
             if (narrowed != null) {
                 if (!narrowed.equals(asked)) {
                     report(key, source, asked, "narrowed to the operator's bound '" + bound + "': '" + narrowed + "'");
@@ -174,13 +219,19 @@ public final class ContainerPolicy implements Policy {
                 return new Value(narrowed, source, bound, boundSource);
             }
             report(key, source, asked, bound == null ? "ignored: the operator allows containers no value for it"
+                    : option != null && option.problem(asked) != null ? "ignored: " + option.problem(asked)
                     : "ignored: not a value of the operator's bound '" + bound + "'");
         }
-        v = g.get(key);
+        v = accepted(option, g.get(key));
         if (v != null) {
             return new Value(v, Source.GLOBAL, bound, boundSource);
         }
         return handlerDefault == null ? null : new Value(handlerDefault, Source.DEFAULT, bound, boundSource);
+    }
+
+    /** @return {@code value} if {@code option} (if any) accepts it, else {@code null} */
+    private static String accepted(HandlerOption<?> option, String value) {
+        return value == null || option == null || option.problem(value) == null ? value : null;
     }
 
     private void report(String key, Source source, String asked, String what) {
@@ -285,6 +336,11 @@ public final class ContainerPolicy implements Policy {
         if (value == null) {
             throw new IllegalArgumentException("no value for " + key);
         }
+        HandlerOption<?> option = options.get(key);
+        String problem = option == null ? null : option.problem(value);
+        if (problem != null) {
+            throw new IllegalArgumentException(key + ": " + problem + "; nothing changed (" + option.description() + ")");
+        }
         runtime.put(key, value);
         runtimeChanges.incrementAndGet(); // after the change: a lookup that saw the new count sees it
     }
@@ -311,5 +367,20 @@ public final class ContainerPolicy implements Policy {
     public List<String> getList(String key) {
         Value v = lookup(key);
         return v == null ? new ArrayList<>() : elements(v.value());
+    }
+
+    /** The value in effect, parsed once per change of what it was resolved from. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T value(HandlerOption<T> option) {
+        Resolved r = resolved(option.key(), option.defaultText());
+        Typed t = r.typed;
+        if (t != null && t.option() == option) {
+            return (T) t.value();
+        }
+        String v = r.value == null ? null : r.value.value();
+        T typed = v == null || option.problem(v) != null ? option.defaultValue() : option.parse(v);
+        r.typed = new Typed(option, typed);
+        return typed;
     }
 }

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.junit.Test;
 
 import dev.intercessor.admin.PolicyEntry.Source;
+import dev.intercessor.api.HandlerOption;
 
 public class ContainerPolicyTest {
 
@@ -412,5 +413,77 @@ public class ContainerPolicyTest {
         assertEquals("-1", ContainerPolicy.narrow("-1", "10"));
         assertEquals("a", ContainerPolicy.narrow(" a ,,b", "a,c"));
         assertEquals("", ContainerPolicy.narrow("", "a"));
+    }
+
+    // ---- declared options --------------------------------------------------------------------
+
+    private static final HandlerOption<Long> MAX = HandlerOption.number("bpf.maxPrograms", 64, 0, 4096, "programs");
+    private static final HandlerOption<Boolean> SHIFT = HandlerOption.bool("mount.shift", false, "shift");
+
+    private static OptionCatalog catalog(HandlerOption<?>... options) {
+        OptionCatalog c = new OptionCatalog();
+        Map<String, HandlerOption<?>> byKey = new HashMap<>();
+        for (HandlerOption<?> o : options) {
+            byKey.put(o.key(), o);
+        }
+        c.replace(byKey);
+        return c;
+    }
+
+    @Test
+    public void aDeclaredOptionRefusesABadRuntimeValueAndKeepsTheOldOne() {
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), "", Map::of, catalog(MAX));
+        p.set("bpf.maxPrograms", "8");
+        try {
+            p.set("bpf.maxPrograms", "lots");
+            fail("accepted a value the option refuses");
+        } catch (IllegalArgumentException e) {
+            assertEquals("bpf.maxPrograms: 'lots' is not a whole number; nothing changed (programs)", e.getMessage());
+        }
+        assertEquals(Long.valueOf(8), p.value(MAX));
+        // A key no handler declares is taken as it is: its handler may come later.
+        p.set("other.option", "anything");
+        assertEquals(Optional.of("anything"), p.get("other.option"));
+    }
+
+    @Test
+    public void aDeclaredOptionNarrowsByItsTypeWithItsDefaultAsTheBound() {
+        // The operator says nothing: the option's default (64) is the most a container gets.
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of("dev.intercessor.bpf.maxPrograms", "1000"), "",
+                Map::of, catalog(MAX, SHIFT));
+        assertEquals(Long.valueOf(64), p.value(MAX));
+        p = new ContainerPolicy("ctr", Map.of("dev.intercessor.bpf.maxPrograms", "3"), "mount.shift=on",
+                Map::of, catalog(MAX, SHIFT));
+        assertEquals(Long.valueOf(3), p.value(MAX));
+        assertEquals("false with the default false as the bound", Boolean.FALSE, p.value(SHIFT));
+        p = new ContainerPolicy("ctr", Map.of(), "mount.shift=on", () -> Map.of("bound.mount.shift", "true"),
+                catalog(MAX, SHIFT));
+        assertEquals(Boolean.TRUE, p.value(SHIFT));
+    }
+
+    @Test
+    public void aRequestTheOptionRefusesIsIgnored() {
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of("dev.intercessor.bpf.maxPrograms", "-5"), "",
+                () -> Map.of("bpf.maxPrograms", "10"), catalog(MAX));
+        assertEquals(Long.valueOf(10), p.value(MAX));
+        assertEquals(Source.GLOBAL, p.lookup("bpf.maxPrograms").source());
+    }
+
+    @Test
+    public void theTypedValueIsParsedOncePerChange() {
+        AtomicReference<Map<String, String>> global = new AtomicReference<>(Map.of("bpf.maxPrograms", "10"));
+        OptionCatalog options = catalog(MAX);
+        ContainerPolicy p = new ContainerPolicy("ctr", Map.of(), "", global::get, options);
+        Long first = p.value(MAX);
+        assertEquals(Long.valueOf(10), first);
+        assertTrue("the same parsed object until something changes", first == p.value(MAX));
+        global.set(Map.of("bpf.maxPrograms", "20"));
+        assertEquals(Long.valueOf(20), p.value(MAX));
+        p.set("bpf.maxPrograms", "30");
+        assertEquals(Long.valueOf(30), p.value(MAX));
+        // A handler that now declares the key another way is held to it at once.
+        HandlerOption<Long> smaller = HandlerOption.number("bpf.maxPrograms", 1, 0, 25, "programs");
+        options.replace(Map.of(smaller.key(), smaller));
+        assertEquals("30 is out of the new bounds: the global 20 applies", Long.valueOf(20), p.value(smaller));
     }
 }
