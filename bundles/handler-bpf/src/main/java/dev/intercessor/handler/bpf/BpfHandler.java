@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -20,6 +21,7 @@ import dev.intercessor.api.Bpf;
 import dev.intercessor.api.CallerFd;
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Errno;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -69,8 +71,9 @@ public class BpfHandler implements SyscallHandler {
     static final int PAGE = 4096;
     /** The kernel's own bound on a license string. */
     private static final int LICENSE_MAX = 127;
-    static final String MAX_PROGRAMS = "bpf.maxPrograms";
     static final int DEFAULT_MAX_PROGRAMS = 64;
+    static final HandlerOption<Long> MAX_PROGRAMS = HandlerOption.number("bpf.maxPrograms", DEFAULT_MAX_PROGRAMS,
+            0, 4096, "device programs one container may have loaded at once; a load beyond fails with EPERM");
     /** Containers counted before the table of loaded programs is first swept of stale ones. */
     private static final int SWEEP_CONTAINERS = 256;
 
@@ -211,21 +214,13 @@ public class BpfHandler implements SyscallHandler {
         return Response.injectFd(loaded.fd(), true); // bpf fds are always close-on-exec
     }
 
-    /** @throws SyscallException EPERM for a value that is not a number of programs: no limit is no load */
-    static int maxPrograms(Policy policy) throws SyscallException {
-        Optional<String> value = policy.get(MAX_PROGRAMS);
-        if (value.isEmpty()) {
-            return DEFAULT_MAX_PROGRAMS;
-        }
-        try {
-            int max = Integer.parseInt(value.get().trim());
-            if (max >= 0) {
-                return max;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new SyscallException(Errno.EPERM, MAX_PROGRAMS + " is not a number of programs: " + value.get());
+    @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(MAX_PROGRAMS);
+    }
+
+    static int maxPrograms(Policy policy) {
+        return policy.value(MAX_PROGRAMS).intValue(); // at most 4096: the option's bound
     }
 
     private static String license(Target target, long address) throws SyscallException {

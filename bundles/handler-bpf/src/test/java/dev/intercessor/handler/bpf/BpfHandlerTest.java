@@ -185,11 +185,9 @@ public class BpfHandlerTest {
     }
 
     @Test
-    public void aMaxProgramsThatIsNoNumberOfProgramsAllowsNoLoad() {
-        for (String value : new String[] {"many", "-1", "0"}) {
-            policy = MapPolicy.of("bpf.maxPrograms", value);
-            assertEquals(value, Errno.EPERM, refusal(bpfCall(BpfHandler.BPF_PROG_LOAD, loadAttr(ALLOW_ALL))));
-        }
+    public void aMaxProgramsOfZeroAllowsNoLoad() {
+        policy = MapPolicy.of("bpf.maxPrograms", "0");
+        assertEquals(Errno.EPERM, refusal(bpfCall(BpfHandler.BPF_PROG_LOAD, loadAttr(ALLOW_ALL))));
         assertTrue(bpf.loads().isEmpty());
     }
 

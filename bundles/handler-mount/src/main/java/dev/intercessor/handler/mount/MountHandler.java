@@ -11,6 +11,7 @@ import org.osgi.service.component.annotations.Component;
 
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.ImageMount;
 import dev.intercessor.api.Notification;
@@ -41,6 +42,11 @@ public class MountHandler implements SyscallHandler {
     static final int PATH_MAX = 4096;
     /** Options that name something outside the image (a host path or device): never. */
     private static final Set<String> FORBIDDEN_OPTIONS = Set.of("journal_path", "journal_dev", "source");
+
+    @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(MountPolicy.ALLOWED, MountPolicy.SHIFT, MountPolicy.FUSE);
+    }
 
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.Policy;
 
 /**
@@ -47,9 +49,25 @@ final class MountPolicy {
     /** Entries already logged as ignored: the policy is read again for every call. */
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
 
+    /** One filesystem type, as mount(2) names it. */
+    private static final String TYPE = "[a-z0-9._-]+";
+
+    static final HandlerOption<List<String>> ALLOWED = HandlerOption.list("mount.allowed", List.of(),
+            Pattern.compile(TYPE), "filesystem types container root may mount with the kernel, in its own mount "
+                    + "namespace (the kernel then parses the image: see docs/MOUNT-TO-FUSE.md)");
+    static final HandlerOption<Boolean> SHIFT = HandlerOption.bool("mount.shift", false,
+            "whether those kernel mounts are idmapped to the container's user namespace");
+    static final HandlerOption<List<String>> FUSE = HandlerOption.list("mount.fuse", List.of(),
+            Pattern.compile(TYPE + "=/usr(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+"), "filesystem types mounted by a FUSE "
+                    + "server instead of the kernel, as TYPE=/usr/ABSOLUTE/PATH of the server");
+
     static MountPolicy of(Policy policy) {
+        return of(policy.value(ALLOWED), policy.value(SHIFT), policy.value(FUSE));
+    }
+
+    static MountPolicy of(List<String> allowed, boolean shift, List<String> fuseEntries) {
         Map<String, String> fuse = new HashMap<>();
-        for (String entry : policy.getList("mount.fuse")) {
+        for (String entry : fuseEntries) {
             int eq = entry.indexOf('=');
             String type = eq < 0 ? "" : entry.substring(0, eq).trim();
             String server = eq < 0 ? "" : entry.substring(eq + 1).trim();
@@ -62,7 +80,7 @@ final class MountPolicy {
                         + entry.replaceAll("[^\\x20-\\x7e]", "?"));
             }
         }
-        return new MountPolicy(policy.getList("mount.allowed"), policy.getBoolean("mount.shift", false), fuse);
+        return new MountPolicy(allowed, shift, fuse);
     }
 
     /** @return whether {@code server} is a normalized absolute path under /usr/: no "", "." or ".." component */

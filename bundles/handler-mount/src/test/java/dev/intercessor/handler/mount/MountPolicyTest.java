@@ -2,6 +2,8 @@ package dev.intercessor.handler.mount;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
@@ -61,9 +63,16 @@ public class MountPolicyTest {
 
     @Test
     public void aFuseServerIsANormalizedAbsolutePathUnderUsr() {
-        MountPolicy p = MountPolicy.of(policy(Map.of("mount.fuse",
-                "ext4=fuse2fs,vfat=/tmp/evil,btrfs=/usr/../tmp/x,ntfs=/usr//bin/x,f2fs=/usr/./bin/x,"
-                        + "exfat=/usr/bin/,jfs=/usr/bin/a b,hfs=,=/usr/bin/fuse2fs,xfs=/usr/sbin/xfs-fuse")));
+        List<String> bad = List.of("ext4=fuse2fs", "vfat=/tmp/evil", "btrfs=/usr/../tmp/x", "ntfs=/usr//bin/x",
+                "f2fs=/usr/./bin/x", "exfat=/usr/bin/", "jfs=/usr/bin/a b", "hfs=", "=/usr/bin/fuse2fs");
+        for (String entry : bad) {
+            assertNotNull("refused where it is set: " + entry, MountPolicy.FUSE.problem(entry));
+        }
+        assertNull(MountPolicy.FUSE.problem("xfs=/usr/sbin/xfs-fuse,ext4=/usr/lib/x86_64-linux-gnu/fuse2fs"));
+        // And if such an entry got through anyway, it would still serve nothing.
+        List<String> entries = new ArrayList<>(bad);
+        entries.add("xfs=/usr/sbin/xfs-fuse");
+        MountPolicy p = MountPolicy.of(List.of(), false, entries);
         for (String type : List.of("ext4", "vfat", "btrfs", "ntfs", "f2fs", "exfat", "jfs", "hfs")) {
             assertFalse(type, p.decide(type).isPresent());
         }

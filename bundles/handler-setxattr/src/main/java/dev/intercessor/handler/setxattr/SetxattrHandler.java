@@ -9,6 +9,7 @@ import org.osgi.service.component.annotations.Component;
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.Credentials;
 import dev.intercessor.api.Errno;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -40,10 +41,35 @@ public class SetxattrHandler implements SyscallHandler {
     private static final int XATTR_REPLACE = 2;
     private static final Set<Capability> SET_TRUSTED = EnumSet.of(Capability.SYS_ADMIN);
 
+    static final HandlerOption<List<String>> ALLOWED = HandlerOption.list("setxattr.allowed",
+            List.of(XattrAllowlist.DEFAULT), XattrAllowlist.ENTRY, "the extended attributes a container may set "
+                    + "with its own privilege in its user namespace, as name=value pairs compared byte for byte "
+                    + "(empty: the default)");
+
+    /** The last allowlist built, with the list it was built from: policies hand out one list per change. */
+    private volatile Built built = new Built(List.of(), XattrAllowlist.parse(List.of(XattrAllowlist.DEFAULT)));
+
+    private record Built(List<String> from, XattrAllowlist allowlist) {
+    }
+
+    @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(ALLOWED);
+    }
+
+    private XattrAllowlist allowlist(Policy policy) {
+        List<String> configured = policy.value(ALLOWED);
+        Built b = built;
+        if (b.from() != configured) {
+            b = new Built(configured, XattrAllowlist.parse(configured.isEmpty() ? List.of(XattrAllowlist.DEFAULT) : configured));
+            built = b;
+        }
+        return b.allowlist();
+    }
+
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
-        List<String> configured = policy.getList("setxattr.allowed");
-        XattrAllowlist allowlist = XattrAllowlist.parse(configured.isEmpty() ? List.of(XattrAllowlist.DEFAULT) : configured);
+        XattrAllowlist allowlist = allowlist(policy);
         boolean byFd = call.syscall().equals("fsetxattr");
         long size = call.arg(3);
         int flags = (int) call.arg(4);

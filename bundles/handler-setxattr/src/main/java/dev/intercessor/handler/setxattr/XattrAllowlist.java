@@ -3,6 +3,7 @@ package dev.intercessor.handler.setxattr;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The (name, value) pairs a container may set through Intercessor, from the policy key
@@ -12,6 +13,8 @@ import java.util.List;
 final class XattrAllowlist {
 
     static final String DEFAULT = "trusted.overlay.opaque=y";
+    /** One entry: a non-empty name without blanks or '=', then '=' and the value. */
+    static final Pattern ENTRY = Pattern.compile("[^\\s=]+=.*");
 
     private record Entry(String name, byte[] value) {
     }

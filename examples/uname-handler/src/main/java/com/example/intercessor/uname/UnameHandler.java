@@ -7,12 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.Optional;
+import java.util.List;
+import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Component;
 
 import dev.intercessor.api.CallerNamespace;
 import dev.intercessor.api.Errno;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -34,13 +36,17 @@ import dev.intercessor.api.Target;
 @HandlerProperties(handler = "uname", syscalls = {"uname"}, enabled_default = true)
 public class UnameHandler implements SyscallHandler {
 
-    /** Policy key: the release string the container sees; unset: the kernel's. */
-    public static final String RELEASE = "uname.release";
-    /** Policy key: the nodename (hostname) the container sees while the release is changed. */
-    public static final String NODENAME = "uname.nodename";
-
     /** __NEW_UTS_LEN + 1: each of the six fields of struct new_utsname, NUL-terminated. */
     static final int FIELD = 65;
+
+    /** The release string the container sees; empty: the kernel's (the kernel answers). */
+    public static final HandlerOption<String> RELEASE = HandlerOption.text("uname.release", "",
+            Pattern.compile("[\\x21-\\x7e]*"), FIELD - 1, "the kernel release uname reports to the container "
+                    + "(empty: the kernel's own, and the kernel answers uname)");
+    /** The nodename (hostname) the container sees while the release is changed; empty: its own. */
+    public static final HandlerOption<String> NODENAME = HandlerOption.text("uname.nodename", "",
+            Pattern.compile("[A-Za-z0-9.-]*"), FIELD - 1, "the nodename uname reports while uname.release is set "
+                    + "(empty: the container's host name)");
     static final int SIZE = 6 * FIELD;
 
     private static final Logger LOG = System.getLogger("com.example.intercessor.uname");
@@ -62,8 +68,13 @@ public class UnameHandler implements SyscallHandler {
     }
 
     @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(RELEASE, NODENAME);
+    }
+
+    @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
-        Optional<String> release = policy.get(RELEASE);
+        String release = policy.value(RELEASE); // checked where it was set: printable, fits the field
         // struct new_utsname is the same on the 64-bit ABIs; a compat caller may also run with
         // personality(PER_LINUX32), which changes the machine it is told: the kernel answers it.
         if (release.isEmpty() || !(call.arch().equals("x86_64") || call.arch().equals("aarch64"))) {
@@ -72,13 +83,13 @@ public class UnameHandler implements SyscallHandler {
         // The caller's names, read where the kernel would read them: in its UTS namespace.
         String[] names = target.inCallerNamespaces(EnumSet.of(CallerNamespace.UTS),
                 () -> new String[] {readName("hostname"), readName("domainname")});
-        String nodename = policy.get(NODENAME).orElse(names[0]);
+        String nodename = policy.value(NODENAME).isEmpty() ? names[0] : policy.value(NODENAME);
         String domainname = names[1];
         byte[] utsname = new byte[SIZE];
-        if (!put(utsname, 0, "Linux") || !put(utsname, 1, nodename) || !put(utsname, 2, release.get())
+        if (!put(utsname, 0, "Linux") || !put(utsname, 1, nodename) || !put(utsname, 2, release)
                 || !put(utsname, 3, version) || !put(utsname, 4, call.arch()) || !put(utsname, 5, domainname)) {
-            LOG.log(Level.WARNING, () -> "container " + call.containerId() + ": " + RELEASE + " or " + NODENAME
-                    + " is longer than " + (FIELD - 1) + " bytes; the kernel answers uname");
+            LOG.log(Level.WARNING, () -> "container " + call.containerId() + ": its host or domain name is longer than "
+                    + (FIELD - 1) + " bytes; the kernel answers uname");
             return Response.continueSyscall();
         }
         // A bad buffer throws EFAULT, which the call returns, as the kernel's copy_to_user would.

@@ -2,6 +2,8 @@ package com.example.intercessor.uname;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -98,12 +100,16 @@ public class UnameHandlerTest {
     }
 
     @Test
-    public void aReleaseTooLongForTheFieldLeavesTheCallToTheKernel() throws Exception {
+    public void aReleaseThatCannotFitTheFieldIsRefusedWhereItIsSet() {
+        assertEquals("longer than 64 characters", UnameHandler.RELEASE.problem("x".repeat(UnameHandler.FIELD)));
+        assertNotNull(UnameHandler.RELEASE.problem("4.19\n"));
+        assertNotNull(UnameHandler.NODENAME.problem("db 1"));
+        assertNull(UnameHandler.RELEASE.problem("x".repeat(UnameHandler.FIELD - 1)));
+        // The fake policy refuses it as the core would: the handler never sees it.
         long buffer = target.allocate(UnameHandler.SIZE);
-        Response r = handler.handle(Notifications.call("uname").args(buffer), target,
-                MapPolicy.of("uname.release", "x".repeat(UnameHandler.FIELD)));
-        assertEquals(Response.Kind.CONTINUE, r.kind());
-        assertArrayEquals(new byte[UnameHandler.SIZE], target.memory(buffer, UnameHandler.SIZE));
+        assertThrows(IllegalArgumentException.class, () -> handler.handle(Notifications.call("uname").args(buffer),
+                target, MapPolicy.of("uname.release", "x".repeat(UnameHandler.FIELD))));
+        assertEquals(List.of(UnameHandler.RELEASE, UnameHandler.NODENAME), handler.options());
     }
 
     @Test
