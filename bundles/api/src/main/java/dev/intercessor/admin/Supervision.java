@@ -27,6 +27,13 @@ public interface Supervision {
     List<HandlerInfo> handlers();
 
     /**
+     * @return the options the registered handlers declare, each handler's {@code <name>.enabled}
+     *         among them, sorted by key
+     * @since 1.2
+     */
+    List<OptionInfo> options();
+
+    /**
      * @return the effective policy of a container: every key some source sets, and each
      *         handler's {@code <name>.enabled}, with the source that decided it
      * @throws NoSuchElementException if no attached container matches

@@ -173,6 +173,21 @@ public final class HandlerOption<T> {
         return maxLength;
     }
 
+    /** @return what a value must be, for people: e.g. {@code a whole number from 0 to 4096} */
+    public String accepts() {
+        switch (type) {
+            case BOOLEAN:
+                return "true or false";
+            case NUMBER:
+                return "a whole number from " + min + " to " + max;
+            case LIST:
+                return "a comma-separated list" + (pattern == null ? "" : ", each element matching " + pattern.pattern());
+            default:
+                return "text of at most " + maxLength + " characters"
+                        + (pattern == null ? "" : " matching " + pattern.pattern());
+        }
+    }
+
     /**
      * @param value a value as configured
      * @return it, typed

@@ -94,23 +94,8 @@ public class PolicyMetaType implements MetaTypeProvider {
 
         @Override
         public String getDescription() {
-            String what = option.description() + " (" + kind() + ")";
+            String what = option.description() + " (" + option.accepts() + ")";
             return bound ? "The most a container may ask for " + option.key() + ": " + what : what;
-        }
-
-        private String kind() {
-            switch (option.type()) {
-                case BOOLEAN:
-                    return "true or false";
-                case NUMBER:
-                    return "a whole number from " + option.min() + " to " + option.max();
-                case LIST:
-                    return "a comma-separated list" + (option.pattern() == null ? ""
-                            : " of elements matching " + option.pattern().pattern());
-                default:
-                    return "text of at most " + option.maxLength() + " characters"
-                            + (option.pattern() == null ? "" : " matching " + option.pattern().pattern());
-            }
         }
 
         @Override

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.ContainerInfo;
 import dev.intercessor.admin.HandlerInfo;
+import dev.intercessor.admin.OptionInfo;
 import dev.intercessor.admin.PolicyEntry;
 import dev.intercessor.admin.SyscallStats;
 import dev.intercessor.logging.LogText;
@@ -94,6 +95,9 @@ final class AdminText {
         if (target instanceof PolicyEntry p) {
             return level == PART ? p.key() + "=" + p.value() : line(p);
         }
+        if (target instanceof OptionInfo o) {
+            return level == PART ? o.key() : line(o);
+        }
         if (target instanceof SyscallStats s) {
             return level == PART ? name(s.handler()) + "/" + s.syscall() : line(s);
         }
@@ -108,7 +112,7 @@ final class AdminText {
         if (c.isEmpty()) {
             return null;
         }
-        for (Class<?> type : List.of(ContainerInfo.class, HandlerInfo.class, PolicyEntry.class,
+        for (Class<?> type : List.of(ContainerInfo.class, HandlerInfo.class, PolicyEntry.class, OptionInfo.class,
                 SyscallStats.class, CallRecord.class)) {
             if (c.stream().allMatch(type::isInstance)) {
                 return type;
@@ -127,6 +131,9 @@ final class AdminText {
         }
         if (type == PolicyEntry.class) {
             return policy((Collection<PolicyEntry>) items);
+        }
+        if (type == OptionInfo.class) {
+            return options((Collection<OptionInfo>) items);
         }
         if (type == SyscallStats.class) {
             return stats((Collection<SyscallStats>) items);
@@ -258,6 +265,25 @@ final class AdminText {
 
     private static String source(PolicyEntry.Source source) {
         return source == null ? "-" : source.name().toLowerCase(Locale.ROOT);
+    }
+
+    // --- options ------------------------------------------------------------------------------
+
+    String options(Collection<OptionInfo> options) {
+        if (options.isEmpty()) {
+            return "no options: no handlers registered";
+        }
+        TextTable table = new TextTable().left("KEY").left("TYPE").left("DEFAULT").left("ACCEPTS").left("DESCRIPTION");
+        for (OptionInfo o : options) {
+            table.row(o.key(), o.type(), o.defaultValue().isEmpty() ? "\"\"" : o.defaultValue(), o.accepts(),
+                    o.description());
+        }
+        return table.toString();
+    }
+
+    static String line(OptionInfo o) {
+        return o.key() + " (" + o.type() + ", default \"" + o.defaultValue() + "\"): " + o.accepts() + "; "
+                + o.description();
     }
 
     // --- stats --------------------------------------------------------------------------------

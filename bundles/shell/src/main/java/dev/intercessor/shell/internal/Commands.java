@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Reference;
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.ContainerInfo;
 import dev.intercessor.admin.HandlerInfo;
+import dev.intercessor.admin.OptionInfo;
 import dev.intercessor.admin.PolicyEntry;
 import dev.intercessor.admin.Supervision;
 import dev.intercessor.admin.SyscallStats;
@@ -32,6 +33,7 @@ import dev.intercessor.logging.LogText;
         "osgi.command.function=containers",
         "osgi.command.function=container",
         "osgi.command.function=handlers",
+        "osgi.command.function=options",
         "osgi.command.function=policy",
         "osgi.command.function=stats",
         "osgi.command.function=trace" })
@@ -71,6 +73,12 @@ public class Commands {
     @Descriptor("list the registered handlers: syscalls, bundle, state (serving/partial/rejected), default, problems")
     public RecordList<HandlerInfo> handlers() {
         return new RecordList<>(HandlerInfo.class, supervision.handlers());
+    }
+
+    @Descriptor("list the options the handlers declare: key, type, default, what a value must be; "
+            + "\"policy\" and the global configuration refuse any other value")
+    public RecordList<OptionInfo> options() {
+        return new RecordList<>(OptionInfo.class, supervision.options());
     }
 
     // Every form takes the --reset option: Gogo prefers the overload that needs the fewest

@@ -60,6 +60,12 @@ public class CommandsTest {
         }
 
         @Override
+        public List<dev.intercessor.admin.OptionInfo> options() {
+            return List.of(new dev.intercessor.admin.OptionInfo("bpf.maxPrograms", "number", "64", "a whole number from 0 to 4096",
+                    "programs"));
+        }
+
+        @Override
         public List<HandlerInfo> handlers() {
             return List.of();
         }

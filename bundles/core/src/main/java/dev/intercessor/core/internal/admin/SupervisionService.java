@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.osgi.service.component.annotations.Reference;
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.ContainerInfo;
 import dev.intercessor.admin.HandlerInfo;
+import dev.intercessor.admin.OptionInfo;
 import dev.intercessor.admin.PolicyEntry;
 import dev.intercessor.admin.Supervision;
 import dev.intercessor.admin.SyscallStats;
@@ -125,14 +127,18 @@ public class SupervisionService implements Supervision {
     }
 
     @Override
+    public List<OptionInfo> options() {
+        return new TreeMap<>(supervisor.options().options()).values().stream()
+                .map(o -> new OptionInfo(o.key(), o.type().name().toLowerCase(Locale.ROOT), o.defaultText(),
+                        o.accepts(), o.description()))
+                .toList();
+    }
+
+    @Override
     public List<PolicyEntry> policy(String id) {
         ContainerPolicy policy = require(id).policy();
         Map<String, String> defaults = new java.util.HashMap<>();
-        for (HandlerBinding b : supervisor.handlers().bindings()) {
-            if (b.name() != null) {
-                defaults.put(b.name() + ".enabled", Boolean.toString(b.onByDefault()));
-            }
-        }
+        supervisor.options().options().forEach((key, option) -> defaults.put(key, option.defaultText()));
         Map<String, PolicyEntry> entries = new TreeMap<>();
         policy.effective(defaults).forEach((key, v) -> entries.put(key,
                 new PolicyEntry(key, v.value(), v.source(), v.bound(), v.boundSource())));

@@ -1,0 +1,178 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+import org.osgi.util.tracker.ServiceTracker;
+
+import dev.intercessor.admin.OptionInfo;
+import dev.intercessor.admin.PolicyEntry;
+import dev.intercessor.admin.Supervision;
+
+/**
+ * Typed handler options (issue 13, item 6), with the bpf handler's {@code bpf.maxPrograms} (a
+ * number from 0 to 4096) and real containers: the option is shown to operators (the admin service
+ * and metatype, with a validation that says what is wrong), a bad value is refused where it is set
+ * (the shell's {@code policy}, the operator's configuration, a container's annotation) and never
+ * reaches the handler, and a container's request is narrowed by the option's type.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HandlerOptionsIT extends HandlerIT {
+
+    private static final String POLICY = "dev.intercessor.policy";
+    private static final String MAX = "bpf.maxPrograms";
+
+    @Inject
+    private Supervision supervision;
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    private Dictionary<String, Object> operatorPolicy;
+
+    @Before
+    public void setUp() throws Exception {
+        startHandler("dev.intercessor.handler.bpf", "bpf");
+        operatorPolicy = configAdmin.getConfiguration(POLICY, "?").getProperties();
+    }
+
+    @After
+    public void restoreTheOperatorsPolicy() throws Exception {
+        configAdmin.getConfiguration(POLICY, "?").update(operatorPolicy);
+    }
+
+    /** The operator's configuration plus {@code keyValues}; returns once a new container sees the marker. */
+    private void operatorSays(String... keyValues) throws Exception {
+        Hashtable<String, Object> p = new Hashtable<>();
+        if (operatorPolicy != null) {
+            for (java.util.Enumeration<String> keys = operatorPolicy.keys(); keys.hasMoreElements();) {
+                String k = keys.nextElement();
+                p.put(k, operatorPolicy.get(k));
+            }
+        }
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        String marker = keyValues[keyValues.length - 1];
+        configAdmin.getConfiguration(POLICY, "?").update(p);
+        TestSetup.waitFor(() -> {
+            try (Container probe = Container.start(id("probe"))) {
+                return supervision.policy(probe.id()).stream()
+                        .anyMatch(e -> e.key().equals("probe.marker") && marker.equals(e.value()));
+            }
+        }, "the operator's policy to apply");
+    }
+
+    private PolicyEntry entry(String container, String key) {
+        return supervision.policy(container).stream().filter(e -> e.key().equals(key)).findFirst()
+                .orElseThrow(() -> new AssertionError(container + " has no " + key));
+    }
+
+    @Test
+    public void theOptionIsShownWithItsTypeDefaultAndBounds() throws Exception {
+        OptionInfo info = supervision.options().stream().filter(o -> o.key().equals(MAX)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + MAX + " in " + supervision.options()));
+        assertEquals("number", info.type());
+        assertEquals("64", info.defaultValue());
+        assertEquals("a whole number from 0 to 4096", info.accepts());
+        assertTrue("each handler's enabled is an option too", supervision.options().stream()
+                .anyMatch(o -> o.key().equals("bpf.enabled") && o.type().equals("boolean")));
+
+        ServiceTracker<MetaTypeService, MetaTypeService> t = new ServiceTracker<>(context, MetaTypeService.class, null);
+        t.open();
+        try {
+            MetaTypeService metatype = t.waitForService(10_000);
+            assertNotNull("no MetaTypeService", metatype);
+            ObjectClassDefinition ocd = metatype.getMetaTypeInformation(TestSetup.installed(context, TestSetup.CORE))
+                    .getObjectClassDefinition(POLICY, null);
+            Map<String, AttributeDefinition> byId = Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL))
+                    .collect(Collectors.toMap(AttributeDefinition::getID, Function.identity()));
+            AttributeDefinition max = byId.get(MAX);
+            assertNotNull("metatype has no " + MAX + ": " + byId.keySet(), max);
+            assertEquals(AttributeDefinition.LONG, max.getType());
+            assertEquals("64", max.getDefaultValue()[0]);
+            assertEquals("", max.validate("16"));
+            assertEquals("'lots' is not a whole number", max.validate("lots"));
+            assertNotNull("the bound of the key too", byId.get("bound." + MAX));
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
+    public void aBadRuntimeValueIsRefusedWhereItIsSetAndTheOldOneStays() throws Exception {
+        try (Container c = Container.start(id("opt-runtime"))) {
+            supervision.setPolicy(c.id(), MAX, "8");
+            try {
+                supervision.setPolicy(c.id(), MAX, "lots");
+                fail("a value the option refuses was set");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith(MAX + ": 'lots' is not a whole number; nothing changed"));
+            }
+            try {
+                supervision.setPolicy(c.id(), MAX, "5000");
+                fail("a value out of the option's bounds was set");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("5000 is out of bounds [0, 4096]"));
+            }
+            assertEquals("8", entry(c.id(), MAX).value());
+            assertEquals(PolicyEntry.Source.RUNTIME, entry(c.id(), MAX).source());
+        }
+    }
+
+    @Test
+    public void aBadOperatorValueIsRefusedAndTheDefaultStandsInUntilItIsCorrected() throws Exception {
+        operatorSays(MAX, "lots", "probe.marker", "bad");
+        try (Container c = Container.start(id("opt-global-bad"))) {
+            PolicyEntry e = entry(c.id(), MAX);
+            assertEquals("64", e.value());
+            assertEquals(PolicyEntry.Source.DEFAULT, e.source());
+        }
+        operatorSays(MAX, "3", "probe.marker", "good");
+        try (Container c = Container.start(id("opt-global-good"))) {
+            PolicyEntry e = entry(c.id(), MAX);
+            assertEquals("3", e.value());
+            assertEquals(PolicyEntry.Source.GLOBAL, e.source());
+        }
+    }
+
+    @Test
+    public void aContainersRequestIsNarrowedByTheOptionsTypeOrIgnored() throws Exception {
+        operatorSays("bound." + MAX, "16", "probe.marker", "bounded");
+        try (Container c = Container.start(id("opt-ask-more"), "--annotation", MAX + "=9999")) {
+            PolicyEntry e = entry(c.id(), MAX);
+            assertEquals("a number is narrowed to the bound", "16", e.value());
+            assertEquals(PolicyEntry.Source.ANNOTATION, e.source());
+        }
+        try (Container c = Container.start(id("opt-ask-less"), "--annotation", MAX + "=2")) {
+            assertEquals("2", entry(c.id(), MAX).value());
+        }
+        try (Container c = Container.start(id("opt-ask-bad"), "--annotation", MAX + "=-1")) {
+            PolicyEntry e = entry(c.id(), MAX);
+            assertEquals("a request the option refuses is ignored", "64", e.value());
+            assertEquals(PolicyEntry.Source.DEFAULT, e.source());
+        }
+    }
+}
