@@ -142,8 +142,9 @@ public class AdminIT extends HandlerIT {
                     "true", PolicyEntry.Source.DEFAULT), entry(c.id(), "setxattr.enabled"));
             assertEquals("narrowed to the operator's bound", new PolicyEntry("mount.allowed", "ext4",
                     PolicyEntry.Source.METADATA, "ext4", PolicyEntry.Source.GLOBAL), entry(c.id(), "mount.allowed"));
-            assertEquals("no bound: the container cannot set it", new PolicyEntry("setxattr.allowed", null, null,
-                    null, null), entry(c.id(), "setxattr.allowed"));
+            assertEquals("the operator says nothing: the option's default bounds the request", new PolicyEntry(
+                    "setxattr.allowed", "", PolicyEntry.Source.METADATA, "trusted.overlay.opaque=y",
+                    PolicyEntry.Source.DEFAULT), entry(c.id(), "setxattr.allowed"));
             assertEquals(new PolicyEntry("mknod.enabled", "true", PolicyEntry.Source.DEFAULT,
                     "true", PolicyEntry.Source.DEFAULT), entry(c.id(), "mknod.enabled"));
             assertEquals("an unsafe handler is off, but the operator lets containers ask",

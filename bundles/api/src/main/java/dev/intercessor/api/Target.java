@@ -97,17 +97,13 @@ public interface Target {
     int containerUid(int hostUid) throws SyscallException;
 
     /**
-     * Sets the scheduling policy and priority of a thread of the caller's pid namespace, with the
-     * supervisor's privilege: the handler has decided that the caller deserves it.
-     *
-     * @param pid      the thread as the caller names it (its pid namespace), 0 for the caller
-     * @param policy   {@code SCHED_*}, possibly with {@code SCHED_RESET_ON_FORK}; -1 keeps the
-     *                 thread's policy ({@code sched_setparam})
-     * @param priority the static priority
-     * @throws SyscallException {@code ESRCH} if no such thread is in the caller's pid namespace;
-     *                          the kernel's errno otherwise
+     * @deprecated a privileged one-off: use the {@link Scheduling} service (this default answers
+     *             {@code ENOSYS}; the core's targets still do it, for handlers built against 1.2)
      */
-    void setScheduler(int pid, int policy, int priority) throws SyscallException;
+    @Deprecated
+    default void setScheduler(int pid, int policy, int priority) throws SyscallException {
+        throw new SyscallException(Errno.ENOSYS, "Target.setScheduler: use the Scheduling service");
+    }
 
     /**
      * @return the host pid of the init process of the caller's container, as the runtime
@@ -133,33 +129,22 @@ public interface Target {
     CallerFd takeFd(int fd) throws SyscallException;
 
     /**
-     * Mounts a filesystem from an image file for the caller: the image and the target are opened
-     * as the caller would open them (its root, mount namespace, fsuid, umask: it must be able to
-     * read, or for a writable mount write, the image); the supervisor then attaches a loop device
-     * (detached again when the mount goes), creates the filesystem ({@code nosuid} and
-     * {@code nodev} always) and moves the mount onto the target in the caller's mount namespace.
-     *
-     * @param dirfd the caller's descriptor relative paths start from, or {@link #AT_FDCWD}
-     * @throws SyscallException the kernel's errno (e.g. {@code EINVAL} for a bad image or
-     *                          option, {@code ENOTBLK} if the source is not a regular file)
+     * @deprecated a privileged one-off: use the {@link ImageMounts} service (this default answers
+     *             {@code ENOSYS}; the core's targets still do it, for handlers built against 1.2)
      */
-    void mountImage(int dirfd, ImageMount mount) throws SyscallException;
+    @Deprecated
+    default void mountImage(int dirfd, ImageMount mount) throws SyscallException {
+        throw new SyscallException(Errno.ENOSYS, "Target.mountImage: use the ImageMounts service");
+    }
 
     /**
-     * Mounts an image through a FUSE server instead of the kernel, so the kernel never parses the
-     * image: the image and target are opened as the caller (as for {@link #mountImage}); a fuse
-     * mount owned by the caller's user namespace is made on the target ({@code nosuid},
-     * {@code nodev}); the server, the host's program at the absolute path {@code server} under
-     * {@code /usr/} (e.g. {@code /usr/bin/fuse2fs}), runs as the container's root in the caller's
-     * cgroups and all its namespaces, with a minimal root of its own, no capability outside the
-     * caller's bounding set, a seccomp filter and no way for the container to ptrace it, and stops
-     * when the mount is unmounted or the container ends. Returns once the mount answers.
-     *
-     * @throws SyscallException {@code EINVAL} if {@code server} is not a normalized absolute path
-     *                          under {@code /usr/}; {@code ENODEV} if the server is not installed or
-     *                          the mount does not come up; the kernel's errno for the image and target
+     * @deprecated a privileged one-off: use the {@link ImageMounts} service (this default answers
+     *             {@code ENOSYS}; the core's targets still do it, for handlers built against 1.2)
      */
-    void mountFuse(int dirfd, ImageMount mount, String server) throws SyscallException;
+    @Deprecated
+    default void mountFuse(int dirfd, ImageMount mount, String server) throws SyscallException {
+        throw new SyscallException(Errno.ENOSYS, "Target.mountFuse: use the ImageMounts service");
+    }
 
     /** @return whether the kernel still waits for an answer to this call ({@code NOTIF_ID_VALID}) */
     boolean stillWaiting();

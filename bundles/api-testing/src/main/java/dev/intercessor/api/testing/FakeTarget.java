@@ -36,9 +36,9 @@ import dev.intercessor.api.Target;
  * gives an empty optional for bytes that are not UTF-8; a write to a byte that is unmapped or
  * mapped read-only fails with {@code EFAULT} and writes nothing.
  *
- * <p>Privileged actions ({@link #setScheduler}, {@link #mountImage}, {@link #mountFuse},
- * {@link #asCaller}, {@link #takeFd}) succeed and are recorded unless {@link #failing} says
- * otherwise. Queries whose answer the test has not configured ({@link #credentials},
+ * <p>Actions ({@link #asCaller}, {@link #takeFd}, and the privileged ones the services
+ * {@link FakeScheduling} and {@link FakeImageMounts} do for this caller) succeed and are recorded
+ * unless {@link #failing} says otherwise. Queries whose answer the test has not configured ({@link #credentials},
  * {@link #cgroup}, {@link #containerUid}, …) throw {@link UnsupportedOperationException} naming
  * the method that configures them: a test never runs on an answer it did not choose.
  *

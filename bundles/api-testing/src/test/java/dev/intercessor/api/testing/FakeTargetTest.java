@@ -21,6 +21,8 @@ import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.FileStat;
 import dev.intercessor.api.ImageMount;
+import dev.intercessor.api.ImageMounts;
+import dev.intercessor.api.Scheduling;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.Target;
 
@@ -149,20 +151,25 @@ public class FakeTargetTest {
     }
 
     @Test
-    public void privilegedActionsAreRecordedAndCanBeMadeToFail() throws Exception {
-        target.setScheduler(0, 1, 10);
+    public void privilegedActionsThroughTheFakeServicesAreRecordedOnTheCallerAndCanBeMadeToFail() throws Exception {
+        Scheduling scheduling = new FakeScheduling();
+        ImageMounts mounts = new FakeImageMounts();
+        scheduling.setScheduler(target, 0, 1, 10);
         assertEquals(List.of(new FakeTarget.SchedulerCall(0, 1, 10)), target.schedulerCalls());
         ImageMount m = new ImageMount("/img", "/mnt", "ext4", true, false, false, List.of(), false);
-        target.mountImage(Target.AT_FDCWD, m);
-        target.mountFuse(Target.AT_FDCWD, m, "/usr/bin/fuse2fs");
+        mounts.mountImage(target, Target.AT_FDCWD, m);
+        mounts.mountFuse(target, Target.AT_FDCWD, m, "/usr/bin/fuse2fs");
         assertEquals(List.of(new FakeTarget.MountCall(Target.AT_FDCWD, m, null),
                 new FakeTarget.MountCall(Target.AT_FDCWD, m, "/usr/bin/fuse2fs")), target.mounts());
-        assertEquals(Errno.EINVAL, errno(() -> target.mountFuse(Target.AT_FDCWD, m, "fuse2fs")));
-        assertEquals(Errno.EINVAL, errno(() -> target.mountFuse(Target.AT_FDCWD, m, "/usr/../bin/sh")));
+        assertEquals(Errno.EINVAL, errno(() -> mounts.mountFuse(target, Target.AT_FDCWD, m, "fuse2fs")));
+        assertEquals(Errno.EINVAL, errno(() -> mounts.mountFuse(target, Target.AT_FDCWD, m, "/usr/../bin/sh")));
 
         target.failing("mountImage", Errno.ENOTBLK).failing("setScheduler", Errno.EPERM);
-        assertEquals(Errno.ENOTBLK, errno(() -> target.mountImage(Target.AT_FDCWD, m)));
-        assertEquals(Errno.EPERM, errno(() -> target.setScheduler(1, 1, 1)));
+        assertEquals(Errno.ENOTBLK, errno(() -> mounts.mountImage(target, Target.AT_FDCWD, m)));
+        assertEquals(Errno.EPERM, errno(() -> scheduling.setScheduler(target, 1, 1, 1)));
+        assertEquals("a fake service acts for a FakeTarget only", Errno.EINVAL,
+                errno(() -> scheduling.setScheduler((Target) java.lang.reflect.Proxy.newProxyInstance(
+                        Target.class.getClassLoader(), new Class<?>[] {Target.class}, (p, method, args) -> null), 0, 1, 1)));
         assertEquals("refused mounts are recorded too", 5, target.mounts().size());
         assertThrows(IllegalArgumentException.class, () -> target.failing("read", Errno.EIO));
     }

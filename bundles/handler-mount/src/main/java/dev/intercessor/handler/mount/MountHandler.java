@@ -8,12 +8,14 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.ImageMount;
+import dev.intercessor.api.ImageMounts;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
 import dev.intercessor.api.Response;
@@ -42,6 +44,17 @@ public class MountHandler implements SyscallHandler {
     static final int PATH_MAX = 4096;
     /** Options that name something outside the image (a host path or device): never. */
     private static final Set<String> FORBIDDEN_OPTIONS = Set.of("journal_path", "journal_dev", "source");
+
+    @Reference
+    private ImageMounts mounts;
+
+    public MountHandler() {
+    }
+
+    /** For tests: a handler with its service. */
+    MountHandler(ImageMounts mounts) {
+        this.mounts = mounts;
+    }
 
     @Override
     public List<HandlerOption<?>> options() {
@@ -77,13 +90,13 @@ public class MountHandler implements SyscallHandler {
         List<String> options = options(target, call.arg(4));
         switch (decision.get().mode()) {
             case FUSE:
-                target.mountFuse(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
+                mounts.mountFuse(target, Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
                         flags.noExec(), flags.noAtime(), options, false), decision.get().fuseServer());
                 LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": mounted " + fstype.get()
                         + " " + source + " on " + where + " through " + decision.get().fuseServer());
                 return Response.value(0);
             default:
-                target.mountImage(Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
+                mounts.mountImage(target, Target.AT_FDCWD, new ImageMount(source, where, fstype.get(), flags.readOnly(),
                         flags.noExec(), flags.noAtime(), kernelOptions(fstype.get(), options),
                         decision.get().mode() == MountPolicy.Mode.KERNEL_SHIFTED));
                 LOG.log(Level.INFO, () -> call.containerId() + " " + call.pid() + ": mounted " + fstype.get()

@@ -17,6 +17,7 @@ import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.Target;
 import dev.intercessor.api.testing.FakeNotification;
+import dev.intercessor.api.testing.FakeImageMounts;
 import dev.intercessor.api.testing.FakeTarget;
 import dev.intercessor.api.testing.MapPolicy;
 import dev.intercessor.api.testing.Notifications;
@@ -24,7 +25,7 @@ import dev.intercessor.api.testing.Notifications;
 /** {@link MountHandler#handle} through the api-testing fakes. */
 public class MountHandlerTest {
 
-    private final MountHandler handler = new MountHandler();
+    private final MountHandler handler = new MountHandler(new FakeImageMounts());
     private final FakeTarget target = new FakeTarget()
             .credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
     private Policy policy = MapPolicy.of("mount.enabled", "true", "mount.allowed", "ext4,squashfs");

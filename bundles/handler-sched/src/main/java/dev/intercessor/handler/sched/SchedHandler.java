@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 import dev.intercessor.api.Capability;
 import dev.intercessor.api.Credentials;
@@ -12,6 +13,7 @@ import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
 import dev.intercessor.api.Response;
+import dev.intercessor.api.Scheduling;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.api.Target;
@@ -39,6 +41,17 @@ public class SchedHandler implements SyscallHandler {
     static final int SCHED_IDLE = 5;
     static final int SCHED_RESET_ON_FORK = 0x40000000;
 
+    @Reference
+    private Scheduling scheduling;
+
+    public SchedHandler() {
+    }
+
+    /** For tests: a handler with its service. */
+    SchedHandler(Scheduling scheduling) {
+        this.scheduling = scheduling;
+    }
+
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
         Credentials who = target.credentials();
@@ -56,7 +69,7 @@ public class SchedHandler implements SyscallHandler {
         if (!setParam) {
             checkPolicy(requested & ~SCHED_RESET_ON_FORK, priority);
         }
-        target.setScheduler(pid, requested, priority);
+        scheduling.setScheduler(target, pid, requested, priority);
         return Response.value(0);
     }
 

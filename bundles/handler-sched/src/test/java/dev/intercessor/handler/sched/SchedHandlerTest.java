@@ -15,6 +15,7 @@ import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.testing.FakeNotification;
+import dev.intercessor.api.testing.FakeScheduling;
 import dev.intercessor.api.testing.FakeTarget;
 import dev.intercessor.api.testing.MapPolicy;
 import dev.intercessor.api.testing.Notifications;
@@ -24,7 +25,7 @@ public class SchedHandlerTest {
 
     private static final int HOST_ROOT_OF_CONTAINER = 100000;
 
-    private final SchedHandler handler = new SchedHandler();
+    private final SchedHandler handler = new SchedHandler(new FakeScheduling());
     private final FakeTarget target = new FakeTarget()
             .credentials(FakeTarget.identity(HOST_ROOT_OF_CONTAINER, HOST_ROOT_OF_CONTAINER, Capability.SYS_NICE))
             .uidMap(0, HOST_ROOT_OF_CONTAINER, 65536);

@@ -1,0 +1,44 @@
+package dev.intercessor.api;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Mounts of filesystem images for a caller, with the supervisor's privilege: a service the core
+ * registers, for handlers that have decided the caller may have the mount.
+ *
+ * @since 1.3
+ */
+@ProviderType
+public interface ImageMounts {
+
+    /**
+     * Mounts a filesystem from an image file for the caller: the image and the target are opened
+     * as the caller would open them (its root, mount namespace, fsuid, umask: it must be able to
+     * read, or for a writable mount write, the image); the supervisor then attaches a loop device
+     * (detached again when the mount goes), creates the filesystem ({@code nosuid} and
+     * {@code nodev} always) and moves the mount onto the target in the caller's mount namespace.
+     *
+     * @param caller the {@link Target} the core gave the handler for this call
+     * @param dirfd  the caller's descriptor relative paths start from, or {@link Target#AT_FDCWD}
+     * @throws SyscallException the kernel's errno (e.g. {@code EINVAL} for a bad image or
+     *                          option, {@code ENOTBLK} if the source is not a regular file)
+     */
+    void mountImage(Target caller, int dirfd, ImageMount mount) throws SyscallException;
+
+    /**
+     * Mounts an image through a FUSE server instead of the kernel, so the kernel never parses the
+     * image: the image and target are opened as the caller (as for {@link #mountImage}); a fuse
+     * mount owned by the caller's user namespace is made on the target ({@code nosuid},
+     * {@code nodev}); the server, the host's program at the absolute path {@code server} under
+     * {@code /usr/} (e.g. {@code /usr/bin/fuse2fs}), runs as the container's root in the caller's
+     * cgroups and all its namespaces, with a minimal root of its own, no capability outside the
+     * caller's bounding set, a seccomp filter and no way for the container to ptrace it, and stops
+     * when the mount is unmounted or the container ends. Returns once the mount answers.
+     *
+     * @param caller the {@link Target} the core gave the handler for this call
+     * @throws SyscallException {@code EINVAL} if {@code server} is not a normalized absolute path
+     *                          under {@code /usr/}; {@code ENODEV} if the server is not installed or
+     *                          the mount does not come up; the kernel's errno for the image and target
+     */
+    void mountFuse(Target caller, int dirfd, ImageMount mount, String server) throws SyscallException;
+}
