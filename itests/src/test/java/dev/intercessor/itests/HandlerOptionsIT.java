@@ -6,8 +6,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.util.Arrays;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -42,7 +40,6 @@ import dev.intercessor.admin.Supervision;
 @ExamReactorStrategy(PerClass.class)
 public class HandlerOptionsIT extends HandlerIT {
 
-    private static final String POLICY = "dev.intercessor.policy";
     private static final String MAX = "bpf.maxPrograms";
 
     @Inject
@@ -50,39 +47,17 @@ public class HandlerOptionsIT extends HandlerIT {
     @Inject
     private ConfigurationAdmin configAdmin;
 
-    private Dictionary<String, Object> operatorPolicy;
+    private OperatorPolicy operator;
 
     @Before
     public void setUp() throws Exception {
         startHandler("dev.intercessor.handler.bpf", "bpf");
-        operatorPolicy = configAdmin.getConfiguration(POLICY, "?").getProperties();
+        operator = new OperatorPolicy(configAdmin, supervision);
     }
 
     @After
     public void restoreTheOperatorsPolicy() throws Exception {
-        configAdmin.getConfiguration(POLICY, "?").update(operatorPolicy);
-    }
-
-    /** The operator's configuration plus {@code keyValues}; returns once a new container sees the marker. */
-    private void operatorSays(String... keyValues) throws Exception {
-        Hashtable<String, Object> p = new Hashtable<>();
-        if (operatorPolicy != null) {
-            for (java.util.Enumeration<String> keys = operatorPolicy.keys(); keys.hasMoreElements();) {
-                String k = keys.nextElement();
-                p.put(k, operatorPolicy.get(k));
-            }
-        }
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        String marker = keyValues[keyValues.length - 1];
-        configAdmin.getConfiguration(POLICY, "?").update(p);
-        TestSetup.waitFor(() -> {
-            try (Container probe = Container.start(id("probe"))) {
-                return supervision.policy(probe.id()).stream()
-                        .anyMatch(e -> e.key().equals("probe.marker") && marker.equals(e.value()));
-            }
-        }, "the operator's policy to apply");
+        operator.restore();
     }
 
     private PolicyEntry entry(String container, String key) {
@@ -106,7 +81,7 @@ public class HandlerOptionsIT extends HandlerIT {
             MetaTypeService metatype = t.waitForService(10_000);
             assertNotNull("no MetaTypeService", metatype);
             ObjectClassDefinition ocd = metatype.getMetaTypeInformation(TestSetup.installed(context, TestSetup.CORE))
-                    .getObjectClassDefinition(POLICY, null);
+                    .getObjectClassDefinition(OperatorPolicy.PID, null);
             Map<String, AttributeDefinition> byId = Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL))
                     .collect(Collectors.toMap(AttributeDefinition::getID, Function.identity()));
             AttributeDefinition max = byId.get(MAX);
@@ -144,13 +119,13 @@ public class HandlerOptionsIT extends HandlerIT {
 
     @Test
     public void aBadOperatorValueIsRefusedAndTheDefaultStandsInUntilItIsCorrected() throws Exception {
-        operatorSays(MAX, "lots", "probe.marker", "bad");
+        operator.adds(MAX, "lots");
         try (Container c = Container.start(id("opt-global-bad"))) {
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("64", e.value());
             assertEquals(PolicyEntry.Source.DEFAULT, e.source());
         }
-        operatorSays(MAX, "3", "probe.marker", "good");
+        operator.adds(MAX, "3");
         try (Container c = Container.start(id("opt-global-good"))) {
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("3", e.value());
@@ -160,7 +135,7 @@ public class HandlerOptionsIT extends HandlerIT {
 
     @Test
     public void aContainersRequestIsNarrowedByTheOptionsTypeOrIgnored() throws Exception {
-        operatorSays("bound." + MAX, "16", "probe.marker", "bounded");
+        operator.adds("bound." + MAX, "16");
         try (Container c = Container.start(id("opt-ask-more"), "--annotation", MAX + "=1000")) {
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("a number is narrowed to the bound", "16", e.value());

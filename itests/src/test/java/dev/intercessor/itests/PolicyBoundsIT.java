@@ -2,8 +2,6 @@ package dev.intercessor.itests;
 
 import static org.junit.Assert.assertEquals;
 
-import java.util.Dictionary;
-import java.util.Hashtable;
 
 import javax.inject.Inject;
 
@@ -14,7 +12,6 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.intercessor.admin.PolicyEntry;
@@ -38,50 +35,34 @@ public class PolicyBoundsIT extends HandlerIT {
     @Inject
     private Supervision supervision;
 
-    private Dictionary<String, Object> operatorPolicy;
+    private OperatorPolicy operator;
 
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.SCHED, "sched");
         startHandler("dev.intercessor.handler.mount", "mount");
-        operatorPolicy = configAdmin.getConfiguration("dev.intercessor.policy", "?").getProperties();
+        operator = new OperatorPolicy(configAdmin, supervision);
     }
 
     @After
     public void restoreTheOperatorsPolicy() throws Exception {
-        configAdmin.getConfiguration("dev.intercessor.policy", "?").update(operatorPolicy);
-    }
-
-    private void operatorSays(String... keyValues) throws Exception {
-        Hashtable<String, Object> p = new Hashtable<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        Configuration c = configAdmin.getConfiguration("dev.intercessor.policy", "?");
-        c.update(p);
-        // ConfigAdmin delivers asynchronously: wait until the core has it.
-        TestSetup.waitFor(() -> {
-            try (Container probe = Container.start(id("probe"))) {
-                return supervision.policy(probe.id()).stream().anyMatch(e -> e.key().equals("probe.marker")
-                        && keyValues[keyValues.length - 1].equals(e.value()));
-            }
-        }, "the operator's policy to apply");
+        operator.restore();
     }
 
     @Test
     public void anAnnotationCannotTurnOnAnUnsafeHandlerTheOperatorDidNotBound() throws Exception {
-        operatorSays("mknod.enabled", "true", "probe.marker", "unbounded");
+        operator.says("mknod.enabled", "true");
         Container.Result r = Container.run(id("sched-unbounded"), SCHED, RT);
         assertEquals(r.toString(), "errno=EPERM\n", r.out());
 
-        operatorSays("bound.sched.enabled", "true", "probe.marker", "bounded");
+        operator.says("bound.sched.enabled", "true");
         r = Container.run(id("sched-bounded"), SCHED, RT);
         assertEquals("with the operator's bound the same request is served: " + r, "ok\n", r.out());
     }
 
     @Test
     public void anAnnotationCannotNameAFuseServerTheOperatorDidNotList() throws Exception {
-        operatorSays("bound.mount.enabled", "true", "bound.mount.fuse", TestSetup.FUSE_SERVERS, "probe.marker", "fuse");
+        operator.says("bound.mount.enabled", "true", "bound.mount.fuse", TestSetup.FUSE_SERVERS);
         try (Container c = Container.start(id("fuse-sh"), "--cap-add", "SYS_ADMIN", "--syscalls", "mount",
                 "--annotation", "mount.enabled=true", "--annotation", "mount.fuse=ext4=sh")) {
             // runc reports "running" once it has sent the notify fd, maybe before the attach is done
