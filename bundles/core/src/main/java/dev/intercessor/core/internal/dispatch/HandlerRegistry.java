@@ -2,6 +2,7 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,7 +11,9 @@ import java.util.Set;
 
 /**
  * The handlers known, keyed by (architecture, syscall number). Lookups read an immutable snapshot
- * (no lock on the notification path); changes rebuild it.
+ * (no lock on the notification path); changes rebuild it. A handler names syscalls by name (every
+ * architecture that has it) or as {@code <arch>:<number>} for a number no table names
+ * ({@link UserDefinedSyscall}).
  */
 public final class HandlerRegistry {
 
@@ -21,6 +24,8 @@ public final class HandlerRegistry {
     private final Map<Long, HandlerBinding> bindings = new LinkedHashMap<>();
     private volatile HandlerBinding[][] byArch = new HandlerBinding[SyscallTable.all().length][];
     private volatile List<Rejection> rejections = List.of();
+    /** Numbers no table names, by {@link UserDefinedSyscall#key()}; usually empty. */
+    private volatile Map<Long, HandlerBinding> userDefined = Map.of();
 
     public HandlerRegistry() {
         rebuild();
@@ -40,14 +45,26 @@ public final class HandlerRegistry {
     /** @return the handler for a call, or {@code null} */
     public HandlerBinding lookup(SyscallTable arch, int nr) {
         int slot = arch.slot(nr);
-        return slot < 0 ? null : byArch[arch.index()][slot];
+        if (slot >= 0) {
+            return byArch[arch.index()][slot];
+        }
+        Map<Long, HandlerBinding> numbered = userDefined;
+        return numbered.isEmpty() ? null : numbered.get(UserDefinedSyscall.key(arch, nr));
     }
 
     /** @return the syscalls {@code binding} serves on at least one architecture, in its order */
     public List<String> serving(HandlerBinding binding) {
         HandlerBinding[][] current = byArch;
+        Map<Long, HandlerBinding> numbered = userDefined;
         Set<String> serving = new LinkedHashSet<>();
         for (String syscall : binding.syscalls()) {
+            if (UserDefinedSyscall.isNumbered(syscall)) {
+                UserDefinedSyscall u = parseOrNull(syscall);
+                if (u != null && numbered.get(u.key()) == binding) {
+                    serving.add(u.toString());
+                }
+                continue;
+            }
             for (SyscallTable table : SyscallTable.all()) {
                 int slot = table.slot(table.number(syscall));
                 if (slot >= 0 && current[table.index()][slot] == binding) {
@@ -75,6 +92,7 @@ public final class HandlerRegistry {
         SyscallTable[] tables = SyscallTable.all();
         HandlerBinding[][] next = new HandlerBinding[tables.length][];
         List<Rejection> rejected = new ArrayList<>();
+        Map<Long, HandlerBinding> numbered = new HashMap<>();
         for (SyscallTable table : tables) {
             next[table.index()] = new HandlerBinding[table.size()];
         }
@@ -84,7 +102,18 @@ public final class HandlerRegistry {
                 continue;
             }
             Set<String> unknown = new LinkedHashSet<>();
+            List<String> malformed = new ArrayList<>();
             for (String syscall : b.syscalls()) {
+                if (UserDefinedSyscall.isNumbered(syscall)) {
+                    try {
+                        UserDefinedSyscall u = UserDefinedSyscall.parse(syscall);
+                        numbered.merge(u.key(), b, (old, mine) -> mine.beats(old) ? mine : old);
+                    } catch (IllegalArgumentException e) {
+                        unknown.add(syscall);
+                        malformed.add(e.getMessage());
+                    }
+                    continue;
+                }
                 boolean known = false;
                 for (SyscallTable table : tables) {
                     int slot = table.slot(table.number(syscall));
@@ -102,10 +131,16 @@ public final class HandlerRegistry {
                 }
             }
             if (unknown.size() == b.syscalls().size()) {
-                rejected.add(new Rejection(b, "serves no known syscall: " + b.syscalls()));
+                rejected.add(new Rejection(b, "serves no known syscall: " + b.syscalls()
+                        + (malformed.isEmpty() ? "" : " (" + String.join("; ", malformed) + ")")));
             } else {
                 for (String syscall : unknown) {
-                    rejected.add(new Rejection(b, "no architecture has a syscall named " + syscall));
+                    if (!UserDefinedSyscall.isNumbered(syscall)) {
+                        rejected.add(new Rejection(b, "no architecture has a syscall named " + syscall));
+                    }
+                }
+                for (String reason : malformed) {
+                    rejected.add(new Rejection(b, reason));
                 }
             }
         }
@@ -114,6 +149,15 @@ public final class HandlerRegistry {
         for (HandlerBinding b : bindings.values()) {
             Set<String> reasons = new LinkedHashSet<>();
             for (String syscall : b.syscalls()) {
+                if (UserDefinedSyscall.isNumbered(syscall)) {
+                    UserDefinedSyscall u = parseOrNull(syscall);
+                    HandlerBinding winner = u == null ? null : numbered.get(u.key());
+                    if (winner != null && winner != b) {
+                        reasons.add(u + " is served by " + winner.name() + " (service "
+                                + winner.serviceId() + ", ranking " + winner.ranking() + ")");
+                    }
+                    continue;
+                }
                 for (SyscallTable table : tables) {
                     int slot = table.slot(table.number(syscall));
                     HandlerBinding winner = slot < 0 ? null : next[table.index()][slot];
@@ -128,6 +172,15 @@ public final class HandlerRegistry {
             }
         }
         byArch = next;
+        userDefined = Map.copyOf(numbered);
         rejections = List.copyOf(rejected);
+    }
+
+    private static UserDefinedSyscall parseOrNull(String entry) {
+        try {
+            return UserDefinedSyscall.parse(entry);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }
