@@ -112,11 +112,6 @@ public final class Session {
         return channels.isEmpty() && pendingHandOvers == 0;
     }
 
-    /** @return listeners handed over by the container's processes and served */
-    public synchronized int handedOverListeners() {
-        return handOvers - pendingHandOvers;
-    }
-
     public long seen() {
         return seen.sum();
     }
