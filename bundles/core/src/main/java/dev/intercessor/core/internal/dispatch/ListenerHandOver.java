@@ -132,7 +132,12 @@ final class ListenerHandOver {
             handedOver = true;
             return true;
         } catch (LinuxException e) {
-            return false; // the caller is gone
+            // ESRCH: the caller is gone (the answer then fails harmlessly); anything else (a
+            // kernel without PIDFD_THREAD) must still end its wait.
+            LOG.log(Level.WARNING, () -> "container " + session.containerId() + ": cannot pin process " + pid
+                    + " that rang the doorbell (" + e.getMessage() + "): ENOSYS");
+            reply(channel, buffers, id, Errno.ENOSYS);
+            return false;
         } finally {
             Linux.close(pidfd);
             if (!handedOver) {
