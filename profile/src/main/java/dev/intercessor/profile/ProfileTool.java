@@ -116,7 +116,7 @@ public final class ProfileTool {
                 throw new ProfileException("no syscall left to send to the listener: the base blocks "
                         + String.join(", ", tool.syscalls) + (tool.doorbell ? " and the doorbell" : "") + " (see above)");
             }
-            if (!profile.notes().isEmpty()) {
+            if (profile.notes().stream().anyMatch(n -> !n.startsWith("defaultAction"))) {
                 stderr.println(PROG + ": a syscall the base blocks, even only in some cases, stays blocked: with no "
                         + "handler or its policy off, Intercessor lets the kernel run a call; to send one anyway, "
                         + "take it out of the base's blocking rules first");
