@@ -3,8 +3,10 @@ package dev.intercessor.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import javax.inject.Inject;
 
@@ -93,6 +95,37 @@ public class UserSyscallIT extends HandlerIT {
     /** @return mknodat's number here (busybox mknod calls mknodat) */
     private static int mknodatNumber() {
         return UnameHandlerIT.hostArch().equals("aarch64") ? 33 : 259;
+    }
+
+    @Test
+    public void aListenerWhoseCallersAreOutsideTheContainerIsHandedOverButItsCallsGetEnosys() throws Exception {
+        startHandler("dev.intercessor.handler.sysinfo", "sysinfo");
+        Path exchange = Files.createTempDirectory("intercessor-listenerpass-");
+        try {
+            // The container's root (host uid 100000) makes the socket there.
+            Files.setAttribute(exchange, "unix:uid", 100000);
+            try (Container c = Container.start(id("doorbell-outsider"), "--trap", "1000",
+                    "--bind", exchange + ":/x")) {
+                // runc exec: a runtime listener of its own, to ring the doorbell on.
+                CompletableFuture<Container.Result> receiver = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return c.exec("/opt/t/listenerpass receive /x/sock 7");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                // A host process's listener, passed in: its caller is in the host's pid namespace.
+                Container.Result sender = Container.execute(List.of(
+                        Container.PROGRAMS.resolve("listenerpass").toString(), "send", exchange.resolve("sock").toString()));
+                Container.Result received = receiver.get();
+                assertEquals(received.toString(), "doorbell = 0\n", received.out());
+                // Taken (else the call would wait for the alarm: EINTR), and not served (else 0).
+                assertEquals(sender.toString(), "sysinfo errno ENOSYS\n", sender.out());
+            }
+        } finally {
+            Files.deleteIfExists(exchange.resolve("sock"));
+            Files.delete(exchange);
+        }
     }
 
     @Test
