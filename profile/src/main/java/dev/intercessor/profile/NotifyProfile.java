@@ -33,6 +33,12 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
     static final List<String> DEFAULT_SYSCALLS =
             List.of("mknod", "mknodat", "sysinfo", "setxattr", "lsetxattr", "fsetxattr");
 
+    /**
+     * The doorbell's ioctl request ({@code libexec/intercessor-init}, 0x7E11BE11): a container
+     * process hands the supervisor a listener of its own with {@code ioctl(fd, DOORBELL, 0)}.
+     */
+    static final long DOORBELL_REQUEST = 0x7E11BE11L;
+
     static final String LISTENER_PATH = "listenerPath";
     static final String LISTENER_METADATA = "listenerMetadata";
     static final String SYSCALLS = "syscalls";
@@ -73,6 +79,16 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
      */
     static NotifyProfile from(Object base, List<String> syscalls, String listenerPath, String listenerMetadata)
             throws ProfileException {
+        return from(base, syscalls, false, listenerPath, listenerMetadata);
+    }
+
+    /**
+     * @param doorbell also notify the doorbell, {@code ioctl} with request {@link #DOORBELL_REQUEST}
+     *                 only: {@code ioctl} leaves the rules that let it through, and where the base
+     *                 let every ioctl through, a rule allows every other request
+     */
+    static NotifyProfile from(Object base, List<String> syscalls, boolean doorbell, String listenerPath,
+            String listenerMetadata) throws ProfileException {
         if (!(base instanceof Map<?, ?>)) {
             throw new ProfileException("not a seccomp profile: the top level is not a JSON object");
         }
@@ -92,15 +108,38 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
             }
         }
 
+        boolean ringable = false;
+        boolean allowOtherIoctls = false;
+        if (doorbell) {
+            String refusal = notified.contains("ioctl") ? "ioctl is notified whole already" : refusal("ioctl", rules, defaultAction);
+            if (refusal == null) {
+                ringable = true;
+                allowOtherIoctls = !defaultAction.passes()
+                        || rules.stream().anyMatch(r -> r.action().passes() && r.names().contains("ioctl"));
+            } else {
+                notes.add("the doorbell (ioctl " + DOORBELL_REQUEST + "): not added, the base's rules for ioctl kept: "
+                        + refusal);
+            }
+            if (!defaultAction.passes()) {
+                notes.add("defaultAction " + defaultAction + " refuses every number no rule names before a filter "
+                        + "intercessor-init installs can notify it (its action ranks above SCMP_ACT_NOTIFY): user-space-"
+                        + "defined syscalls need a base whose defaultAction is SCMP_ACT_ALLOW or SCMP_ACT_LOG");
+            }
+        }
+        List<String> leaving = new ArrayList<>(notified);
+        if (ringable) {
+            leaving.add("ioctl");
+        }
+
         List<Object> kept = new ArrayList<>();
         int edited = 0;
         int dropped = 0;
         for (Rule rule : rules) {
-            if (!rule.action().passes() || rule.names().stream().noneMatch(notified::contains)) {
+            if (!rule.action().passes() || rule.names().stream().noneMatch(leaving::contains)) {
                 kept.add(rule.json());
                 continue;
             }
-            Map<String, Object> copy = withoutNames(rule.json(), notified);
+            Map<String, Object> copy = withoutNames(rule.json(), leaving);
             if (names(copy, rule.index()).isEmpty()) {
                 dropped++;
             } else {
@@ -114,6 +153,13 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
             notify.put("action", SeccompAction.SCMP_ACT_NOTIFY.name());
             kept.add(notify);
         }
+        if (ringable) {
+            if (allowOtherIoctls) {
+                kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_NE"));
+            }
+            kept.add(ioctlRule(SeccompAction.SCMP_ACT_NOTIFY, "SCMP_CMP_EQ"));
+            notified.add("ioctl(" + DOORBELL_REQUEST + ")");
+        }
 
         Map<String, Object> out = new LinkedHashMap<>(profile);
         putBeforeSyscalls(out, LISTENER_PATH, listenerPath);
@@ -122,6 +168,19 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
         }
         out.put(SYSCALLS, kept);
         return new NotifyProfile(out, List.copyOf(notified), List.copyOf(notes), edited, dropped);
+    }
+
+    /** A rule for ioctl whose request (argument 1) compares with the doorbell's by {@code op}. */
+    private static Map<String, Object> ioctlRule(SeccompAction action, String op) {
+        Map<String, Object> arg = new LinkedHashMap<>();
+        arg.put("index", new JsonNumber("1"));
+        arg.put("value", new JsonNumber(Long.toString(DOORBELL_REQUEST)));
+        arg.put("op", op);
+        Map<String, Object> rule = new LinkedHashMap<>();
+        rule.put("names", new ArrayList<Object>(List.of("ioctl")));
+        rule.put("action", action.name());
+        rule.put("args", new ArrayList<Object>(List.of(arg)));
+        return rule;
     }
 
     /** Why the base refuses NAME at least sometimes, or null if it always lets it through. */

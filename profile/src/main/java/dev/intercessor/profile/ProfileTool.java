@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * {@code intercessor profile [--base FILE] [--syscalls a,b,c] [--listener PATH] [--metadata K=V]...
+ * {@code intercessor profile [--base FILE] [--syscalls a,b,c] [--doorbell] [--listener PATH] [--metadata K=V]...
  * [--output FILE]}: prints (or writes) a seccomp profile that sends the syscalls to Intercessor's
  * listener; see {@link NotifyProfile} for what changes in the base. Exit status 0, or 2 with a
  * one-line message on stderr.
@@ -42,6 +42,8 @@ public final class ProfileTool {
 
     private String base;
     private List<String> syscalls;
+    /** --doorbell: notify the doorbell, so a container process can hand over a listener of its own. */
+    private boolean doorbell;
     private String listener;
     private final List<String> metadata = new ArrayList<>();
     private String output;
@@ -76,7 +78,11 @@ public final class ProfileTool {
         ProfileTool tool = new ProfileTool();
         try {
             tool.parse(args);
-            if (tool.syscalls == null) {
+            if (tool.syscalls == null && tool.doorbell) {
+                // For intercessor-init, whose own filter traps the calls: with its listener handed
+                // over, one the runtime's filter still notified would fail with ENOSYS.
+                tool.syscalls = List.of();
+            } else if (tool.syscalls == null) {
                 tool.syscalls = defaults.syscalls() != null ? syscallList(defaults.syscalls(), SYSCALLS_PROPERTY)
                         : NotifyProfile.DEFAULT_SYSCALLS;
             }
@@ -99,7 +105,7 @@ public final class ProfileTool {
             String metadata = tool.metadata.isEmpty() ? null : String.join("\n", tool.metadata);
             NotifyProfile profile;
             try {
-                profile = NotifyProfile.from(base, tool.syscalls, listenerPath, metadata);
+                profile = NotifyProfile.from(base, tool.syscalls, tool.doorbell, listenerPath, metadata);
             } catch (ProfileException e) {
                 throw new ProfileException(source + ": " + e.getMessage());
             }
@@ -108,9 +114,9 @@ public final class ProfileTool {
             }
             if (profile.notified().isEmpty()) {
                 throw new ProfileException("no syscall left to send to the listener: the base blocks "
-                        + String.join(", ", tool.syscalls) + " (see above)");
+                        + String.join(", ", tool.syscalls) + (tool.doorbell ? " and the doorbell" : "") + " (see above)");
             }
-            if (!profile.notes().isEmpty()) {
+            if (profile.notes().stream().anyMatch(n -> !n.startsWith("defaultAction"))) {
                 stderr.println(PROG + ": a syscall the base blocks, even only in some cases, stays blocked: with no "
                         + "handler or its policy off, Intercessor lets the kernel run a call; to send one anyway, "
                         + "take it out of the base's blocking rules first");
@@ -142,6 +148,10 @@ public final class ProfileTool {
             if (opt.startsWith("--") && eq > 0) {
                 value = opt.substring(eq + 1);
                 opt = opt.substring(0, eq);
+            }
+            if (opt.equals("--doorbell")) {
+                doorbell = true;
+                continue;
             }
             if (!List.of("--base", "--syscalls", "--listener", "--metadata", "--output").contains(opt)) {
                 throw new ProfileException(opt.startsWith("-") ? "unknown option " + opt

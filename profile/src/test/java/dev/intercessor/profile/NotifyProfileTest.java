@@ -255,4 +255,61 @@ public class NotifyProfileTest {
         return assertThrows(ProfileException.class,
                 () -> NotifyProfile.from(base, NotifyProfile.DEFAULT_SYSCALLS, LISTENER, null)).getMessage();
     }
+
+    // ---- the doorbell ----------------------------------------------------------------------
+
+    private static Map<String, Object> doorbellRule(NotifyProfile p, String action) {
+        return rules(p.json()).stream()
+                .filter(r -> names(r).equals(List.of("ioctl")) && action.equals(r.get("action")) && r.get("args") != null)
+                .findFirst().orElseThrow(() -> new AssertionError("no ioctl " + action + " rule in " + p.json()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> onlyArg(Map<String, Object> rule) {
+        List<Object> args = (List<Object>) rule.get("args");
+        assertEquals(1, args.size());
+        return (Map<String, Object>) args.get(0);
+    }
+
+    @Test
+    public void doorbellOnPodmansProfileTakesIoctlOutOfItsAllowRuleAndSplitsItByRequest() throws Exception {
+        NotifyProfile p = NotifyProfile.from(profile("podman-seccomp.json"), List.of(), true, LISTENER, null);
+        assertEquals(List.of("ioctl(2115091985)"), p.notified());
+        Map<String, Object> notify = onlyArg(doorbellRule(p, "SCMP_ACT_NOTIFY"));
+        assertEquals("1", notify.get("index").toString());
+        assertEquals("2115091985", notify.get("value").toString());
+        assertEquals("SCMP_CMP_EQ", notify.get("op"));
+        Map<String, Object> allow = onlyArg(doorbellRule(p, "SCMP_ACT_ALLOW"));
+        assertEquals("2115091985", allow.get("value").toString());
+        assertEquals("SCMP_CMP_NE", allow.get("op"));
+        for (Map<String, Object> rule : rules(p.json())) {
+            if (names(rule).contains("ioctl")) {
+                assertTrue("only the two doorbell rules name ioctl: " + rule, rule.get("args") != null);
+            }
+        }
+        assertTrue(p.notes().toString(), p.notes().stream().anyMatch(n -> n.contains("defaultAction SCMP_ACT_ERRNO refuses")));
+    }
+
+    @Test
+    public void doorbellOnAnAllowEverythingBaseNeedsOnlyItsNotifyRule() throws Exception {
+        NotifyProfile p = NotifyProfile.from(NotifyProfile.minimalBase(List.of("SCMP_ARCH_X86_64")),
+                List.of("mknodat"), true, LISTENER, null);
+        assertEquals(List.of("mknodat", "ioctl(2115091985)"), p.notified());
+        doorbellRule(p, "SCMP_ACT_NOTIFY");
+        assertEquals(2, rules(p.json()).size());
+        assertTrue(p.notes().toString(), p.notes().isEmpty());
+    }
+
+    @Test
+    public void doorbellIsNotAddedWhereTheBaseBlocksIoctlInSomeCases() throws Exception {
+        Map<String, Object> base = NotifyProfile.minimalBase(List.of());
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("names", new ArrayList<Object>(List.of("ioctl")));
+        block.put("action", "SCMP_ACT_ERRNO");
+        block.put("args", new ArrayList<Object>(List.of(Map.of("index", new JsonNumber("1"), "value", new JsonNumber("21505"), "op", "SCMP_CMP_EQ"))));
+        rules(base).add(block);
+        NotifyProfile p = NotifyProfile.from(base, List.of("mknodat"), true, LISTENER, null);
+        assertEquals(List.of("mknodat"), p.notified());
+        assertTrue(p.notes().toString(), p.notes().get(0).startsWith("the doorbell (ioctl 2115091985): not added"));
+    }
 }

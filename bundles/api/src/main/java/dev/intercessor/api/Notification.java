@@ -24,7 +24,11 @@ public interface Notification {
     /** @return the syscall number on {@link #arch()}, as the kernel reports it (x32: with {@code __X32_SYSCALL_BIT}) */
     int nr();
 
-    /** @return the syscall's name, e.g. {@code mknodat}; {@code "syscall_<nr>"} if unknown */
+    /**
+     * @return the syscall's name, e.g. {@code mknodat}; for a number no table names, which a handler
+     *         serves as {@code <arch>:<number>} ({@link SyscallHandler#SYSCALLS}), that spelling,
+     *         e.g. {@code x86_64:1000}
+     */
     String syscall();
 
     /**

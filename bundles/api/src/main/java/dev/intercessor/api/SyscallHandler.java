@@ -19,7 +19,14 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface SyscallHandler {
 
-    /** Service property: the names of the system calls this handler serves ({@code String[]}). */
+    /**
+     * Service property: the names of the system calls this handler serves ({@code String[]}), on
+     * every architecture that has them; or, for a number no syscall table names (a call user space
+     * defines), {@code <arch>:<number>} with the architecture as libseccomp names it and the
+     * number in decimal as in {@code seccomp_data.nr}, e.g. {@code x86_64:1000} (x32: with
+     * {@code __X32_SYSCALL_BIT}). A number the architecture's table names is refused: serve it by
+     * its name. {@link Notification#syscall()} is then that spelling.
+     */
     String SYSCALLS = "intercessor.syscalls";
 
     /** Service property: the handler's name, used for policy keys such as {@code <name>.enabled}. */

@@ -134,7 +134,7 @@ public final class Dispatcher {
         long nanos = received != 0 ? System.nanoTime() - received : -1;
         int nr = n.getInt(Seccomp.NOTIF_NR);
         SyscallTable arch = SyscallTable.forCall(n.getInt(Seccomp.NOTIF_ARCH), nr);
-        String syscall = arch == null ? "syscall_" + nr : arch.name(nr);
+        String syscall = arch == null ? "syscall_" + nr : arch.callName(nr);
         calls.plainContinue(syscall, nanos);
         if (following) {
             long[] registers = registers(n);

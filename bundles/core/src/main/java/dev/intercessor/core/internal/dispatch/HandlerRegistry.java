@@ -14,7 +14,9 @@ import dev.intercessor.core.internal.policy.OptionCatalog;
 
 /**
  * The handlers known, keyed by (architecture, syscall number). Lookups read an immutable snapshot
- * (no lock on the notification path); changes rebuild it.
+ * (no lock on the notification path); changes rebuild it. A handler names syscalls by name (every
+ * architecture that has it) or as {@code <arch>:<number>} for a number no table names
+ * ({@link UserDefinedSyscall}).
  */
 public final class HandlerRegistry {
 
@@ -26,6 +28,8 @@ public final class HandlerRegistry {
     private volatile HandlerBinding[][] byArch = new HandlerBinding[SyscallTable.all().length][];
     private volatile List<Rejection> rejections = List.of();
     private final OptionCatalog options = new OptionCatalog();
+    /** Numbers no table names, by {@link UserDefinedSyscall#key()}; usually empty. */
+    private volatile Map<Long, HandlerBinding> userDefined = Map.of();
 
     public HandlerRegistry() {
         rebuild();
@@ -45,14 +49,26 @@ public final class HandlerRegistry {
     /** @return the handler for a call, or {@code null} */
     public HandlerBinding lookup(SyscallTable arch, int nr) {
         int slot = arch.slot(nr);
-        return slot < 0 ? null : byArch[arch.index()][slot];
+        if (slot >= 0) {
+            return byArch[arch.index()][slot];
+        }
+        Map<Long, HandlerBinding> numbered = userDefined;
+        return numbered.isEmpty() ? null : numbered.get(UserDefinedSyscall.key(arch, nr));
     }
 
     /** @return the syscalls {@code binding} serves on at least one architecture, in its order */
     public List<String> serving(HandlerBinding binding) {
         HandlerBinding[][] current = byArch;
+        Map<Long, HandlerBinding> numbered = userDefined;
         Set<String> serving = new LinkedHashSet<>();
         for (String syscall : binding.syscalls()) {
+            if (UserDefinedSyscall.isNumbered(syscall)) {
+                UserDefinedSyscall u = parseOrNull(syscall);
+                if (u != null && numbered.get(u.key()) == binding) {
+                    serving.add(u.toString());
+                }
+                continue;
+            }
             for (SyscallTable table : SyscallTable.all()) {
                 int slot = table.slot(table.number(syscall));
                 if (slot >= 0 && current[table.index()][slot] == binding) {
@@ -85,6 +101,7 @@ public final class HandlerRegistry {
         SyscallTable[] tables = SyscallTable.all();
         HandlerBinding[][] next = new HandlerBinding[tables.length][];
         List<Rejection> rejected = new ArrayList<>();
+        Map<Long, HandlerBinding> numbered = new HashMap<>();
         for (SyscallTable table : tables) {
             next[table.index()] = new HandlerBinding[table.size()];
         }
@@ -94,7 +111,18 @@ public final class HandlerRegistry {
                 continue;
             }
             Set<String> unknown = new LinkedHashSet<>();
+            List<String> malformed = new ArrayList<>();
             for (String syscall : b.syscalls()) {
+                if (UserDefinedSyscall.isNumbered(syscall)) {
+                    try {
+                        UserDefinedSyscall u = UserDefinedSyscall.parse(syscall);
+                        numbered.merge(u.key(), b, (old, mine) -> mine.beats(old) ? mine : old);
+                    } catch (IllegalArgumentException e) {
+                        unknown.add(syscall);
+                        malformed.add(e.getMessage());
+                    }
+                    continue;
+                }
                 boolean known = false;
                 for (SyscallTable table : tables) {
                     int slot = table.slot(table.number(syscall));
@@ -112,10 +140,16 @@ public final class HandlerRegistry {
                 }
             }
             if (unknown.size() == b.syscalls().size()) {
-                rejected.add(new Rejection(b, "serves no known syscall: " + b.syscalls()));
+                rejected.add(new Rejection(b, "serves no known syscall: " + b.syscalls()
+                        + (malformed.isEmpty() ? "" : " (" + String.join("; ", malformed) + ")")));
             } else {
                 for (String syscall : unknown) {
-                    rejected.add(new Rejection(b, "no architecture has a syscall named " + syscall));
+                    if (!UserDefinedSyscall.isNumbered(syscall)) {
+                        rejected.add(new Rejection(b, "no architecture has a syscall named " + syscall));
+                    }
+                }
+                for (String reason : malformed) {
+                    rejected.add(new Rejection(b, reason));
                 }
             }
         }
@@ -124,6 +158,15 @@ public final class HandlerRegistry {
         for (HandlerBinding b : bindings.values()) {
             Set<String> reasons = new LinkedHashSet<>();
             for (String syscall : b.syscalls()) {
+                if (UserDefinedSyscall.isNumbered(syscall)) {
+                    UserDefinedSyscall u = parseOrNull(syscall);
+                    HandlerBinding winner = u == null ? null : numbered.get(u.key());
+                    if (winner != null && winner != b) {
+                        reasons.add(u + " is served by " + winner.name() + " (service "
+                                + winner.serviceId() + ", ranking " + winner.ranking() + ")");
+                    }
+                    continue;
+                }
                 for (SyscallTable table : tables) {
                     int slot = table.slot(table.number(syscall));
                     HandlerBinding winner = slot < 0 ? null : next[table.index()][slot];
@@ -138,6 +181,7 @@ public final class HandlerRegistry {
             }
         }
         byArch = next;
+        userDefined = Map.copyOf(numbered);
         rejections = List.copyOf(rejected);
         options.replace(optionsOf(bindings.values()));
     }
@@ -151,6 +195,7 @@ public final class HandlerRegistry {
         ordered.removeIf(b -> b.enabled() == null);
         ordered.sort((a, b) -> a.beats(b) ? -1 : b.beats(a) ? 1 : 0);
         Map<String, HandlerOption<?>> byKey = new HashMap<>();
+        byKey.put(ListenerHandOver.ENABLED.key(), ListenerHandOver.ENABLED); // the core's own
         for (HandlerBinding b : ordered) {
             byKey.putIfAbsent(b.enabled().key(), b.enabled());
             for (HandlerOption<?> option : b.options()) {
@@ -158,5 +203,13 @@ public final class HandlerRegistry {
             }
         }
         return byKey;
+    }
+
+    private static UserDefinedSyscall parseOrNull(String entry) {
+        try {
+            return UserDefinedSyscall.parse(entry);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

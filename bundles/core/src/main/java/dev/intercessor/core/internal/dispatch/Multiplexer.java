@@ -52,6 +52,8 @@ public final class Multiplexer {
     private final AtomicInteger threadCount = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
+    /** The doorbell: listeners a container's processes hand over themselves. */
+    private final ListenerHandOver handOver;
     /** The host's exec events; null if the proc connector cannot be read (then no memory handle is kept). */
     private final ExecEvents execs;
 
@@ -78,6 +80,7 @@ public final class Multiplexer {
         // thread's fs_struct (pthread_create passes CLONE_FS), and setns(mnt) refuses a shared one.
         w.prestartAllCoreThreads();
         watchdog = w;
+        handOver = new ListenerHandOver(this, w);
         long period = Math.max(50, stuckNanos / 4);
         watchdog.scheduleAtFixedRate(this::answerStuckCalls, period, period, TimeUnit.NANOSECONDS);
         this.dispatcher = dispatcher;
@@ -151,6 +154,47 @@ public final class Multiplexer {
     }
 
     /**
+     * Serves a listener a process of {@code session}'s container handed over ({@link ListenerHandOver}):
+     * its callers are admitted once one is seen in the container's pid namespace.
+     *
+     * @param notifyFd a seccomp notify fd, ours now (closed if this fails)
+     */
+    void attachHandedOver(Session session, int notifyFd, int pid) throws LinuxException {
+        try {
+            Seccomp.setSyncWakeUp(notifyFd);
+        } catch (LinuxException e) {
+            Linux.close(notifyFd);
+            throw e;
+        }
+        NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, pid, session,
+                new CallerHandles.Cache(execs), true);
+        session.add(channel);
+        session.endHandOver(true);
+        channels.put(channel.key(), channel);
+        try {
+            epoll.add(notifyFd, ARMED, channel.key());
+        } catch (LinuxException e) {
+            detach(channel);
+            throw e;
+        }
+    }
+
+    /** A hand-over that did not come: the session ends if nothing else holds it. */
+    void abandonHandOver(Session session) {
+        if (session.endHandOver(false)) {
+            end(session);
+        }
+    }
+
+    private void end(Session session) {
+        if (sessions.remove(session.containerId(), session)) {
+            session.init().close();
+            LOG.log(Level.INFO, () -> "container " + session.containerId() + " detached ("
+                    + session.seen() + " calls seen)");
+        }
+    }
+
+    /**
      * @return the container's session: a new one, or the one already attached under this id if
      *         the new process is in that container's namespaces (an exec); anything else with a known
      *         id is refused, so it can never take over another container's policy
@@ -208,10 +252,7 @@ public final class Multiplexer {
         epoll.remove(channel.fd());
         Session session = channel.session();
         if (session.remove(channel)) {
-            sessions.remove(session.containerId(), session);
-            session.init().close();
-            LOG.log(Level.INFO, () -> "container " + session.containerId() + " detached ("
-                    + session.seen() + " calls seen)");
+            end(session);
         }
     }
 
@@ -330,6 +371,14 @@ public final class Multiplexer {
                 if (!admit(channel, buffers)) {
                     continue;
                 }
+                if (ListenerHandOver.rings(buffers.notif)) {
+                    if (handOver.answer(channel, buffers)) {
+                        detach(channel); // the caller makes its own listener once this one is closed
+                        detached = true;
+                        return;
+                    }
+                    continue;
+                }
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                 if (binding == null) {
                     dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
@@ -352,9 +401,10 @@ public final class Multiplexer {
 
     /**
      * Whether the call just received may be served: always on a channel whose process the runtime
-     * named (checked at attach). A channel handed over without a process (crun exec) is the
-     * container's once a caller is seen in the container's pid namespace (every later caller
-     * descends from it); until then a caller outside gets ENOSYS, as with no supervisor at all.
+     * named (checked at attach). A channel handed over without a process (crun exec), or by a
+     * container process itself (the doorbell), is the container's once a caller is seen in the
+     * container's pid namespace (every later caller descends from it); until then a caller outside
+     * gets ENOSYS, as with no supervisor at all.
      */
     private boolean admit(NotifyChannel channel, Seccomp.Buffers buffers) {
         if (channel.admitted()) {
@@ -373,7 +423,8 @@ public final class Multiplexer {
             return true;
         }
         LOG.log(Level.WARNING, () -> "container " + session.containerId() + ": process " + pid + " on a notify fd "
-                + "handed over without a process is not in the container's pid namespace: ENOSYS");
+                + (channel.handedOver() ? "handed over by a container process" : "handed over without a process")
+                + " is not in the container's pid namespace: ENOSYS");
         try {
             Seccomp.send(channel.fd(), buffers, id, 0, Errno.ENOSYS, false);
         } catch (LinuxException e) {
@@ -412,11 +463,17 @@ public final class Multiplexer {
                 }
                 long received = System.nanoTime();
                 me.lastServed = received;
-                if (!channel.admitted()) {
-                    // Its check reads /proc: out of hot mode first, as for a handler.
+                if (!channel.admitted() || ListenerHandOver.rings(buffers.notif)) {
+                    // Its check reads /proc, as does a doorbell: out of hot mode first, as for a handler.
                     Linux.acceptWake(false);
                     accepting = false;
                     if (admit(channel, buffers)) {
+                        if (ListenerHandOver.rings(buffers.notif)) {
+                            if (handOver.answer(channel, buffers)) {
+                                detach(channel);
+                            }
+                            return;
+                        }
                         HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
                         if (binding == null) {
                             dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));

@@ -50,7 +50,7 @@ final class NotificationView implements Notification {
 
     @Override
     public String syscall() {
-        return arch.name(nr);
+        return arch.callName(nr);
     }
 
     @Override

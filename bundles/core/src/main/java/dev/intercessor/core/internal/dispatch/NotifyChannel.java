@@ -25,9 +25,18 @@ public final class NotifyChannel {
     /** The last caller's /proc handles, closed with the fd. */
     private final CallerHandles.Cache callers;
 
+    /** Whether a container process handed it over itself ({@link ListenerHandOver}), not the runtime. */
+    private final boolean handedOver;
+
     NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers) {
+        this(key, fd, pid, session, callers, false);
+    }
+
+    /** @param handedOver a listener a container process handed over: admitted only by its callers */
+    NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers, boolean handedOver) {
+        this.handedOver = handedOver;
         this.callers = callers;
-        this.admitted = pid != 0;
+        this.admitted = pid != 0 && !handedOver;
         this.key = key;
         this.fd = fd;
         this.pid = pid;
@@ -40,6 +49,11 @@ public final class NotifyChannel {
 
     public int fd() {
         return fd;
+    }
+
+    /** @return whether a container process handed it over itself, not the runtime */
+    public boolean handedOver() {
+        return handedOver;
     }
 
     boolean admitted() {

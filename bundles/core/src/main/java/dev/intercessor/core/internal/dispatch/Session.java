@@ -77,10 +77,39 @@ public final class Session {
         channels.add(channel);
     }
 
-    /** @return whether no channel is left */
-    boolean remove(NotifyChannel channel) {
-        channels.remove(channel);
-        return channels.isEmpty();
+    /** Listeners handed over by the container's processes: served, or on their way ({@link ListenerHandOver}). */
+    private int handOvers;
+    /** Of those, not yet served: they hold the session while its last channel may be gone. */
+    private int pendingHandOvers;
+
+    /** @return whether no channel and no hand-over is left */
+    synchronized boolean remove(NotifyChannel channel) {
+        if (channels.remove(channel) && channel.handedOver()) {
+            handOvers--;
+        }
+        return channels.isEmpty() && pendingHandOvers == 0;
+    }
+
+    /** @return false if {@code limit} listeners are handed over already */
+    synchronized boolean reserveHandOver(int limit) {
+        if (handOvers >= limit) {
+            return false;
+        }
+        handOvers++;
+        pendingHandOvers++;
+        return true;
+    }
+
+    /**
+     * @param served whether the listener is now a channel of this session
+     * @return whether no channel and no hand-over is left
+     */
+    synchronized boolean endHandOver(boolean served) {
+        pendingHandOvers--;
+        if (!served) {
+            handOvers--;
+        }
+        return channels.isEmpty() && pendingHandOvers == 0;
     }
 
     public long seen() {

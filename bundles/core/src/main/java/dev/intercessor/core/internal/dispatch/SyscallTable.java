@@ -48,11 +48,11 @@ public final class SyscallTable {
     private static final SyscallTable[] ALL = load();
     private static final int[] AUDIT_ARCHES = Arrays.stream(ALL).mapToInt(t -> t.auditArch).toArray();
 
-    public static final SyscallTable X86_64 = named("x86_64");
-    public static final SyscallTable X86 = named("x86");
-    public static final SyscallTable X32 = named("x32");
-    public static final SyscallTable AARCH64 = named("aarch64");
-    public static final SyscallTable ARM = named("arm");
+    public static final SyscallTable X86_64 = builtIn("x86_64");
+    public static final SyscallTable X86 = builtIn("x86");
+    public static final SyscallTable X32 = builtIn("x32");
+    public static final SyscallTable AARCH64 = builtIn("aarch64");
+    public static final SyscallTable ARM = builtIn("arm");
 
     private final String name;
     private final int auditArch;
@@ -134,13 +134,22 @@ public final class SyscallTable {
         return tables.toArray(new SyscallTable[0]);
     }
 
-    private static SyscallTable named(String name) {
+    private static SyscallTable builtIn(String name) {
+        SyscallTable t = named(name);
+        if (t == null) {
+            throw new IllegalStateException(RESOURCE + " has no table for " + name);
+        }
+        return t;
+    }
+
+    /** @return the table of architecture {@code name} (libseccomp's name), or {@code null} */
+    public static SyscallTable named(String name) {
         for (SyscallTable t : ALL) {
             if (t.name.equals(name)) {
                 return t;
             }
         }
-        throw new IllegalStateException(RESOURCE + " has no table for " + name);
+        return null;
     }
 
     /**
@@ -199,6 +208,20 @@ public final class SyscallTable {
     public String name(int nr) {
         int slot = slot(nr);
         return slot < 0 ? "syscall_" + nr : slot < names.length ? names[slot] : farNames[slot - names.length];
+    }
+
+    /**
+     * @return the call's name in the table, else {@code <arch>:<nr>}, as a handler names a number
+     *         no table names ({@link UserDefinedSyscall})
+     */
+    public String callName(int nr) {
+        int slot = slot(nr);
+        return slot < 0 ? name + ":" + nr : slot < names.length ? names[slot] : farNames[slot - names.length];
+    }
+
+    /** @return the lowest number of this architecture's table */
+    public int lowest() {
+        return base;
     }
 
     /**

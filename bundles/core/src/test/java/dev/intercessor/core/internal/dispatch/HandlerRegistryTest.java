@@ -381,4 +381,48 @@ public class HandlerRegistryTest {
         registry.add(binding("a", 0, 1, "sysinfo"));
         assertSame(Response.continueSyscall(), registry.lookup(X86, 99).handler().handle(null, null, null));
     }
+
+    // ---- numbers no table names ----------------------------------------------------------
+
+    @Test
+    public void handlerServesANumberNoTableNamesOnItsArchitectureOnly() {
+        HandlerBinding b = binding("greeting", 0, 1, "x86_64:1000");
+        registry.add(b);
+        assertSame(b, registry.lookup(X86, 1000));
+        assertNull(registry.lookup(ARM, 1000));
+        assertNull(registry.lookup(SyscallTable.X86, 1000));
+        assertEquals(List.of("x86_64:1000"), registry.serving(b));
+        assertTrue(registry.rejections().isEmpty());
+    }
+
+    @Test
+    public void handlerWithOnlyMalformedNumbersIsRejectedWithTheReason() {
+        HandlerBinding b = binding("greeting", 0, 1, "x86_64:1");
+        registry.add(b);
+        assertNull(registry.lookup(X86, 1000));
+        assertEquals(List.of(new HandlerRegistry.Rejection(b, "serves no known syscall: [x86_64:1] "
+                + "(x86_64:1: x86_64 numbers write so; serve it by that name)")), rejectionsOf(b));
+    }
+
+    @Test
+    public void malformedNumberBesideAGoodOneIsReportedAndTheGoodOneServed() {
+        HandlerBinding b = binding("greeting", 0, 1, "x86_64:1000", "nosuch:5");
+        registry.add(b);
+        assertSame(b, registry.lookup(X86, 1000));
+        assertEquals(1, rejectionsOf(b).size());
+        assertTrue(rejectionsOf(b).get(0).reason().startsWith("nosuch:5: no architecture nosuch"));
+    }
+
+    @Test
+    public void higherRankingWinsANumberAndTheLoserIsTold() {
+        HandlerBinding low = binding("low", 0, 1, "x86_64:1000");
+        HandlerBinding high = binding("high", 5, 2, "x86_64:1000");
+        registry.add(low);
+        registry.add(high);
+        assertSame(high, registry.lookup(X86, 1000));
+        assertEquals(List.of(new HandlerRegistry.Rejection(low, "x86_64:1000 is served by high (service 2, ranking 5)")),
+                rejectionsOf(low));
+        registry.remove(2);
+        assertSame(low, registry.lookup(X86, 1000));
+    }
 }
