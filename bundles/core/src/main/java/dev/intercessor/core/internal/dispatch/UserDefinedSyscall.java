@@ -57,8 +57,8 @@ public record UserDefinedSyscall(SyscallTable arch, int nr) {
             throw new IllegalArgumentException(entry + ": " + arch.name() + " numbers start at " + arch.lowest());
         }
         if (arch.slot(n) >= 0) {
-            throw new IllegalArgumentException(entry + ": " + arch.name() + " numbers " + arch.name(n)
-                    + " so; serve it by that name");
+            throw new IllegalArgumentException(entry + " is " + arch.name(n) + " on " + arch.name()
+                    + ": serve it by that name");
         }
         return new UserDefinedSyscall(arch, n);
     }

@@ -401,7 +401,7 @@ public class HandlerRegistryTest {
         registry.add(b);
         assertNull(registry.lookup(X86, 1000));
         assertEquals(List.of(new HandlerRegistry.Rejection(b, "serves no known syscall: [x86_64:1] "
-                + "(x86_64:1: x86_64 numbers write so; serve it by that name)")), rejectionsOf(b));
+                + "(x86_64:1 is write on x86_64: serve it by that name)")), rejectionsOf(b));
     }
 
     @Test

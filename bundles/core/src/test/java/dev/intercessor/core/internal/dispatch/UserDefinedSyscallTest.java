@@ -62,7 +62,7 @@ public class UserDefinedSyscallTest {
     @Test
     public void numberTheTableNamesIsRefusedNotNormalised() {
         String why = refusal("x86_64:1");
-        assertEquals("x86_64:1: x86_64 numbers write so; serve it by that name", why);
+        assertEquals("x86_64:1 is write on x86_64: serve it by that name", why);
     }
 
     @Test
