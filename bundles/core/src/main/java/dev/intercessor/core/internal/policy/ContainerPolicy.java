@@ -32,8 +32,8 @@ import dev.intercessor.api.Policy;
  * <li>then the operator's global value, then the handler's default.</li>
  * </ol>
  * The bound is the global {@value #BOUND_PREFIX}{@code <key>} if the operator wrote one, else the
- * global value, else the handler's default (for {@code <handler>.enabled}). A key with no bound
- * cannot be set by a container at all. Annotations and listener metadata are written by whoever
+ * global value, else the handler's default (its declared option's, or {@code <handler>.enabled}'s).
+ * A key with no bound cannot be set by a container at all. Annotations and listener metadata are written by whoever
  * creates the container (any pod author under CRI-O), so they never widen what the operator gave.
  *
  * <p>A key a handler declares as a {@link HandlerOption} is held to it: a runtime value it refuses
