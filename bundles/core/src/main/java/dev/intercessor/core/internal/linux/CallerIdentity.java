@@ -467,9 +467,14 @@ public final class CallerIdentity implements CallerFs {
      * capabilities in its own mount namespace (where /dev/loop* are); the mount is then moved onto
      * the target in the caller's.
      *
-     * @param userns the caller's user namespace for an idmapped mount, else -1
+     * A block device source needs no loop device: the kernel gets it as this thread's fd of it
+     * ({@code /proc/thread-self/fd/N}); lookup_bdev takes only the device number from that node,
+     * after may_open_dev on the caller's mount of it, which the caller's own open passed already.
+     *
+     * @param userns  the caller's user namespace for an idmapped mount, else -1
+     * @param devices the caller's device cgroup, asked for a block device source
      */
-    void mountImage(dev.intercessor.api.ImageMount m, int userns) throws SyscallException {
+    void mountImage(dev.intercessor.api.ImageMount m, int userns, DeviceCgroupRules devices) throws SyscallException {
         checkSwitched();
         int image = -1;
         int target = -1;
@@ -478,15 +483,21 @@ public final class CallerIdentity implements CallerFs {
         int mount = -1;
         long saved = effective;
         try {
-            int[] opened = openForMount(m);
+            int[] opened = openForMount(m, devices);
             image = opened[0];
             target = opened[1];
+            boolean blockDevice = (Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) == FileStat.S_IFBLK;
 
             setEffective(permitted);
-            setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* are the host's
+            setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* and /proc are the host's
             try {
-                loop = attachLoop(image, m.readOnly());
-                String device = "/dev/loop" + loopNumber;
+                String device;
+                if (blockDevice) {
+                    device = "/proc/thread-self/fd/" + image;
+                } else {
+                    loop = attachLoop(image, m.readOnly());
+                    device = "/dev/loop" + loopNumber;
+                }
                 Pointer type = pathPointer(Linux.cPath(m.fstype()));
                 fs = (int) Linux.check("fsopen", Linux.libc().syscall(Linux.SYS_FSOPEN, type,
                         1 /* FSOPEN_CLOEXEC */, 0, 0, 0));
@@ -537,11 +548,14 @@ public final class CallerIdentity implements CallerFs {
     }
 
     /**
-     * Opens a mount's image (read-write unless read-only) and target directory as the caller.
+     * Opens a mount's source (read-write unless read-only) and target directory as the caller. The
+     * source is an image file, or a block device its device cgroup allows with that access (and its
+     * own open then passes may_open_dev: no nodev mount).
      *
-     * @return {image fd, target fd}, the supervisor's to close
+     * @return {source fd, target fd}, the supervisor's to close
      */
-    int[] openForMount(dev.intercessor.api.ImageMount m) throws SyscallException, LinuxException {
+    int[] openForMount(dev.intercessor.api.ImageMount m, DeviceCgroupRules devices)
+            throws SyscallException, LinuxException {
         checkSwitched();
         // O_PATH first: opening a FIFO (or a device) for real could block this thread for as long
         // as the container likes. Only a regular file is then opened, non-blocking, through the
@@ -550,8 +564,11 @@ public final class CallerIdentity implements CallerFs {
                 Linux.RESOLVE_NO_MAGICLINKS, openHow);
         int image = -1;
         try {
-            if ((Statx.stat(path, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
-                throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
+            FileStat found = Statx.stat(path, statBuffer);
+            if ((found.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK) {
+                devices.checkBlock(m.source(), found.major(), found.minor(), !m.readOnly());
+            } else if ((found.mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+                throw new SyscallException(Errno.ENOTBLK, m.source() + " is neither an image file nor a block device");
             }
             image = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + path),
                     (m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR) | Linux.O_NONBLOCK | Linux.O_NOCTTY
