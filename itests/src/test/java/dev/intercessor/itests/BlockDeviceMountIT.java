@@ -168,35 +168,45 @@ public class BlockDeviceMountIT extends HandlerIT {
         assertEquals(List.of(), fuseServers());
     }
 
-    /** The container is killed while its mount-to-FUSE of the device waits for a server that never answers. */
+    /**
+     * The container is killed while its mount-to-FUSE of the device waits for a server that never
+     * answers (fusehang, as in MountIT, under the operator's bound): no server, helper or mount left.
+     */
     @Test
     public void aContainerKilledMidMountLeavesNothing() throws Exception {
-        Path hang = Path.of("/usr/local/lib/intercessor-itest/fusehang-blk");
+        Path hang = Path.of("/usr/local/lib/intercessor-itest/fusehang");
         Files.createDirectories(hang.getParent());
         Files.copy(Container.PROGRAMS.resolve("fusehang"), hang, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         hang.toFile().setExecutable(true, false);
+        String server = hang + "\0/image\0";
         try {
             try (Container c = container("blk-killed", List.of(), "mount.fuse=ext4=" + hang)) {
                 c.exec("mkdir /tmp/m; (/opt/t/mounttest mount " + device + " /tmp/m ext4 0 >/dev/null 2>&1 &); sleep 2");
-                TestSetup.waitFor(() -> !pidsWith("fusehang-blk").isEmpty(), "the hung server to start");
+                TestSetup.waitFor(() -> pidsStarting(server).size() == 1, "the hung server to start");
+                assertFalse("the helper waits for it (with its forks)", pidsStarting(helper()).isEmpty());
             }
-            TestSetup.waitFor(() -> pidsWith("fusehang-blk").isEmpty() && pidsWith("intercessor-fuse").isEmpty(),
+            TestSetup.waitFor(() -> pidsStarting(server).isEmpty() && pidsStarting(helper()).isEmpty(),
                     "no server or helper left");
         } finally {
             Files.deleteIfExists(hang);
         }
     }
 
-    private static List<Integer> fuseServers() throws Exception {
-        return pidsWith("/usr/bin/fuse2fs\0/image\0");
+    private static String helper() {
+        return Container.HOME.resolve("libexec/intercessor-fuse") + "\0mount\0";
     }
 
-    private static List<Integer> pidsWith(String cmdline) throws Exception {
+    private static List<Integer> fuseServers() throws Exception {
+        return pidsStarting("/usr/bin/fuse2fs\0/image\0");
+    }
+
+    /** @return the pids whose command line starts with {@code cmdline} (NUL-separated) */
+    private static List<Integer> pidsStarting(String cmdline) throws Exception {
         List<Integer> found = new ArrayList<>();
         try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
                 try {
-                    if (Files.readString(p.resolve("cmdline")).contains(cmdline)) {
+                    if (Files.readString(p.resolve("cmdline")).startsWith(cmdline)) {
                         found.add(Integer.parseInt(p.getFileName().toString()));
                     }
                 } catch (java.io.IOException gone) {
