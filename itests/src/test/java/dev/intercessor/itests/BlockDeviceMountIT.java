@@ -109,7 +109,7 @@ public class BlockDeviceMountIT extends HandlerIT {
             assertEquals(r.toString(), "ok", lines.get(0));
             assertEquals("from host", lines.get(1));
             assertEquals("65534:65534", lines.get(2));
-            assertTrue(lines.get(3), lines.get(3).matches(".* /tmp/m rw,nosuid,nodev,relatime - ext4 \\S+ rw,.*errors=remount-ro.*"));
+            assertTrue(lines.get(3), lines.get(3).matches(".* /tmp/m rw,nosuid,nodev,relatime - ext4 " + device + " rw,.*errors=remount-ro.*"));
             assertEquals("ok", lines.get(4));
         }
     }

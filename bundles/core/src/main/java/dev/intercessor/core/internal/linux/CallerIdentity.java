@@ -486,14 +486,15 @@ public final class CallerIdentity implements CallerFs {
             int[] opened = openForMount(m, devices);
             image = opened[0];
             target = opened[1];
-            boolean blockDevice = (Statx.stat(image, statBuffer).mode() & FileStat.S_IFMT) == FileStat.S_IFBLK;
+            FileStat source = Statx.stat(image, statBuffer);
+            boolean blockDevice = (source.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK;
 
             setEffective(permitted);
             setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* and /proc are the host's
             try {
                 String device;
                 if (blockDevice) {
-                    device = "/proc/thread-self/fd/" + image;
+                    device = hostDeviceNode(source.major(), source.minor()).orElse("/proc/thread-self/fd/" + image);
                 } else {
                     loop = attachLoop(image, m.readOnly());
                     device = "/dev/loop" + loopNumber;
@@ -585,6 +586,32 @@ public final class CallerIdentity implements CallerFs {
         } finally {
             Linux.close(path);
         }
+    }
+
+    /**
+     * @return the host's own node of a block device (in the host's /dev, as its uevent names it),
+     *         if it is one with that number: the mount then shows the name the host knows it by
+     *         rather than the supervisor's fd; lookup_bdev takes only the number from it. Called in
+     *         the host's mount namespace.
+     */
+    private java.util.Optional<String> hostDeviceNode(int major, int minor) {
+        try {
+            String uevent = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/dev/block/"
+                    + Integer.toUnsignedString(major) + ":" + Integer.toUnsignedString(minor) + "/uevent"));
+            for (String line : uevent.split("\n")) {
+                if (line.startsWith("DEVNAME=") && line.substring(8).matches("[A-Za-z0-9_.:+-]+(/[A-Za-z0-9_.:+-]+)*")
+                        && !line.contains("..")) {
+                    String node = "/dev/" + line.substring(8);
+                    FileStat st = Statx.stat(Linux.AT_FDCWD, Linux.cPath(node), Linux.AT_SYMLINK_NOFOLLOW, statBuffer);
+                    if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == major && st.minor() == minor) {
+                        return java.util.Optional.of(node);
+                    }
+                }
+            }
+        } catch (java.io.IOException | LinuxException | RuntimeException e) {
+            // no such node: the fd it is
+        }
+        return java.util.Optional.empty();
     }
 
     private int loopNumber;
