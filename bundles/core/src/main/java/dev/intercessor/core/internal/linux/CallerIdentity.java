@@ -467,9 +467,9 @@ public final class CallerIdentity implements CallerFs {
      * capabilities in its own mount namespace (where /dev/loop* are); the mount is then moved onto
      * the target in the caller's.
      *
-     * A block device source needs no loop device: the kernel gets it as this thread's fd of it
-     * ({@code /proc/thread-self/fd/N}); lookup_bdev takes only the device number from that node,
-     * after may_open_dev on the caller's mount of it, which the caller's own open passed already.
+     * A block device source needs no loop device: the kernel gets the host's node of that device
+     * number, else this thread's fd of the caller's node ({@code /proc/thread-self/fd/N}, whose
+     * may_open_dev the caller's own open passed already); lookup_bdev takes only the number.
      *
      * @param userns  the caller's user namespace for an idmapped mount, else -1
      * @param devices the caller's device cgroup, asked for a block device source
@@ -559,7 +559,8 @@ public final class CallerIdentity implements CallerFs {
             throws SyscallException, LinuxException {
         checkSwitched();
         // O_PATH first: opening a FIFO (or a device) for real could block this thread for as long
-        // as the container likes. Only a regular file is then opened, non-blocking, through the
+        // as the container likes. Only a regular file, or a block device its device cgroup allows
+        // (the device the container was given), is then opened, non-blocking, through the
         // O_PATH fd, with the caller's own identity deciding the access.
         int path = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())), Linux.O_PATH,
                 Linux.RESOLVE_NO_MAGICLINKS, openHow);
