@@ -8,7 +8,8 @@
  * SERVER: the operator's FUSE server, a normalized absolute path under /usr/ (e.g. /usr/bin/fuse2fs).
  * ATTRS: "rw", or a comma list of ro, noexec, noatime (nosuid and nodev always).
  *
- * Run by the supervisor (root) while it holds IMAGE_FD (the image, opened as the caller),
+ * Run by the supervisor (root) while it holds IMAGE_FD (the image, or a block device the
+ * container was given, opened as the caller),
  * TARGET_FD (the target directory, O_PATH, opened as the caller), the caller's namespaces (opened
  * through its /proc directory, which was checked to be the caller's) and its cgroup directories;
  * all are reached through /proc/SUPERVISOR_PID/fd, so no pid or container path is looked up again

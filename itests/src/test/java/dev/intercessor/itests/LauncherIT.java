@@ -110,6 +110,19 @@ public class LauncherIT {
         assertTrue(config.out(), config.out().contains("\"names\": [\"uname\"], \"action\": \"SCMP_ACT_NOTIFY\""));
     }
 
+    /** {@code --device}: the node in linux.devices and an allow rule for it in the device cgroup. */
+    @Test
+    public void runDeviceGivesTheNodeAndAllowsItInTheDeviceCgroup() throws Exception {
+        Container.Result config = launcher("run", "--device", "/dev/null", "--print-config");
+        assertEquals(config.toString(), 0, config.exit());
+        assertTrue(config.out(), config.out().contains("{ \"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3, "));
+        assertTrue(config.out(), config.out().contains("\"devices\": [ { \"allow\": false, \"access\": \"rwm\" }, "
+                + "{ \"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\" } ]"));
+        Container.Result notADevice = launcher("run", "--device", "/dev/shm", "--print-config");
+        assertTrue(notADevice.toString(), notADevice.exit() != 0 && notADevice.err().contains("not a block or character device"));
+        assertTrue(launcher("run", "--print-config").out().contains("\"devices\": [],"));
+    }
+
     @Test
     public void startStatusContainerStop() throws Exception {
         long start = System.nanoTime();

@@ -132,7 +132,7 @@ public class MountIT extends HandlerIT {
             String mount = "/opt/t/mounttest mount ";
             assertEquals("a type in no list: the kernel's EPERM", "errno=EPERM\n",
                     c.exec("mkdir -p /tmp/m; " + mount + "/img/disk.ext4 /tmp/m xfs 0").out());
-            assertEquals("the new mount API while emulation is on", "errno=ENOSYS\n",
+            assertEquals("fsopen of an emulated type: ENOSYS, so libmount falls back to mount(2)", "errno=ENOSYS\n",
                     c.exec("/opt/t/mounttest fsopen ext4").out());
             // .. and symlinks resolve inside the container's root: the host's image path is not there.
             assertEquals("errno=ENOENT\n", c.exec("cd /img && " + mount + "../../../.." + image + " /tmp/m ext4 0").out());

@@ -17,17 +17,23 @@ public interface ImageMounts {
      * read, or for a writable mount write, the image); the supervisor then attaches a loop device
      * (detached again when the mount goes), creates the filesystem ({@code nosuid} and
      * {@code nodev} always) and moves the mount onto the target in the caller's mount namespace.
+     * The source may also be a block device the container was given: a block device node the
+     * caller can open with the mount's access (no {@code nodev} mount, its own permissions) and
+     * its device cgroup allows for that access; no loop device is needed then.
      *
      * @param caller the {@link Target} the core gave the handler for this call
      * @param dirfd  the caller's descriptor relative paths start from, or {@link Target#AT_FDCWD}
      * @throws SyscallException the kernel's errno (e.g. {@code EINVAL} for a bad image or
-     *                          option, {@code ENOTBLK} if the source is not a regular file)
+     *                          option, {@code ENOTBLK} if the source is neither a regular file
+     *                          nor a block device, {@code EPERM} if the caller's device cgroup
+     *                          does not allow the block device)
      */
     void mountImage(Target caller, int dirfd, ImageMount mount) throws SyscallException;
 
     /**
      * Mounts an image through a FUSE server instead of the kernel, so the kernel never parses the
-     * image: the image and target are opened as the caller (as for {@link #mountImage}); a fuse
+     * image: the image (or block device) and target are opened as the caller, and checked, as for
+     * {@link #mountImage}; the server is given the same file; a fuse
      * mount owned by the caller's user namespace is made on the target ({@code nosuid},
      * {@code nodev}); the server, the host's program at the absolute path {@code server} under
      * {@code /usr/} (e.g. {@code /usr/bin/fuse2fs}), runs as the container's root in the caller's

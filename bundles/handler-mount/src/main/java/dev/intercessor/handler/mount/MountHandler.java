@@ -28,14 +28,20 @@ import dev.intercessor.api.Target;
  * policy says ({@link MountPolicy}). Off unless a container asks ({@code mount.enabled=true}).
  * Only calls that make a new superblock are emulated, for a caller holding CAP_SYS_ADMIN in its
  * own user namespace; bind mounts, remounts, moves and propagation changes, and types in no list,
- * go to the kernel. While the handler is on, the new mount API answers ENOSYS, so tools fall back
- * to {@code mount(2)}.
+ * go to the kernel. The source is an image file or a block device the container was given (the
+ * core checks which, as the caller; {@link ImageMounts}).
+ *
+ * <p>Of the new mount API only {@code fsopen} is trapped, and only {@code fsopen} of a type this
+ * container may mount through the handler answers {@code ENOSYS}: that is where util-linux's
+ * libmount (2.39+) falls back to {@code mount(2)}, which is emulated. Everything else of that API
+ * goes to the kernel, which allows in a user namespace what it always did (tmpfs, clones, moves);
+ * {@code fsconfig}, {@code fsmount}, {@code move_mount}, {@code open_tree} and {@code fspick} act on
+ * fds and trees the kernel made for the caller, so there is nothing to judge there.
  *
  * <p>The same for a compat caller (x86, x32, arm): strings, and flags whose bits all fit 32 bits.
  */
 @Component
-@HandlerProperties(handler = "mount", syscalls = {"mount", "fsopen", "fsconfig", "fsmount", "fspick",
-    "open_tree", "move_mount"}, enabled_default = false, slow = true)
+@HandlerProperties(handler = "mount", syscalls = {"mount", "fsopen"}, enabled_default = false, slow = true)
 public class MountHandler implements SyscallHandler {
 
     private static final Logger LOG = System.getLogger("dev.intercessor.handler.mount");
@@ -63,8 +69,11 @@ public class MountHandler implements SyscallHandler {
 
     @Override
     public Response handle(Notification call, Target target, Policy policy) throws SyscallException {
+        if (call.syscall().equals("fsopen")) {
+            return fsopen(call, target, policy);
+        }
         if (!call.syscall().equals("mount")) {
-            throw new SyscallException(Errno.ENOSYS, call.syscall() + ": use mount(2) while mount emulation is on");
+            return Response.continueSyscall(); // trapped by a profile that names more than this handler serves
         }
         MountFlags flags = new MountFlags(call.arg(3));
         if (!flags.newMount() || call.arg(2) == 0) {
@@ -104,6 +113,37 @@ public class MountHandler implements SyscallHandler {
                         + (decision.get().mode() == MountPolicy.Mode.KERNEL_SHIFTED ? " (idmapped)" : ""));
                 return Response.value(0);
         }
+    }
+
+    /**
+     * {@code fsopen(type, flags)}: {@code ENOSYS} where the caller would get an emulated mount from
+     * {@code mount(2)} (a type in its policy, CAP_SYS_ADMIN), so libmount falls back to it
+     * (hook_mount.c: an ENOSYS from fsopen in its prepare stage switches to the classic hookset);
+     * else the kernel's answer. {@code fsopen(NULL)} is libmount's probe for the API (used when the
+     * type is a list or not known yet, and a later {@code fsopen} of the type would not fall back):
+     * while any type is emulated for the caller, the probe says ENOSYS too, and mount(2), which
+     * the kernel serves for every other type, is used throughout.
+     */
+    static Response fsopen(Notification call, Target target, Policy policy) throws SyscallException {
+        MountPolicy mountPolicy = MountPolicy.of(policy);
+        if (!mountPolicy.emulatesAny() || !target.credentials().has(Capability.SYS_ADMIN)) {
+            return Response.continueSyscall();
+        }
+        if (call.arg(0) == 0) {
+            throw new SyscallException(Errno.ENOSYS, "fsopen(NULL) probe: use mount(2) while mount emulation is on");
+        }
+        Optional<String> fstype;
+        try {
+            fstype = target.readString(call.arg(0), 256);
+        } catch (SyscallException e) {
+            // Unreadable or too long: the kernel's own EFAULT or ENODEV. A string changed after this
+            // read only gets the kernel's fsopen, which never mounts a type a user namespace may not.
+            return Response.continueSyscall();
+        }
+        if (fstype.isPresent() && mountPolicy.decide(fstype.get()).isPresent()) {
+            throw new SyscallException(Errno.ENOSYS, "fsopen(\"" + fstype.get() + "\"): emulated through mount(2)");
+        }
+        return Response.continueSyscall();
     }
 
     private static String path(Target target, long address) throws SyscallException {

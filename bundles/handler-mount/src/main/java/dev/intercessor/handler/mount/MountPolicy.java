@@ -89,6 +89,11 @@ final class MountPolicy {
                 && server.matches("(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+");
     }
 
+    /** @return whether any type is mounted through the handler */
+    boolean emulatesAny() {
+        return !allowed.isEmpty() || !fuse.isEmpty();
+    }
+
     /** @return what to do for {@code fstype}, or empty: the kernel decides (EPERM in a user namespace) */
     Optional<Decision> decide(String fstype) {
         String server = fuse.get(fstype);

@@ -85,10 +85,49 @@ public class MountHandlerTest {
         assertEquals(new ImageMount("i", "m", "ext4", true, false, false, List.of("noload"), false), m.mount());
     }
 
+    private FakeNotification fsopen(String fstype) {
+        return Notifications.call("fsopen").args(target.putString(fstype), 1 /* FSOPEN_CLOEXEC */);
+    }
+
     @Test
-    public void theNewMountApiIsEnosysWhileEmulationIsOn() {
-        for (String call : List.of("fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount")) {
-            assertEquals(call, Errno.ENOSYS, refusal(Notifications.call(call)));
+    public void fsopenOfAnEmulatedTypeIsEnosysSoLibmountFallsBackToMount() {
+        assertEquals(Errno.ENOSYS, refusal(fsopen("ext4")));
+        assertEquals(Errno.ENOSYS, refusal(fsopen("squashfs")));
+        policy = MapPolicy.of("mount.fuse", "vfat=/usr/bin/fusefat");
+        assertEquals("a FUSE type too", Errno.ENOSYS, refusal(fsopen("vfat")));
+        assertTrue(target.mounts().isEmpty());
+    }
+
+    @Test
+    public void fsopenOfAnyOtherTypeGoesToTheKernel() throws Exception {
+        for (String type : List.of("tmpfs", "proc", "xfs", "fuse", "ext4x", "")) {
+            assertEquals(type, Response.Kind.CONTINUE, handle(fsopen(type)).kind());
+        }
+        assertEquals("unreadable: the kernel's EFAULT", Response.Kind.CONTINUE,
+                handle(fsopen("x").arg(0, target.unmappedAddress())).kind());
+        assertEquals("not UTF-8", Response.Kind.CONTINUE,
+                handle(fsopen("x").arg(0, target.putBytes(new byte[] {'e', (byte) 0x80, 0}))).kind());
+    }
+
+    @Test
+    public void fsopenOfAnAllowedTypeGoesToTheKernelWhereMountWouldToo() throws Exception {
+        target.credentials(FakeTarget.identity(100000, 100000, Capability.MKNOD));
+        assertEquals("no CAP_SYS_ADMIN: the kernel's EPERM", Response.Kind.CONTINUE, handle(fsopen("ext4")).kind());
+        target.credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
+        policy = MapPolicy.of("mount.enabled", "true");
+        assertEquals("no type emulated", Response.Kind.CONTINUE, handle(fsopen("ext4")).kind());
+        assertEquals(Response.Kind.CONTINUE, handle(fsopen("x").arg(0, 0)).kind());
+    }
+
+    @Test
+    public void libmountsNullProbeIsEnosysWhileAnyTypeIsEmulated() {
+        assertEquals(Errno.ENOSYS, refusal(fsopen("x").arg(0, 0)));
+    }
+
+    @Test
+    public void callsOutsideMountAndFsopenGoToTheKernel() throws Exception {
+        for (String call : List.of("fsconfig", "fsmount", "fspick", "open_tree", "move_mount")) {
+            assertEquals(call, Response.Kind.CONTINUE, handle(Notifications.call(call)).kind());
         }
     }
 

@@ -467,9 +467,14 @@ public final class CallerIdentity implements CallerFs {
      * capabilities in its own mount namespace (where /dev/loop* are); the mount is then moved onto
      * the target in the caller's.
      *
-     * @param userns the caller's user namespace for an idmapped mount, else -1
+     * A block device source needs no loop device: the kernel gets the host's node of that device
+     * number, else this thread's fd of the caller's node ({@code /proc/thread-self/fd/N}, whose
+     * may_open_dev the caller's own open passed already); lookup_bdev takes only the number.
+     *
+     * @param userns  the caller's user namespace for an idmapped mount, else -1
+     * @param devices the caller's device cgroup, asked for a block device source
      */
-    void mountImage(dev.intercessor.api.ImageMount m, int userns) throws SyscallException {
+    void mountImage(dev.intercessor.api.ImageMount m, int userns, DeviceCgroupRules devices) throws SyscallException {
         checkSwitched();
         int image = -1;
         int target = -1;
@@ -478,15 +483,22 @@ public final class CallerIdentity implements CallerFs {
         int mount = -1;
         long saved = effective;
         try {
-            int[] opened = openForMount(m);
+            int[] opened = openForMount(m, devices);
             image = opened[0];
             target = opened[1];
+            FileStat source = Statx.stat(image, statBuffer);
+            boolean blockDevice = (source.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK;
 
             setEffective(permitted);
-            setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* are the host's
+            setMountNamespace(HOST_MNT_NS); // its root: /dev/loop* and /proc are the host's
             try {
-                loop = attachLoop(image, m.readOnly());
-                String device = "/dev/loop" + loopNumber;
+                String device;
+                if (blockDevice) {
+                    device = hostDeviceNode(source.major(), source.minor()).orElse("/proc/thread-self/fd/" + image);
+                } else {
+                    loop = attachLoop(image, m.readOnly());
+                    device = "/dev/loop" + loopNumber;
+                }
                 Pointer type = pathPointer(Linux.cPath(m.fstype()));
                 fs = (int) Linux.check("fsopen", Linux.libc().syscall(Linux.SYS_FSOPEN, type,
                         1 /* FSOPEN_CLOEXEC */, 0, 0, 0));
@@ -537,21 +549,28 @@ public final class CallerIdentity implements CallerFs {
     }
 
     /**
-     * Opens a mount's image (read-write unless read-only) and target directory as the caller.
+     * Opens a mount's source (read-write unless read-only) and target directory as the caller. The
+     * source is an image file, or a block device its device cgroup allows with that access (and its
+     * own open then passes may_open_dev: no nodev mount).
      *
-     * @return {image fd, target fd}, the supervisor's to close
+     * @return {source fd, target fd}, the supervisor's to close
      */
-    int[] openForMount(dev.intercessor.api.ImageMount m) throws SyscallException, LinuxException {
+    int[] openForMount(dev.intercessor.api.ImageMount m, DeviceCgroupRules devices)
+            throws SyscallException, LinuxException {
         checkSwitched();
         // O_PATH first: opening a FIFO (or a device) for real could block this thread for as long
-        // as the container likes. Only a regular file is then opened, non-blocking, through the
+        // as the container likes. Only a regular file, or a block device its device cgroup allows
+        // (the device the container was given), is then opened, non-blocking, through the
         // O_PATH fd, with the caller's own identity deciding the access.
         int path = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())), Linux.O_PATH,
                 Linux.RESOLVE_NO_MAGICLINKS, openHow);
         int image = -1;
         try {
-            if ((Statx.stat(path, statBuffer).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
-                throw new SyscallException(Errno.ENOTBLK, m.source() + " is not an image file");
+            FileStat found = Statx.stat(path, statBuffer);
+            if ((found.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK) {
+                devices.checkBlock(m.source(), found.major(), found.minor(), !m.readOnly());
+            } else if ((found.mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+                throw new SyscallException(Errno.ENOTBLK, m.source() + " is neither an image file nor a block device");
             }
             image = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + path),
                     (m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR) | Linux.O_NONBLOCK | Linux.O_NOCTTY
@@ -568,6 +587,32 @@ public final class CallerIdentity implements CallerFs {
         } finally {
             Linux.close(path);
         }
+    }
+
+    /**
+     * @return the host's own node of a block device (in the host's /dev, as its uevent names it),
+     *         if it is one with that number: the mount then shows the name the host knows it by
+     *         rather than the supervisor's fd; lookup_bdev takes only the number from it. Called in
+     *         the host's mount namespace.
+     */
+    private java.util.Optional<String> hostDeviceNode(int major, int minor) {
+        try {
+            String uevent = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/dev/block/"
+                    + Integer.toUnsignedString(major) + ":" + Integer.toUnsignedString(minor) + "/uevent"));
+            for (String line : uevent.split("\n")) {
+                if (line.startsWith("DEVNAME=") && line.substring(8).matches("[A-Za-z0-9_.:+-]+(/[A-Za-z0-9_.:+-]+)*")
+                        && !line.contains("..")) {
+                    String node = "/dev/" + line.substring(8);
+                    FileStat st = Statx.stat(Linux.AT_FDCWD, Linux.cPath(node), Linux.AT_SYMLINK_NOFOLLOW, statBuffer);
+                    if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == major && st.minor() == minor) {
+                        return java.util.Optional.of(node);
+                    }
+                }
+            }
+        } catch (java.io.IOException | LinuxException | RuntimeException e) {
+            // no such node: the fd it is
+        }
+        return java.util.Optional.empty();
     }
 
     private int loopNumber;

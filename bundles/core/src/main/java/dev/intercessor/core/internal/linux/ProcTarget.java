@@ -2,6 +2,7 @@ package dev.intercessor.core.internal.linux;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -441,14 +442,32 @@ public final class ProcTarget implements Target, AutoCloseable {
                 userns = Linux.openat(procDir(), "ns/user", Linux.O_RDONLY);
             }
             final int ns = userns;
+            DeviceCgroupRules devices = deviceRules();
             asCaller(dirfd, Set.of(), fs -> {
-                ((CallerIdentity) fs).mountImage(mount, ns);
+                ((CallerIdentity) fs).mountImage(mount, ns, devices);
                 return null;
             });
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } finally {
             Linux.close(userns);
+        }
+    }
+
+    /**
+     * @return the caller's device rules: its cgroup v1 {@code devices.list}, read now (before the
+     *         identity switch); none without a v1 devices hierarchy (v2 rules are a BPF program)
+     */
+    private DeviceCgroupRules deviceRules() throws SyscallException {
+        Optional<CgroupDirectory> cgroup = cgroup("devices");
+        if (cgroup.isEmpty() || cgroup.get().version() != 1) {
+            return DeviceCgroupRules.unknown("no cgroup v1 devices controller to read (cgroup v2 device "
+                    + "rules are a BPF program, which cannot be read back)");
+        }
+        try {
+            return DeviceCgroupRules.parse(Files.readString(cgroup.get().path().resolve("devices.list")));
+        } catch (IOException e) {
+            return DeviceCgroupRules.unknown("cannot read " + cgroup.get().path() + "/devices.list: " + e.getMessage());
         }
     }
 
@@ -473,9 +492,10 @@ public final class ProcTarget implements Target, AutoCloseable {
         if (!isFuseServerPath(server)) {
             throw new SyscallException(Errno.EINVAL, "a FUSE server is an absolute path under /usr/: " + server);
         }
+        DeviceCgroupRules devices = deviceRules();
         int[] fds = asCaller(dirfd, Set.of(), fs -> {
             try {
-                return ((CallerIdentity) fs).openForMount(mount);
+                return ((CallerIdentity) fs).openForMount(mount, devices);
             } catch (LinuxException e) {
                 throw e.toSyscallException();
             }
