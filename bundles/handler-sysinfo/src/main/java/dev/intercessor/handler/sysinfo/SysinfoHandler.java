@@ -29,6 +29,8 @@ public class SysinfoHandler implements SyscallHandler {
 
     private static final Logger LOG = System.getLogger("dev.intercessor.handler.sysinfo");
     private static final Path PROC = Path.of("/proc");
+    /** The procfs callers' files are read from (a test's own tree in unit tests). */
+    Path proc = PROC;
     /** USER_HZ: /proc/<pid>/stat counts start times in these ticks on every architecture. */
     private static final double TICKS_PER_SECOND = 100.0;
 
@@ -45,7 +47,9 @@ public class SysinfoHandler implements SyscallHandler {
     private record CallerKey(String containerId, int pid) {
     }
 
-    private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long readAt) {
+    /** @param bootOffset the boot-time offset of the caller's time namespace, ns */
+    private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long bootOffset,
+            long readAt) {
     }
 
     /** What was read about one memory cgroup, and when. */
@@ -75,14 +79,15 @@ public class SysinfoHandler implements SyscallHandler {
         return h;
     }
 
-    private CallerCgroups cgroupsOf(Notification call, Target target, long now) throws SyscallException {
+    private CallerCgroups cgroupsOf(Notification call, Target target, long now) throws SyscallException, IOException {
         CallerKey key = new CallerKey(call.containerId(), call.pid());
         CallerCgroups c = callers.get(key);
         if (c == null || now - c.readAt() > LIMITS_TTL) {
             if (callers.size() >= MAX_CACHED) {
                 callers.clear(); // callers come and go: forget them all rather than track age
             }
-            c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"), now);
+            c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"),
+                    BootTimeOffset.of(proc, target, call.pid()), now);
             callers.put(key, c);
         }
         return c;
@@ -113,14 +118,15 @@ public class SysinfoHandler implements SyscallHandler {
             return Response.continueSyscall();
         }
         long now = System.nanoTime();
-        CallerCgroups caller = cgroupsOf(call, target, now);
-        if (caller.memory().isEmpty()) {
-            return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
-        }
         SysinfoStruct info;
         try {
+            CallerCgroups caller = cgroupsOf(call, target, now);
+            if (caller.memory().isEmpty()) {
+                return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
+            }
             CgroupState state = state(caller, target.containerInitPid(), now);
-            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart());
+            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart(),
+                    caller.bootOffset());
         } catch (IOException | RuntimeException e) {
             // The cgroup went away or reads oddly: let the kernel answer rather than fail the call.
             LOG.log(Level.WARNING, () -> call.containerId() + " " + call.pid()
