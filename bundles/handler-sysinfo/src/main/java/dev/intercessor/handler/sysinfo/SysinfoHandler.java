@@ -5,12 +5,15 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Component;
 
 import dev.intercessor.api.CgroupDirectory;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -26,6 +29,24 @@ import dev.intercessor.api.Target;
 @Component
 @HandlerProperties(handler = "sysinfo", syscalls = {"sysinfo"}, enabled_default = true)
 public class SysinfoHandler implements SyscallHandler {
+
+    /**
+     * Where LXCFS is mounted on the host. When a container attaches, the core mounts LXCFS's files
+     * for it over its {@code /proc/meminfo}, {@code uptime}, {@code loadavg}… (the core's
+     * {@code LxcfsViews}); this handler already computes sysinfo as LXCFS computes those files
+     * (memory from the cgroup, uptime from the container's init, the host's loads), so both agree.
+     * Path components never start with a dot (no {@code ..}); a comma-free value, since a bound
+     * lists the values a container may ask for.
+     */
+    static final HandlerOption<String> LXCFS = HandlerOption.text("sysinfo.lxcfs", "",
+            Pattern.compile("(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)*"), 255,
+            "LXCFS's mount point on the host (e.g. /var/lib/lxcfs): its per-container /proc and /sys files are "
+                    + "mounted over the container's when it attaches, so /proc agrees with sysinfo; empty: none");
+
+    @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(LXCFS);
+    }
 
     private static final Logger LOG = System.getLogger("dev.intercessor.handler.sysinfo");
     private static final Path PROC = Path.of("/proc");

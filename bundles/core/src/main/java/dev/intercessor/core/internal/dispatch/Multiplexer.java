@@ -117,6 +117,16 @@ public final class Multiplexer {
      * @return the channel, or throws if the fd is not a usable seccomp notify fd (it is then
      *         closed)
      */
+    private volatile java.util.function.Consumer<Session> onFirstAttach = s -> { };
+
+    /**
+     * @param prepare what to do for a new container before its first notify fd is served (its
+     *                trapped calls wait in the kernel meanwhile); must not throw
+     */
+    public void onFirstAttach(java.util.function.Consumer<Session> prepare) {
+        onFirstAttach = prepare;
+    }
+
     public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
         try {
             String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
@@ -135,6 +145,9 @@ public final class Multiplexer {
         } catch (LinuxException e) {
             Linux.close(notifyFd);
             throw e;
+        }
+        if (!session.kernelOnly() && session.firstAttach()) {
+            onFirstAttach.accept(session);
         }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
                 session, new CallerHandles.Cache(execs));
