@@ -237,4 +237,19 @@ public class LxcfsIT extends HandlerIT {
             Files.deleteIfExists(empty);
         }
     }
+
+    /** LXCFS killed: its mount stays, and every access fails (ENOTCONN). */
+    @Test
+    public void aDeadLxcfsGivesAWarningAndTheKernelsFiles() throws Exception {
+        operator.adds("bound.sysinfo.lxcfs", mountPoint.toString());
+        lxcfs.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no unmount
+        assertTrue(mounted(mountPoint));
+        Container.Result r = Container.run(id("lxcfs-dead"), LOOK, "--memory", "256M", "--lxcfs", mountPoint.toString());
+        Look look = Look.of(r);
+        assertEquals(r.toString(), hostMemTotalKib(), look.memTotalKib());
+        assertEquals(r.toString(), 0, look.meminfoMounts());
+        assertEquals("sysinfo as without LXCFS: " + r, Long.toString(256L << 20), look.sysinfo().get("total"));
+        assertEquals(warnings().toString(), 1, warnings().stream()
+                .filter(m -> m.contains("no LXCFS view") && m.contains("does not answer")).count());
+    }
 }

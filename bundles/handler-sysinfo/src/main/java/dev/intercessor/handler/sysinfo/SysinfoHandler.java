@@ -35,11 +35,15 @@ public class SysinfoHandler implements SyscallHandler {
      * for it over its {@code /proc/meminfo}, {@code uptime}, {@code loadavg}… (the core's
      * {@code LxcfsViews}); this handler already computes sysinfo as LXCFS computes those files
      * (memory from the cgroup, uptime from the container's init, the host's loads), so both agree.
-     * Path components never start with a dot (no {@code ..}); a comma-free value, since a bound
-     * lists the values a container may ask for.
+     * Path components never start with a dot (no {@code ..}). The pattern admits a comma-separated
+     * list because the core checks a bound ({@code bound.sysinfo.lxcfs=/a,/b}: the paths a container
+     * may pick) against it as a whole; a value in effect that lists more than one is refused where
+     * it is used (the core's {@code LxcfsViews}, with a warning).
      */
+    private static final String PATH = "(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+";
+
     static final HandlerOption<String> LXCFS = HandlerOption.text("sysinfo.lxcfs", "",
-            Pattern.compile("(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)*"), 255,
+            Pattern.compile("(" + PATH + "(," + PATH + ")*)?"), 1024,
             "LXCFS's mount point on the host (e.g. /var/lib/lxcfs): its per-container /proc and /sys files are "
                     + "mounted over the container's when it attaches, so /proc agrees with sysinfo; empty: none");
 

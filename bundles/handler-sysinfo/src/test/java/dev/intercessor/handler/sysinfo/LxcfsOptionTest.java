@@ -19,7 +19,8 @@ public class LxcfsOptionTest {
 
     @Test
     public void acceptsAbsolutePathsAndNothing() {
-        for (String ok : List.of("", "/var/lib/lxcfs", "/run/intercessor-itest/lxcfs-1a2b3c4d", "/a/b.c/d_e")) {
+        for (String ok : List.of("", "/var/lib/lxcfs", "/run/intercessor-itest/lxcfs-1a2b3c4d", "/a/b.c/d_e",
+                "/var/lib/lxcfs,/srv/lxcfs")) { // a list: what a bound looks like
             assertNull(ok, SysinfoHandler.LXCFS.problem(ok));
         }
     }
@@ -27,7 +28,7 @@ public class LxcfsOptionTest {
     @Test
     public void refusesRelativePathsDotComponentsListsAndOddCharacters() {
         for (String bad : List.of("var/lib/lxcfs", "/", "/var/lib/..", "/var/../etc", "/./x", "/a/.hidden",
-                "/a,/b", "/a b", "/a//b", "/a/", "/a\n/b", "/" + "x".repeat(255))) {
+                "/a,", ",/a", "/a,b", "/a b", "/a//b", "/a/", "/a\n/b", "/" + "x".repeat(1024))) {
             assertNotNull(bad, SysinfoHandler.LXCFS.problem(bad));
         }
     }

@@ -34,8 +34,9 @@ public final class LxcfsViews {
         }
         String id = session.containerId();
         try {
-            if (!mountPoint.startsWith("/") || mountPoint.contains("/../") || mountPoint.endsWith("/..")) {
-                throw new LinuxException("not an absolute path: " + mountPoint, dev.intercessor.api.Errno.EINVAL);
+            if (!mountPoint.startsWith("/") || mountPoint.contains(",") || mountPoint.contains("/.")) {
+                throw new LinuxException("not one absolute path without '.' components: " + mountPoint,
+                        dev.intercessor.api.Errno.EINVAL);
             }
             LxcfsMount.Outcome done = LxcfsMount.mount(session.init(), mountPoint);
             LOG.log(done.failed().isEmpty() ? Level.INFO : Level.WARNING, () -> "container " + id + ": LXCFS at "

@@ -58,24 +58,26 @@ public final class LxcfsMount {
      *                        is mounted but its daemon does not answer, or what the kernel refused
      */
     public static Outcome mount(ContainerInit init, String mountPoint) throws LinuxException {
-        int lxcfs = -1;
-        int namespace = -1;
-        int root = -1;
-        int hostNamespace = -1;
+        // fds[0] LXCFS's root, [1] the container's mount namespace, [2] its root, [3] the host's
+        // mount namespace; handed to the worker, which closes them, once it runs.
+        int[] fds = {-1, -1, -1, -1};
+        boolean handedOver = false;
         try {
-            lxcfs = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(mountPoint), Linux.O_PATH | Linux.O_DIRECTORY,
+            fds[0] = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(mountPoint), Linux.O_PATH | Linux.O_DIRECTORY,
                     RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS, Linux.allocate(24));
-            checkLxcfs(lxcfs, mountPoint);
-            Statx.stat(lxcfs, Linux.allocate(Statx.SIZE)); // loads what the worker uses in the container
-            namespace = init.open("ns/mnt", Linux.O_RDONLY);
-            root = init.open("root", Linux.O_PATH | Linux.O_DIRECTORY);
-            hostNamespace = Linux.openat(Linux.AT_FDCWD, "/proc/thread-self/ns/mnt", Linux.O_RDONLY);
-            return mountFiles(lxcfs, namespace, root, hostNamespace);
+            checkLxcfs(fds[0], mountPoint);
+            Statx.stat(fds[0], Linux.allocate(Statx.SIZE)); // loads what the worker uses in the container
+            fds[1] = init.open("ns/mnt", Linux.O_RDONLY);
+            fds[2] = init.open("root", Linux.O_PATH | Linux.O_DIRECTORY);
+            fds[3] = Linux.openat(Linux.AT_FDCWD, "/proc/thread-self/ns/mnt", Linux.O_RDONLY);
+            handedOver = true;
+            return mountFiles(fds);
         } finally {
-            Linux.close(lxcfs);
-            Linux.close(namespace);
-            Linux.close(root);
-            Linux.close(hostNamespace);
+            if (!handedOver) {
+                for (int fd : fds) {
+                    Linux.close(fd);
+                }
+            }
         }
     }
 
@@ -109,7 +111,13 @@ public final class LxcfsMount {
      * host's mount namespace, then moves them in the container's. It makes only native calls
      * (no class loading, no logging) while in the container's namespace.
      */
-    private static Outcome mountFiles(int lxcfs, int namespace, int root, int hostNamespace) throws LinuxException {
+    private static Outcome mountFiles(int[] fds) throws LinuxException {
+        int lxcfs = fds[0];
+        int namespace = fds[1];
+        int root = fds[2];
+        int hostNamespace = fds[3];
+        // A worker still stuck in LXCFS when we give up must not mount later, nor close fds late.
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
         int n = FILES.size();
         byte[][] paths = new byte[n][];
         for (int i = 0; i < n; i++) {
@@ -142,6 +150,9 @@ public final class LxcfsMount {
                         trees[i] = (int) tree;
                     }
                 }
+                if (abandoned.get()) {
+                    return;
+                }
                 Linux.setns(namespace, Linux.CLONE_NEWNS);
                 try {
                     for (int i = 0; i < n; i++) {
@@ -170,24 +181,25 @@ public final class LxcfsMount {
                 }
             } catch (LinuxException e) {
                 failure[0] = e.getMessage();
-            }
-        }, "intercessor-lxcfs");
-        worker.setDaemon(true);
-        try {
-            worker.start();
-            worker.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-            if (worker.isAlive()) {
-                throw new LinuxException("LXCFS did not answer within " + TIMEOUT_SECONDS + " s", Errno.ETIMEDOUT);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LinuxException("interrupted", Errno.EINTR);
-        } finally {
-            if (!worker.isAlive()) {
+            } finally {
                 for (int tree : trees) {
                     Linux.close(tree);
                 }
+                for (int fd : fds) {
+                    Linux.close(fd);
+                }
             }
+        }, "intercessor-lxcfs");
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (worker.isAlive()) {
+            abandoned.set(true);
+            throw new LinuxException("LXCFS did not answer within " + TIMEOUT_SECONDS + " s", Errno.ETIMEDOUT);
         }
         if (failure[0] != null) {
             throw new LinuxException(failure[0], Errno.EIO);
