@@ -252,4 +252,26 @@ public class LxcfsIT extends HandlerIT {
         assertEquals(warnings().toString(), 1, warnings().stream()
                 .filter(m -> m.contains("no LXCFS view") && m.contains("does not answer")).count());
     }
+
+    /** LXCFS stopped (SIGSTOP): the container waits at most 5 s for it, then keeps the kernel's files. */
+    @Test
+    public void aHungLxcfsHoldsTheContainerFiveSecondsAtMost() throws Exception {
+        operator.adds("bound.sysinfo.lxcfs", mountPoint.toString());
+        String pid = Long.toString(lxcfs.pid());
+        Container.execute(List.of("kill", "-STOP", pid));
+        try {
+            long started = System.nanoTime();
+            Container.Result r = Container.run(id("lxcfs-hung"), LOOK, "--memory", "256M", "--lxcfs", mountPoint.toString());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Look look = Look.of(r);
+            assertEquals(r.toString(), hostMemTotalKib(), look.memTotalKib());
+            assertEquals(r.toString(), 0, look.meminfoMounts());
+            assertEquals("sysinfo as without LXCFS: " + r, Long.toString(256L << 20), look.sysinfo().get("total"));
+            assertTrue("within 5 s and a little: " + seconds, seconds < 15);
+            assertEquals(warnings().toString(), 1, warnings().stream()
+                    .filter(m -> m.contains("no LXCFS view") && m.contains("did not answer within 5 s")).count());
+        } finally {
+            Container.execute(List.of("kill", "-CONT", pid));
+        }
+    }
 }

@@ -66,10 +66,12 @@ public final class LxcfsMount {
             fds[0] = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(mountPoint), Linux.O_PATH | Linux.O_DIRECTORY,
                     RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS, Linux.allocate(24));
             checkLxcfs(fds[0], mountPoint);
-            Statx.stat(fds[0], Linux.allocate(Statx.SIZE)); // loads what the worker uses in the container
             fds[1] = init.open("ns/mnt", Linux.O_RDONLY);
             fds[2] = init.open("root", Linux.O_PATH | Linux.O_DIRECTORY);
             fds[3] = Linux.openat(Linux.AT_FDCWD, "/proc/thread-self/ns/mnt", Linux.O_RDONLY);
+            // Loads what the worker uses in the container; not on LXCFS, which only the worker touches
+            // (a stopped daemon holds whoever asks it, and the worker is waited for 5 s at most).
+            Statx.stat(fds[3], Linux.allocate(Statx.SIZE));
             handedOver = true;
             return mountFiles(fds);
         } finally {
@@ -79,6 +81,10 @@ public final class LxcfsMount {
                 }
             }
         }
+    }
+
+    private static LinuxException notAnswering() {
+        return new LinuxException("LXCFS is mounted but does not answer (its daemon has gone)", ENOTCONN);
     }
 
     /** The directory {@code fd} must be the root of a {@code fuse.lxcfs} mount at {@code mountPoint}. */
@@ -97,8 +103,8 @@ public final class LxcfsMount {
                 if (type.equals("fuse.lxcfs") && f[3].equals("/") && f[4].equals(mountPoint)) {
                     return;
                 }
-                throw new LinuxException(mountPoint + " is not an LXCFS mount (it is on " + f[4] + ", a " + type
-                        + " mount)", Errno.ENODEV);
+                throw new LinuxException(mountPoint + " is not an LXCFS mount (it is on " + f[4] + ", of type " + type
+                        + ")", Errno.ENODEV);
             }
             throw new LinuxException(mountPoint + ": its mount is not in the host's mount table", Errno.ENODEV);
         } catch (IOException | RuntimeException e) {
@@ -209,7 +215,7 @@ public final class LxcfsMount {
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (errnos[i] == ENOTCONN) {
-                throw new LinuxException("LXCFS is mounted but does not answer (its daemon has gone)", ENOTCONN);
+                throw notAnswering();
             }
             if (errnos[i] == 0) {
                 mounted.add(FILES.get(i));
