@@ -111,12 +111,6 @@ public final class Multiplexer {
         t.start();
     }
 
-    /**
-     * Takes over a notify fd the runtime sent for a container process.
-     *
-     * @return the channel, or throws if the fd is not a usable seccomp notify fd (it is then
-     *         closed)
-     */
     private volatile java.util.function.Consumer<Session> onFirstAttach = s -> { };
 
     /**
@@ -127,6 +121,12 @@ public final class Multiplexer {
         onFirstAttach = prepare;
     }
 
+    /**
+     * Takes over a notify fd the runtime sent for a container process.
+     *
+     * @return the channel, or throws if the fd is not a usable seccomp notify fd (it is then
+     *         closed)
+     */
     public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
         try {
             String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
