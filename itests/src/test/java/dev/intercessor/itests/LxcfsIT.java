@@ -274,4 +274,17 @@ public class LxcfsIT extends HandlerIT {
             Container.execute(List.of("kill", "-CONT", pid));
         }
     }
+
+    /** The runtime does not wait for the supervisor: the container's first program must still see LXCFS's files. */
+    @Test
+    public void theContainersFirstProgramSeesLxcfsFiles() throws Exception {
+        operator.adds("bound.sysinfo.lxcfs", mountPoint.toString());
+        StringBuilder seen = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            Container.Result r = Container.run(id("lxcfs-first"), "exec grep MemTotal /proc/meminfo", "--memory", "256M",
+                    "--lxcfs", mountPoint.toString());
+            seen.append(r.out());
+        }
+        assertEquals("MemTotal:         262144 kB\n".repeat(8), seen.toString());
+    }
 }
