@@ -30,6 +30,9 @@ import dev.intercessor.api.Target;
 @HandlerProperties(handler = "sysinfo", syscalls = {"sysinfo"}, enabled_default = true)
 public class SysinfoHandler implements SyscallHandler {
 
+    /** An absolute path whose components never start with a dot. */
+    private static final String PATH = "(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+";
+
     /**
      * Where LXCFS is mounted on the host. When a container attaches, the core mounts LXCFS's files
      * for it over its {@code /proc/meminfo}, {@code uptime}, {@code loadavg}… (the core's
@@ -40,8 +43,6 @@ public class SysinfoHandler implements SyscallHandler {
      * may pick) against it as a whole; a value in effect that lists more than one is refused where
      * it is used (the core's {@code LxcfsViews}, with a warning).
      */
-    private static final String PATH = "(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+";
-
     static final HandlerOption<String> LXCFS = HandlerOption.text("sysinfo.lxcfs", "",
             Pattern.compile("(" + PATH + "(," + PATH + ")*)?"), 1024,
             "LXCFS's mount point on the host (e.g. /var/lib/lxcfs): its per-container /proc and /sys files are "
