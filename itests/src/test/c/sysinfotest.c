@@ -1,14 +1,21 @@
 /* Calls sysinfo(2) inside a container and prints what it saw, with the number of processes
  * visible in /proc counted just before and just after the call.
- * Usage: sysinfotest [badptr|readonly|crossing|vforkexec]
+ * Usage: sysinfotest [badptr|readonly|crossing|vforkexec|timens]
  * Default output: "total=<totalram*mem_unit> free=<freeram*mem_unit> procs=<procs>
  *                  counted=<before>/<after> uptime=<seconds> unit=<mem_unit>"
  * Bad-pointer modes print "errno=<NAME>" or "ok".
  * vforkexec: a vfork child calls sysinfo on a page it shares with its parent, execs itself, and
  * calls sysinfo again on a page at the same address, now its own; prints
  * "parent=<untouched|overwritten> child=<filled|empty|errno>": the supervisor must write the
- * child's new memory, never the parent's through a handle opened before the exec. */
+ * child's new memory, never the parent's through a handle opened before the exec.
+ * timens: unshares a time namespace (CAP_SYS_ADMIN) whose boot time is a day ahead (CAP_SYS_TIME),
+ * then prints "parent=<uptime> child=<uptime> boottime=<seconds>": sysinfo's uptime in this
+ * process (still in its old namespace), in a child forked into the new one, and the child's
+ * CLOCK_BOOTTIME. */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
+#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -148,11 +155,53 @@ static int tid_reuse(long page) {
     return report_pages(child, p, page);
 }
 
+static int time_namespace(void) {
+    struct sysinfo s;
+    if (unshare(CLONE_NEWTIME) != 0) {
+        printf("unshare: %s\n", strerror(errno));
+        return 1;
+    }
+    FILE *f = fopen("/proc/self/timens_offsets", "w");
+    if (f == NULL || fprintf(f, "boottime 86400 0\n") < 0 || fclose(f) != 0) {
+        printf("timens_offsets: %s\n", strerror(errno));
+        return 1;
+    }
+    if (sysinfo(&s) != 0) {
+        printf("sysinfo: %s\n", strerror(errno));
+        return 1;
+    }
+    long parent = s.uptime;
+    int out[2];
+    if (pipe(out) != 0) {
+        return 1;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        struct timespec t;
+        long line[2] = {-1, -1};
+        if (sysinfo(&s) == 0 && clock_gettime(CLOCK_BOOTTIME, &t) == 0) {
+            line[0] = s.uptime;
+            line[1] = t.tv_sec;
+        }
+        _exit(write(out[1], line, sizeof line) == sizeof line ? 0 : 1);
+    }
+    long line[2];
+    if (read(out[0], line, sizeof line) != sizeof line) {
+        return 1;
+    }
+    waitpid(child, NULL, 0);
+    printf("parent=%ld child=%ld boottime=%ld\n", parent, line[0], line[1]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     long page = sysconf(_SC_PAGESIZE);
     if (argc > 2 && strcmp(argv[1], "tidreuse") == 0) {
         step_dir = argv[2];
         return tid_reuse(page);
+    }
+    if (argc > 1 && strcmp(argv[1], "timens") == 0) {
+        return time_namespace();
     }
     if (argc > 1 && strcmp(argv[1], "vforkexec") == 0) {
         return vfork_exec(argv[0], page);

@@ -86,6 +86,32 @@ public class SysinfoIT extends HandlerIT {
         assertTrue(r.out(), free > 0 && free < LIMIT);
     }
 
+    /**
+     * The kernel's sysinfo adds the caller's time namespace's boot-time offset: a process that
+     * unshares a time namespace a day ahead stays in its old one, its child lives in the new one.
+     */
+    @Test
+    public void aCallerInANewTimeNamespaceSeesItsBootTimeOffsetInTheUptime() throws Exception {
+        String[] caps = {"--memory", "256m", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_TIME"};
+        Container.Result r = Container.run(id("sysinfo-timens"), "/opt/t/sysinfotest timens", caps);
+        Map<String, String> f = fields(r.out());
+        long parent = Long.parseLong(f.get("parent"));
+        long child = Long.parseLong(f.get("child"));
+        assertTrue("the parent sees the container's age: " + r, parent < 60);
+        assertTrue("the child sees it a day later: " + r, child - parent >= 86400 && child - parent <= 86401);
+
+        // The kernel's own answer, for comparison: the same day between them.
+        String[] kernel = {"--memory", "256m", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_TIME",
+            "--annotation", "sysinfo.enabled=false"};
+        r = Container.run(id("sysinfo-timens-kernel"), "/opt/t/sysinfotest timens", kernel);
+        f = fields(r.out());
+        long kernelChild = Long.parseLong(f.get("child"));
+        assertTrue(r.toString(), kernelChild - Long.parseLong(f.get("parent")) >= 86400
+                && kernelChild - Long.parseLong(f.get("parent")) <= 86401);
+        assertTrue("the kernel's uptime is the child's CLOCK_BOOTTIME: " + r,
+                Math.abs(kernelChild - Long.parseLong(f.get("boottime"))) <= 1);
+    }
+
     @Test
     public void withTheHandlerDisabledTheContainerSeesTheHostsValues() throws Exception {
         Container.Result r = Container.run(id("host-values"), "/opt/t/sysinfotest",

@@ -249,6 +249,24 @@ public final class HandlerOption<T> {
         }
     }
 
+    /**
+     * @param bound a bound for this option as the operator writes it ({@code bound.<key>})
+     * @return why it is not one, or {@code null} if it is: a value of this option, and for a
+     *         {@link Type#TEXT} option a comma-separated list of values (see {@link #narrow})
+     */
+    public String boundProblem(String bound) {
+        if (type != Type.TEXT || bound == null) {
+            return problem(bound);
+        }
+        for (String value : Policy.elements(bound)) {
+            String problem = problem(value);
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
     /** @return {@code value} as it would be configured: {@code parse(format(v))} equals {@code v} */
     public String format(T value) {
         if (value instanceof List<?> list) {

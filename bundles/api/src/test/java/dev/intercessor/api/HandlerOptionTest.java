@@ -61,6 +61,13 @@ public class HandlerOptionTest {
     }
 
     @Test
+    public void aTextOptionsBoundIsAListOfValuesEachCheckedAlone() {
+        assertNull(RELEASE.boundProblem("5.10.0,4.19.0"));
+        assertEquals("'4.19 x' does not match [0-9A-Za-z.+_-]*", RELEASE.boundProblem("5.10.0,4.19 x"));
+        assertEquals("'lots' is not a whole number", MAX.boundProblem("lots"));
+    }
+
+    @Test
     public void formatsWhatParseReads() {
         assertEquals("ext4,vfat", ALLOWED.format(List.of("ext4", "vfat")));
         assertEquals(List.of("ext4", "vfat"), ALLOWED.parse(ALLOWED.format(List.of("ext4", "vfat"))));

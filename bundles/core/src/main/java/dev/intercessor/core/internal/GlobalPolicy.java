@@ -68,10 +68,10 @@ public class GlobalPolicy {
         Map<String, String> accepted = new HashMap<>();
         Set<String> refused = new HashSet<>();
         configured.forEach((key, value) -> {
-            String optionKey = key.startsWith(ContainerPolicy.BOUND_PREFIX)
-                    ? key.substring(ContainerPolicy.BOUND_PREFIX.length()) : key;
+            boolean bound = key.startsWith(ContainerPolicy.BOUND_PREFIX);
+            String optionKey = bound ? key.substring(ContainerPolicy.BOUND_PREFIX.length()) : key;
             HandlerOption<?> option = options.get(optionKey);
-            String problem = option == null ? null : option.problem(value);
+            String problem = option == null ? null : bound ? option.boundProblem(value) : option.problem(value);
             if (problem == null) {
                 accepted.put(key, value);
                 return;

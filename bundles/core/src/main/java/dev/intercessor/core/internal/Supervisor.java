@@ -25,6 +25,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
+import dev.intercessor.core.internal.acting.LxcfsViews;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
@@ -126,6 +127,7 @@ public class Supervisor {
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
                 config.burst(), hotThreads, config.hotIdleMillis(), config.stuckCallMillis());
+        multiplexer.onFirstAttach(LxcfsViews::prepare);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
                 + multiplexer.hotThreads() + " may stay with a busy container)");
     }

@@ -16,8 +16,11 @@ final class ContainerSysinfo {
      * @param memory        the container's memory cgroup
      * @param tasks         tasks in the container's cgroup
      * @param initStartSeconds when the container's init started, in seconds since boot
+     * @param bootOffsetNanos  the boot-time offset of the caller's time namespace, which the
+     *                         kernel adds to the uptime ({@code timens_add_boottime})
      */
-    static SysinfoStruct compute(HostFigures host, CgroupMemory memory, long tasks, double initStartSeconds) {
+    static SysinfoStruct compute(HostFigures host, CgroupMemory memory, long tasks, double initStartSeconds,
+            long bootOffsetNanos) {
         long total = Math.min(memory.limit(), host.memTotal());
         long free = total - Math.min(memory.usage(), total);
         long shared = Math.min(memory.shmem(), total);
@@ -31,7 +34,8 @@ final class ContainerSysinfo {
             swapTotal = Math.min(memory.swapLimit(), host.swapTotal());
             swapFree = swapTotal - Math.min(memory.swapUsage(), swapTotal);
         }
-        long uptime = (long) Math.max(0, host.uptimeSeconds() - initStartSeconds);
+        // Rounded up, as the kernel's: tv_sec + (tv_nsec ? 1 : 0).
+        long uptime = (long) Math.ceil(Math.max(0, host.uptimeSeconds() - initStartSeconds + bootOffsetNanos / 1e9));
         int procs = (int) Math.max(0, Math.min(tasks, 0xffff));
         return new SysinfoStruct(uptime, host.loads().clone(), total, free, shared, 0, swapTotal, swapFree,
                 procs, 1);

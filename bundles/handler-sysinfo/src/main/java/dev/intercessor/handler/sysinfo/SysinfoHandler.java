@@ -5,12 +5,15 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Component;
 
 import dev.intercessor.api.CgroupDirectory;
+import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
 import dev.intercessor.api.Notification;
 import dev.intercessor.api.Policy;
@@ -27,8 +30,31 @@ import dev.intercessor.api.Target;
 @HandlerProperties(handler = "sysinfo", syscalls = {"sysinfo"}, enabled_default = true)
 public class SysinfoHandler implements SyscallHandler {
 
+    /** An absolute path whose components never start with a dot. */
+    private static final String PATH = "(/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+";
+
+    /**
+     * Where LXCFS is mounted on the host. When a container attaches, the core mounts LXCFS's files
+     * for it over its {@code /proc/meminfo}, {@code uptime}, {@code loadavg}… (the core's
+     * {@code LxcfsViews}); this handler already computes sysinfo as LXCFS computes those files
+     * (memory from the cgroup, uptime from the container's init, the host's loads), so both agree.
+     * Path components never start with a dot (no {@code ..}). The operator's bound may list several
+     * ({@code bound.sysinfo.lxcfs=/a,/b}: the paths a container may pick), each checked alone.
+     */
+    static final HandlerOption<String> LXCFS = HandlerOption.text("sysinfo.lxcfs", "",
+            Pattern.compile("(" + PATH + ")?"), 1024,
+            "LXCFS's mount point on the host (e.g. /var/lib/lxcfs): its per-container /proc and /sys files are "
+                    + "mounted over the container's when it attaches, so /proc agrees with sysinfo; empty: none");
+
+    @Override
+    public List<HandlerOption<?>> options() {
+        return List.of(LXCFS);
+    }
+
     private static final Logger LOG = System.getLogger("dev.intercessor.handler.sysinfo");
     private static final Path PROC = Path.of("/proc");
+    /** The procfs callers' files are read from (a test's own tree in unit tests). */
+    Path proc = PROC;
     /** USER_HZ: /proc/<pid>/stat counts start times in these ticks on every architecture. */
     private static final double TICKS_PER_SECOND = 100.0;
 
@@ -45,7 +71,9 @@ public class SysinfoHandler implements SyscallHandler {
     private record CallerKey(String containerId, int pid) {
     }
 
-    private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long readAt) {
+    /** @param bootOffset the boot-time offset of the caller's time namespace, ns */
+    private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long bootOffset,
+            long readAt) {
     }
 
     /** What was read about one memory cgroup, and when. */
@@ -75,14 +103,15 @@ public class SysinfoHandler implements SyscallHandler {
         return h;
     }
 
-    private CallerCgroups cgroupsOf(Notification call, Target target, long now) throws SyscallException {
+    private CallerCgroups cgroupsOf(Notification call, Target target, long now) throws SyscallException, IOException {
         CallerKey key = new CallerKey(call.containerId(), call.pid());
         CallerCgroups c = callers.get(key);
         if (c == null || now - c.readAt() > LIMITS_TTL) {
             if (callers.size() >= MAX_CACHED) {
                 callers.clear(); // callers come and go: forget them all rather than track age
             }
-            c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"), now);
+            c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"),
+                    BootTimeOffset.of(proc, target, call.pid()), now);
             callers.put(key, c);
         }
         return c;
@@ -113,14 +142,15 @@ public class SysinfoHandler implements SyscallHandler {
             return Response.continueSyscall();
         }
         long now = System.nanoTime();
-        CallerCgroups caller = cgroupsOf(call, target, now);
-        if (caller.memory().isEmpty()) {
-            return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
-        }
         SysinfoStruct info;
         try {
+            CallerCgroups caller = cgroupsOf(call, target, now);
+            if (caller.memory().isEmpty()) {
+                return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
+            }
             CgroupState state = state(caller, target.containerInitPid(), now);
-            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart());
+            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart(),
+                    caller.bootOffset());
         } catch (IOException | RuntimeException e) {
             // The cgroup went away or reads oddly: let the kernel answer rather than fail the call.
             LOG.log(Level.WARNING, () -> call.containerId() + " " + call.pid()

@@ -36,7 +36,16 @@ public class SysinfoHandlerTest {
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private final SysinfoHandler handler = new SysinfoHandler();
-    private final FakeTarget target = new FakeTarget().containerInitPid((int) ProcessHandle.current().pid());
+    private final FakeTarget target = new FakeTarget().containerInitPid((int) ProcessHandle.current().pid())
+            .namespace("time", hostTimeNamespace()).namespace("time_for_children", hostTimeNamespace());
+
+    private static long hostTimeNamespace() {
+        try {
+            return BootTimeOffset.inode(Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
 
     private static Path write(Path dir, String file, String content) throws IOException {
         Files.createDirectories(dir);
@@ -113,6 +122,32 @@ public class SysinfoHandlerTest {
         assertEquals(0, info.getLong(64));
         assertEquals(0, info.getLong(72));
         assertEquals(3, info.getShort(80));
+    }
+
+    @Test
+    public void aCallerInATimeNamespaceSeesItsBootTimeOffsetInTheUptime() throws Exception {
+        v1Cgroups();
+        long buffer = target.allocate(SysinfoStruct.SIZE);
+        handle(Notifications.call("sysinfo").args(buffer));
+        long plain = answer(buffer).getLong(0);
+
+        Path proc = tmp.getRoot().toPath().resolve("proc");
+        write(proc.resolve("4343"), "timens_offsets", "monotonic 0 0\nboottime 86400 0\n");
+        handler.proc = proc;
+        FakeTarget inTimeNs = new FakeTarget().pid(4343).containerInitPid((int) ProcessHandle.current().pid())
+                .namespace("time", 4026532999L).namespace("time_for_children", 4026532999L);
+        v1CgroupsOf(inTimeNs);
+        long b = inTimeNs.allocate(SysinfoStruct.SIZE);
+        handler.handle(Notifications.call("sysinfo").pid(4343).args(b), inTimeNs, new MapPolicy());
+        long shifted = ByteBuffer.wrap(inTimeNs.memory(b, SysinfoStruct.SIZE)).order(ByteOrder.nativeOrder()).getLong(0);
+        assertTrue("uptime " + shifted + " vs " + plain + " + 86400", shifted - plain >= 86400 && shifted - plain <= 86402);
+    }
+
+    private void v1CgroupsOf(FakeTarget t) {
+        Path memoryRoot = tmp.getRoot().toPath().resolve("memory");
+        Path pidsRoot = tmp.getRoot().toPath().resolve("pids");
+        t.cgroup("memory", new CgroupDirectory(memoryRoot, memoryRoot.resolve("ctr"), 1))
+                .cgroup("pids", new CgroupDirectory(pidsRoot, pidsRoot.resolve("ctr"), 1));
     }
 
     @Test

@@ -111,6 +111,16 @@ public final class Multiplexer {
         t.start();
     }
 
+    private volatile java.util.function.Consumer<Session> onFirstAttach = s -> { };
+
+    /**
+     * @param prepare what to do for a new container before its first notify fd is served (its
+     *                trapped calls wait in the kernel meanwhile); must not throw
+     */
+    public void onFirstAttach(java.util.function.Consumer<Session> prepare) {
+        onFirstAttach = prepare;
+    }
+
     /**
      * Takes over a notify fd the runtime sent for a container process.
      *
@@ -135,6 +145,9 @@ public final class Multiplexer {
         } catch (LinuxException e) {
             Linux.close(notifyFd);
             throw e;
+        }
+        if (!session.kernelOnly() && session.firstAttach()) {
+            onFirstAttach.accept(session);
         }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
                 session, new CallerHandles.Cache(execs));

@@ -18,6 +18,7 @@ public final class Session {
     private final ContainerInit init;
     private final Instant attachedSince = Instant.now();
     private final List<NotifyChannel> channels = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean prepared = new java.util.concurrent.atomic.AtomicBoolean();
 
     final LongAdder seen = new LongAdder();
     final LongAdder emulated = new LongAdder();
@@ -71,6 +72,11 @@ public final class Session {
 
     public List<NotifyChannel> channels() {
         return List.copyOf(channels);
+    }
+
+    /** @return true once: for the first notify fd of this container, before it is served */
+    boolean firstAttach() {
+        return prepared.compareAndSet(false, true);
     }
 
     void add(NotifyChannel channel) {

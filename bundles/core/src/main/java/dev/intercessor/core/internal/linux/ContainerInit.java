@@ -116,6 +116,17 @@ public final class ContainerInit implements AutoCloseable {
         return (int) IdMap.inside(uidMap, Integer.toUnsignedLong(hostUid));
     }
 
+    /**
+     * @return a descriptor of {@code name} below the init's /proc directory (e.g. {@code ns/mnt},
+     *         {@code root}), the caller's to close; fails once the init has gone
+     */
+    public synchronized int open(String name, int flags) throws LinuxException {
+        if (procDir < 0) {
+            throw new LinuxException("the container has detached", dev.intercessor.api.Errno.ESRCH);
+        }
+        return Linux.openat(procDir, name, flags);
+    }
+
     /** @return a file of the init's /proc directory; fails once the init has gone */
     public synchronized String read(String name) throws LinuxException {
         if (procDir < 0) {

@@ -196,7 +196,10 @@ public final class ContainerPolicy implements Policy {
         if (v != null && (option == null || option.problem(v) == null)) {
             return new Value(v, Source.RUNTIME, v, Source.RUNTIME);
         }
-        String bound = accepted(option, g.get(BOUND_PREFIX + key));
+        String bound = g.get(BOUND_PREFIX + key);
+        if (bound != null && option != null && option.boundProblem(bound) != null) {
+            bound = null;
+        }
         if (bound == null) {
             bound = accepted(option, g.get(key));
         }
