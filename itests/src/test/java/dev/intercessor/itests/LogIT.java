@@ -109,7 +109,7 @@ public class LogIT extends HandlerIT {
         assertFalse("a line of the container's making: " + log, log.stream().anyMatch(l -> l.startsWith(forged)));
         assertTrue(log.toString(), log.stream().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\d [\\d:.]{12} INFO    "
                 + "dev\\.intercessor\\.core\\.dispatch: " + name + " \\d+ mount refused by mount: /tmp/x\\\\n"
-                + Pattern.quote(forged + "\\r\\x1b[2J is not an image file (ENOTBLK)"))));
+                + Pattern.quote(forged + "\\r\\x1b[2J is neither an image file nor a block device (ENOTBLK)"))));
 
         TestSetup.waitFor(() -> AuditFiles.records(AuditFiles.lines(auditDir), name).size() == 1,
                 "the refusal in the audit log");
