@@ -23,45 +23,29 @@ import org.junit.Test;
  */
 public class ExamplesInDistributionIT {
 
-    private static final String LISTENER = "/run/intercessor-examples-it/oci.sock";
     private static final String RELEASE = "4.19.0-intercessor-example";
-    private static Path home;
+    private static PrivateDistribution distribution;
 
     @BeforeClass
     public static void copyDistribution() throws Exception {
-        home = Path.of(System.getProperty("intercessor.test.work"), "examples-distribution");
-        Container.execute(List.of("rm", "-rf", home.toString()));
-        Files.createDirectories(home.getParent());
-        Container.Result copy = Container.execute(List.of("cp", "-a", System.getProperty("intercessor.home"),
-                home.toString()));
-        assertEquals(copy.toString(), 0, copy.exit());
-        Container.execute(List.of("rm", "-rf", home.resolve("var").toString()));
-        Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + LISTENER + "\n");
-        Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"),
-                "deviceStore=/run/intercessor-examples-it/devices\n");
-        Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"),
-                "socketPath=/run/intercessor-examples-it/shell.sock\n");
+        distribution = PrivateDistribution.copy("examples-it");
         // The operator lets containers ask for this release (the example's README says so).
-        Files.writeString(home.resolve("etc/dev.intercessor.policy.cfg"), "bound.uname.release=" + RELEASE + "\n");
+        Files.writeString(distribution.home().resolve("etc/dev.intercessor.policy.cfg"),
+                "bound.uname.release=" + RELEASE + "\n");
     }
 
     @AfterClass
     public static void stopIfRunning() throws Exception {
-        launcher("stop");
-        TestSetup.removeEmptyParentCgroups();
-        Container.execute(List.of("rm", "-rf", home.toString()));
-        Files.deleteIfExists(Path.of(LISTENER).getParent());
+        distribution.remove();
     }
 
     private static Container.Result launcher(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/intercessor").toString()));
-        command.addAll(List.of(args));
-        return Container.execute(command);
+        return distribution.launcher(args);
     }
 
     /** {@code intercessor run} against this copy's listener, with the test programs at /opt/t. */
     private static Container.Result run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("run", "--listener", LISTENER,
+        List<String> command = new ArrayList<>(List.of("run", "--listener", distribution.listener(),
                 "--bind", Container.PROGRAMS + ":/opt/t:ro"));
         command.addAll(List.of(args));
         return launcher(command.toArray(new String[0]));
@@ -81,8 +65,8 @@ public class ExamplesInDistributionIT {
         assertEquals(started.toString(), 0, started.exit());
         String kernelRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
 
-        Path unameJar = home.resolve("deploy/uname-handler.jar");
-        Path upcaseJar = home.resolve("deploy/usersyscall-handler.jar");
+        Path unameJar = distribution.home().resolve("deploy/uname-handler.jar");
+        Path upcaseJar = distribution.home().resolve("deploy/usersyscall-handler.jar");
         Files.copy(uname, unameJar, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(upcase, upcaseJar, StandardCopyOption.REPLACE_EXISTING);
         awaitHandler("uname", true);

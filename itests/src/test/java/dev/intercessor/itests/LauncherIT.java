@@ -19,26 +19,18 @@ import org.junit.Test;
  */
 public class LauncherIT {
 
-    private static final String LISTENER = "/run/intercessor-launcher-it/oci.sock";
-    private static final String SHELL = "/run/intercessor-launcher-it/shell.sock";
     /** The copy's intercessor.log rotates at this size, so that this test sees it rotate. */
     private static final long LOG_MAX_BYTES = 16 * 1024;
     private static final int LOG_FILES = 2;
+    private static PrivateDistribution distribution;
     private static Path home;
+    private static String listener;
 
     @BeforeClass
     public static void copyDistribution() throws Exception {
-        home = Path.of(System.getProperty("intercessor.test.work"), "launcher-distribution");
-        Container.execute(List.of("rm", "-rf", home.toString()));
-        Files.createDirectories(home.getParent());
-        Container.Result copy = Container.execute(List.of("cp", "-a",
-                System.getProperty("intercessor.home"), home.toString()));
-        assertEquals(copy.toString(), 0, copy.exit());
-        Container.execute(List.of("rm", "-rf", home.resolve("var").toString()));
-        Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + LISTENER + "\n");
-        Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"),
-                "deviceStore=/run/intercessor-launcher-it/devices\n");
-        Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + SHELL + "\n");
+        distribution = PrivateDistribution.copy("launcher-it");
+        home = distribution.home();
+        listener = distribution.listener();
         Path logging = home.resolve("etc/logging.properties");
         Files.writeString(logging, Files.readString(logging)
                 .replaceAll("(?m)^(dev\\.intercessor\\.logging\\.RotatingFileHandler\\.maxBytes)=.*$", "$1=" + LOG_MAX_BYTES)
@@ -47,16 +39,11 @@ public class LauncherIT {
 
     @AfterClass
     public static void stopIfRunning() throws Exception {
-        launcher("stop");
-        TestSetup.removeEmptyParentCgroups();
-        Container.execute(List.of("rm", "-rf", home.toString()));
-        Files.deleteIfExists(Path.of(LISTENER).getParent());
+        distribution.remove();
     }
 
     private static Container.Result launcher(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin/intercessor").toString()));
-        command.addAll(List.of(args));
-        return Container.execute(command);
+        return distribution.launcher(args);
     }
 
     /** @return the daemon's log, the rotated files (oldest first) and the current one */
@@ -87,7 +74,7 @@ public class LauncherIT {
     }
 
     private static String mknodResult() throws Exception {
-        return launcher("run", "--listener", LISTENER, "--",
+        return launcher("run", "--listener", listener, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 2>/dev/null && echo x > /dev/n && echo emulated || echo refused").out();
     }
 
@@ -130,16 +117,16 @@ public class LauncherIT {
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(started.toString(), 0, started.exit());
         assertTrue("listener up in " + seconds + " s", seconds < 3.0);
-        assertTrue(Files.exists(Path.of(LISTENER)));
+        assertTrue(Files.exists(Path.of(listener)));
         // Only root may reach the socket: directory 0700, socket 0600.
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(Path.of(LISTENER).getParent())));
+                Files.getPosixFilePermissions(Path.of(listener).getParent())));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(Path.of(LISTENER))));
+                Files.getPosixFilePermissions(Path.of(listener))));
 
         Container.Result status = launcher("status");
         assertEquals(status.toString(), 0, status.exit());
-        assertTrue(status.toString(), status.out().contains(LISTENER));
+        assertTrue(status.toString(), status.out().contains(listener));
 
         // Handlers come from deploy/ through FileInstall: give it its first scan.
         String log = "";
@@ -147,7 +134,7 @@ public class LauncherIT {
             Thread.sleep(100);
             log = log();
         }
-        Container.Result run = launcher("run", "--listener", LISTENER, "--",
+        Container.Result run = launcher("run", "--listener", listener, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(run.toString(), 0, run.exit());
         assertEquals(run.toString(), "emulated\n", run.out());
@@ -158,19 +145,19 @@ public class LauncherIT {
         Path aside = home.resolve("handler-mknod.jar");
         Files.move(jar, aside);
         awaitLog("handler mknod is gone", 1);
-        Container.Result kernel = launcher("run", "--listener", LISTENER, "--",
+        Container.Result kernel = launcher("run", "--listener", listener, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 2>&1 || echo refused");
         assertTrue(kernel.toString(), kernel.out().endsWith("refused\n"));
         Files.move(aside, jar);
         awaitLog("handler mknod [mknod, mknodat]", 2);
-        Container.Result back = launcher("run", "--listener", LISTENER, "--",
+        Container.Result back = launcher("run", "--listener", listener, "--",
                 "sh", "-c", "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated");
         assertEquals(back.toString(), "emulated\n", back.out());
 
         // The daemon's shell, from another process: it lists a running container; only root may use it.
         String name = "it-launcher-shell-" + ProcessHandle.current().pid();
         Process sleeper = new ProcessBuilder(home.resolve("bin/intercessor").toString(), "run", "--listener",
-                LISTENER, "--name", name, "--", "sleep", "600").redirectErrorStream(true).start();
+                listener, "--name", name, "--", "sleep", "600").redirectErrorStream(true).start();
         try {
             TestSetup.waitFor(() -> launcher("shell", "containers").out().contains(name), name + " listed");
             Container.Result listed = launcher("shell", "containers");
@@ -201,7 +188,7 @@ public class LauncherIT {
                 Files.readString(home.resolve("var/run/intercessor.pid")).trim());
 
         // The daemon writes and rotates its log itself: 300 refused mknods are a line each.
-        Container.Result refusals = launcher("run", "--listener", LISTENER, "--", "sh", "-c",
+        Container.Result refusals = launcher("run", "--listener", listener, "--", "sh", "-c",
                 "i=0; while [ $i -lt 300 ]; do mknod / c 1 3 2>/dev/null; i=$((i + 1)); done; echo done");
         assertEquals(refusals.toString(), "done\n", refusals.out());
         awaitLog("refused by mknod: mknodat (EEXIST)", 1);
@@ -218,6 +205,6 @@ public class LauncherIT {
         Container.Result stopped = launcher("stop");
         assertEquals(stopped.toString(), 0, stopped.exit());
         assertEquals(3, launcher("status").exit());
-        assertFalse("socket removed on stop", Files.exists(Path.of(LISTENER)));
+        assertFalse("socket removed on stop", Files.exists(Path.of(listener)));
     }
 }

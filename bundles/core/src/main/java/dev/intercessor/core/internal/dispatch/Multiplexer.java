@@ -156,14 +156,19 @@ public final class Multiplexer {
                     + "(pid 0: crun exec); served once a caller is seen in the container's pid namespace");
         }
         session.add(channel);
+        serve(channel);
+        return channel;
+    }
+
+    /** Puts a channel of its session on epoll; if that fails, it is detached (its fd closed). */
+    private void serve(NotifyChannel channel) throws LinuxException {
         channels.put(channel.key(), channel);
         try {
-            epoll.add(notifyFd, ARMED, channel.key());
+            epoll.add(channel.fd(), ARMED, channel.key());
         } catch (LinuxException e) {
             detach(channel);
             throw e;
         }
-        return channel;
     }
 
     /**
@@ -183,13 +188,7 @@ public final class Multiplexer {
                 new CallerHandles.Cache(execs), true);
         session.add(channel);
         session.endHandOver(true);
-        channels.put(channel.key(), channel);
-        try {
-            epoll.add(notifyFd, ARMED, channel.key());
-        } catch (LinuxException e) {
-            detach(channel);
-            throw e;
-        }
+        serve(channel);
     }
 
     /** A hand-over that did not come: the session ends if nothing else holds it. */
