@@ -101,6 +101,36 @@ public class LoopDeviceIT extends HandlerIT {
      * each type of /proc/filesystems in turn, and the first (ext3: in no {@code mount.allowed}) is
      * the kernel's EPERM, on which it gives up ("are you root?") and clears the device.
      */
+    /** A lent device in the mount handler's other modes: idmapped, and served by fuse2fs. */
+    @Test
+    public void aLentDeviceMountedShiftedAndThroughFuse() throws Exception {
+        try (Container c = container("loop-shift", "--annotation", "mount.shift=true")) {
+            Container.Result r = c.exec("losetup -f /img/disk.ext4 && mkdir /tmp/m && mount -t ext4 /dev/loop[0-9]* /tmp/m && "
+                    + "stat -c '%u:%g' /tmp/m/hello.txt && echo shifted > /tmp/m/new.txt && umount /tmp/m && "
+                    + "losetup -d /dev/loop[0-9]* && echo done");
+            assertEquals(r.toString(), "0:0\ndone\n", r.out());
+        }
+        assertNoLoopDeviceOn(image);
+        try (Container c = container("loop-fuse", "--annotation", "mount.fuse=ext4=/usr/bin/fuse2fs")) {
+            Container.Result r = c.exec("losetup -f /img/disk.ext4 && mkdir /tmp/m && mount -t ext4 /dev/loop[0-9]* /tmp/m && "
+                    + "cat /tmp/m/new.txt && grep -c ' /tmp/m .* - fuse' /proc/self/mountinfo && umount /tmp/m && echo done");
+            assertEquals(r.toString(), "shifted\n1\ndone\n", r.out());
+        }
+    }
+
+    /** LO_FLAGS_PARTSCAN, asked by LOOP_CONFIGURE or LOOP_SET_STATUS64, is not passed on. */
+    @Test
+    public void noPartitionScan() throws Exception {
+        try (Container c = container("loop-partscan")) {
+            String n = c.exec("losetup -P -f /img/plain.img && ls /dev | grep '^loop[0-9]'").out().trim();
+            assertTrue(n, n.matches("loop\\d+"));
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + n + "/loop/partscan")));
+            String shown = c.exec(utilLinux("losetup") + " -P -f --show /img/disk.ext4").out().trim();
+            assertTrue(shown, shown.matches("/dev/loop\\d+"));
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + shown.substring(5) + "/loop/partscan")));
+        }
+    }
+
     @Test
     public void busyboxMountOptionLoop() throws Exception {
         try (Container c = container("loop-mount-o")) {

@@ -51,6 +51,17 @@ public interface LoopDevices {
     void configure(Target caller, int loopFd, int backingFd, byte[] config) throws SyscallException;
 
     /**
+     * {@code LOOP_SET_STATUS64} on the caller's descriptor of a bound device of its container,
+     * {@code info} the caller's {@code struct loop_info64}: done by the supervisor on its own
+     * descriptor, without {@code LO_FLAGS_PARTSCAN} (the host kernel would parse the partition table
+     * of the container's file and make devices the container cannot open).
+     *
+     * @throws SyscallException {@code ENXIO} if it is not a bound device of the caller's container,
+     *                          else the kernel's
+     */
+    void setStatus(Target caller, int loopFd, byte[] info) throws SyscallException;
+
+    /**
      * {@code LOOP_CLR_FD} on the caller's descriptor of a device of its container: unbinds it (when
      * its last user closes it, as the kernel does) and gives it back to the host; the container's
      * node of it no longer opens.

@@ -34,11 +34,13 @@ import dev.intercessor.api.Target;
  * container ({@code loop.max} at once; more: {@code ENOSPC}), whose {@code /dev/loopN} then opens.</li>
  * <li>{@code LOOP_CONFIGURE} and {@code LOOP_SET_FD} on a device lent to the container: bound by the
  * supervisor to the caller's descriptor of a regular file ({@code EINVAL} for anything else);
- * {@code LOOP_CLR_FD} gives it back; {@code LOOP_CHANGE_FD} is refused ({@code EINVAL}). On a loop
- * device the container was given otherwise, the kernel's; on another container's, {@code EPERM}.</li>
+ * {@code LOOP_SET_STATUS64} is done by the supervisor without {@code LO_FLAGS_PARTSCAN};
+ * {@code LOOP_CLR_FD} gives it back; {@code LOOP_CHANGE_FD} and the old {@code LOOP_SET_STATUS} are
+ * refused ({@code EINVAL}). On a loop device the container was given otherwise, the kernel's; on
+ * another container's, {@code EPERM}.</li>
  * </ul>
- * {@code LOOP_SET_STATUS64}, {@code LOOP_GET_STATUS64} and the rest act on the container's own open
- * device and stay the kernel's.
+ * {@code LOOP_GET_STATUS64}, {@code LOOP_SET_BLOCK_SIZE}, {@code LOOP_SET_CAPACITY} and the rest act
+ * on the container's own open device and stay the kernel's.
  */
 @Component
 @HandlerProperties(handler = "loop", syscalls = "ioctl", enabled_default = false)
@@ -48,11 +50,15 @@ public class LoopHandler implements SyscallHandler {
 
     static final long LOOP_SET_FD = 0x4C00;
     static final long LOOP_CLR_FD = 0x4C01;
+    static final long LOOP_SET_STATUS = 0x4C02;
+    static final long LOOP_SET_STATUS64 = 0x4C04;
     static final long LOOP_CHANGE_FD = 0x4C06;
     static final long LOOP_CONFIGURE = 0x4C0A;
     static final long LOOP_CTL_GET_FREE = 0x4C82;
     /** The requests the profile should notify, in the order {@code intercessor run --loop} lists them. */
-    static final List<Long> REQUESTS = List.of(LOOP_CTL_GET_FREE, LOOP_SET_FD, LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_CHANGE_FD);
+    static final List<Long> REQUESTS = List.of(LOOP_CTL_GET_FREE, LOOP_SET_FD, LOOP_CONFIGURE, LOOP_CLR_FD,
+            LOOP_SET_STATUS64, LOOP_SET_STATUS, LOOP_CHANGE_FD);
+    static final int LOOP_INFO64_SIZE = 232;
     static final int LOOP_CONFIG_SIZE = 304;
 
     static final HandlerOption<Long> MAX = HandlerOption.number("loop.max", 4, 0, 64,
@@ -85,8 +91,12 @@ public class LoopHandler implements SyscallHandler {
             loops.clear(target, fd);
             return Response.value(0);
         }
-        if (request == LOOP_CHANGE_FD) {
-            return Response.errno(Errno.EINVAL);
+        if (request == LOOP_CHANGE_FD || request == LOOP_SET_STATUS) {
+            return Response.errno(Errno.EINVAL); // an old or odd way: the container uses the others
+        }
+        if (request == LOOP_SET_STATUS64) {
+            loops.setStatus(target, fd, target.read(call.arg(2), LOOP_INFO64_SIZE));
+            return Response.value(0);
         }
         if (request == LOOP_SET_FD) {
             loops.configure(target, fd, (int) call.arg(2), null);

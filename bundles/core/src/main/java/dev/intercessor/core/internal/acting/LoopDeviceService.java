@@ -30,6 +30,14 @@ public class LoopDeviceService implements LoopDevices {
     }
 
     @Override
+    public void setStatus(Target caller, int loopFd, byte[] info) throws SyscallException {
+        if (info == null || info.length < 232) {
+            throw new SyscallException(dev.intercessor.api.Errno.EINVAL, "short struct loop_info64");
+        }
+        LoopAssignments.setStatus(CallerTargets.of(caller), loopFd, info);
+    }
+
+    @Override
     public void clear(Target caller, int loopFd) throws SyscallException {
         LoopAssignments.clear(CallerTargets.of(caller), loopFd);
     }

@@ -326,6 +326,17 @@ public final class CallerIdentity implements CallerFs {
      * or {@link FileStat#S_IFBLK} (a loop device the supervisor assigned to the container).
      */
     public void mountUsableNode(String path, int type, int major, int minor) throws SyscallException {
+        mountUsableNode(path, type, major, minor, false);
+    }
+
+    /**
+     * As {@link #mountUsableNode(String, int, int, int)}; with {@code keep} the replica keeps its
+     * name in the store (a mount of an unlinked node cannot be cloned and attached again, as the
+     * FUSE helper does with a block device), for the caller to remove.
+     *
+     * @return the replica's name in the store if kept, else null
+     */
+    public String mountUsableNode(String path, int type, int major, int minor, boolean keep) throws SyscallException {
         checkSwitched();
         if (!container.takeDeviceReplica(deviceNodesPerContainer)) {
             removeNode(path, type, major, minor);
@@ -334,8 +345,9 @@ public final class CallerIdentity implements CallerFs {
         }
         boolean mounted = false;
         try {
-            mountReplica(path, type, major, minor);
+            String kept = mountReplica(path, type, major, minor, keep);
             mounted = true;
+            return kept;
         } finally {
             if (!mounted) {
                 container.returnDeviceReplica();
@@ -364,7 +376,7 @@ public final class CallerIdentity implements CallerFs {
         }
     }
 
-    private void mountReplica(String path, int type, int major, int minor) throws SyscallException {
+    private String mountReplica(String path, int type, int major, int minor, boolean keep) throws SyscallException {
         int store = DeviceNodeStore.directory();
         if (store < 0) {
             throw new SyscallException(Errno.ENODEV, "no device node store mounted");
@@ -397,6 +409,11 @@ public final class CallerIdentity implements CallerFs {
                 enterRoot();
             }
             moveOnto(tree, node);
+            if (keep) {
+                replicaMade = false;
+                return new String(replica, 0, replica.length - 1, StandardCharsets.ISO_8859_1);
+            }
+            return null;
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } finally {

@@ -38,7 +38,9 @@ public final class LoopAssignments {
     static final int LOOP_MAJOR = 7;
     private static final long LOOP_SET_FD = 0x4C00;
     private static final long LOOP_CLR_FD = 0x4C01;
+    private static final long LOOP_SET_STATUS64 = 0x4C04;
     private static final long LOOP_GET_STATUS64 = 0x4C05;
+    private static final int LO_FLAGS_PARTSCAN = 8;
     private static final long LOOP_CTL_ADD = 0x4C80;
     private static final int O_EXCL = 0200;
     private static final int LO_FLAGS_DIRECT_IO = 16;
@@ -49,6 +51,8 @@ public final class LoopAssignments {
     private final ContainerInit container;
     /** Device number → the supervisor's descriptor of it; guarded by this. */
     private final Map<Integer, Held> devices = new TreeMap<>();
+    /** The names of the container's replicas in the device store, removed when it ends; guarded by this. */
+    private final java.util.List<String> replicas = new java.util.ArrayList<>();
 
     private static final class Held {
         int fd;
@@ -94,7 +98,7 @@ public final class LoopAssignments {
         synchronized (loops) {
             for (Map.Entry<Integer, Held> e : loops.devices.entrySet()) {
                 if (!e.getValue().bound) {
-                    makeUsable(caller, e.getKey());
+                    loops.makeUsable(caller, e.getKey());
                     return e.getKey();
                 }
             }
@@ -128,7 +132,7 @@ public final class LoopAssignments {
                 }
                 loops.devices.put(n, held);
                 allowInCgroup(caller, n, true);
-                makeUsable(caller, n);
+                loops.makeUsable(caller, n);
                 return n;
             } catch (LinuxException e) {
                 loops.giveBack(caller, n);
@@ -207,6 +211,26 @@ public final class LoopAssignments {
         }
     }
 
+    /** LOOP_SET_STATUS64: see {@link dev.intercessor.api.LoopDevices#setStatus}. */
+    public static void setStatus(ProcTarget caller, int loopFd, byte[] info) throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        try (CallerFd loop = caller.takeFd(loopFd)) {
+            synchronized (loops) {
+                int n = loops.deviceOf(loop);
+                Held held = loops.devices.get(n);
+                if (!held.bound) {
+                    throw new SyscallException(Errno.ENXIO, "loop" + n + " is not bound");
+                }
+                Pointer i = Linux.allocate(232);
+                i.put(0, info, 0, 232);
+                i.putInt(52, i.getInt(52) & ~LO_FLAGS_PARTSCAN);
+                Linux.check("LOOP_SET_STATUS64", Linux.libc().ioctl(held.fd, LOOP_SET_STATUS64, i));
+            }
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
     /** LOOP_CLR_FD: see {@link dev.intercessor.api.LoopDevices#clear}. */
     public static void clear(ProcTarget caller, int loopFd) throws SyscallException {
         LoopAssignments loops = of(caller.containerInit());
@@ -256,7 +280,7 @@ public final class LoopAssignments {
     }
 
     /** The caller's /dev/loopN: made (a usable node) unless it is that device already. */
-    private static void makeUsable(ProcTarget caller, int n) throws SyscallException {
+    private void makeUsable(ProcTarget caller, int n) throws SyscallException {
         String path = "/dev/loop" + n;
         caller.asCaller(ProcTarget.AT_FDCWD, EnumSet.of(Capability.MKNOD), fs -> {
             FileStat st;
@@ -267,7 +291,8 @@ public final class LoopAssignments {
                     throw e;
                 }
                 fs.mknod(path, FileStat.S_IFBLK | 0660, LOOP_MAJOR, n);
-                ((CallerIdentity) fs).mountUsableNode(path, FileStat.S_IFBLK, LOOP_MAJOR, n);
+                // Kept in the store: the FUSE helper clones the caller's node and attaches it again.
+                replicas.add(((CallerIdentity) fs).mountUsableNode(path, FileStat.S_IFBLK, LOOP_MAJOR, n, true));
                 return null;
             }
             if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFBLK || st.major() != LOOP_MAJOR || st.minor() != n) {
@@ -320,6 +345,13 @@ public final class LoopAssignments {
         for (Integer n : devices.keySet().toArray(new Integer[0])) {
             giveBack(null, n);
         }
+        int store = DeviceNodeStore.directory();
+        for (String replica : replicas) {
+            if (store >= 0) {
+                Linux.libc().unlinkat(store, Linux.cPath(replica), 0);
+            }
+        }
+        replicas.clear();
         LOG.log(Level.FINE, () -> "container " + container.pid() + ": its loop devices are given back");
     }
 }
