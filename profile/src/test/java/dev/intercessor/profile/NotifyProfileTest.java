@@ -291,6 +291,31 @@ public class NotifyProfileTest {
     }
 
     @Test
+    public void loopRequestsOnPodmansProfileAreAMaskedBlockWithTheRestAllowed() throws Exception {
+        NotifyProfile p = NotifyProfile.from(profile("podman-seccomp.json"), List.of("mknodat"), false, true, LISTENER, null);
+        assertEquals(List.of("mknodat", "ioctl(0x4C00-0x4CFF)"), p.notified());
+        Map<String, Object> notify = onlyArg(doorbellRule(p, "SCMP_ACT_NOTIFY"));
+        assertEquals("SCMP_CMP_MASKED_EQ", notify.get("op"));
+        assertEquals(Long.toUnsignedString(0xFFFFFFFFFFFFFF00L), notify.get("value").toString());
+        assertEquals("19456", notify.get("valueTwo").toString());
+        List<String> allowed = rules(p.json()).stream()
+                .filter(r -> names(r).equals(List.of("ioctl")) && "SCMP_ACT_ALLOW".equals(r.get("action")))
+                .map(r -> onlyArg(r).get("op") + " " + onlyArg(r).get("value")).toList();
+        assertEquals(List.of("SCMP_CMP_LT 19456", "SCMP_CMP_GT 19711"), allowed);
+        for (Map<String, Object> rule : rules(p.json())) {
+            if (names(rule).contains("ioctl")) {
+                assertTrue("only the loop rules name ioctl: " + rule, rule.get("args") != null);
+            }
+        }
+    }
+
+    @Test
+    public void loopAndDoorbellTogetherAreRefused() {
+        assertThrows(ProfileException.class, () -> NotifyProfile.from(NotifyProfile.minimalBase(List.of("SCMP_ARCH_X86_64")),
+                List.of(), true, true, LISTENER, null));
+    }
+
+    @Test
     public void doorbellOnAnAllowEverythingBaseNeedsOnlyItsNotifyRule() throws Exception {
         NotifyProfile p = NotifyProfile.from(NotifyProfile.minimalBase(List.of("SCMP_ARCH_X86_64")),
                 List.of("mknodat"), true, LISTENER, null);
