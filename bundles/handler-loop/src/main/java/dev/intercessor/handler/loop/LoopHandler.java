@@ -111,8 +111,9 @@ public class LoopHandler implements SyscallHandler {
     /** @return whether the caller's {@code fd} is a file named {@code loop-control} (its placeholder) */
     private static boolean isLoopControl(Target target, int fd) throws SyscallException {
         try (CallerFd taken = target.takeFd(fd)) {
-            String name = Files.readSymbolicLink(taken.procPath()).toString();
-            return name.endsWith("/loop-control") && !Files.isDirectory(taken.procPath());
+            java.nio.file.Path path = taken.procPath();
+            String name = Files.isSymbolicLink(path) ? Files.readSymbolicLink(path).toString() : path.toString();
+            return name.endsWith("/loop-control") && !Files.isDirectory(path);
         } catch (IOException e) {
             return false;
         }
