@@ -52,6 +52,13 @@ public class LoopDeviceIT extends HandlerIT {
     public void tearDown() throws Exception {
         assertNoLoopDeviceOn(image);
         assertNoLoopDeviceOn(dir.resolve("plain.img"));
+        TestSetup.waitFor(() -> {
+            try (java.util.stream.Stream<Path> left = Files.list(Path.of(TestSetup.DEVICE_STORE))) {
+                return left.findAny().isEmpty();
+            }
+        }, "no replica left in the device store");
+        String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertTrue(hostMounts, !hostMounts.contains(dir.toString()) && !hostMounts.contains(" - fuse "));
         run("rm", "-rf", dir.toString());
     }
 
