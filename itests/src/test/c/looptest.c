@@ -10,6 +10,8 @@
  *   configure DEV FILE         ioctl(open(DEV, O_RDWR), LOOP_CONFIGURE, {fd = open(FILE, O_RDWR)})
  *   clear DEV                  ioctl(open(DEV, O_RDONLY), LOOP_CLR_FD)
  *   changefd DEV FILE          ioctl(open(DEV, O_RDONLY), LOOP_CHANGE_FD, open(FILE, O_RDONLY))
+ *   partscan DEV               LOOP_SET_STATUS64 with LO_FLAGS_PARTSCAN, the request's upper 32 bits
+ *                              set (the kernel ignores them; a seccomp rule comparing 64 bits would not)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "errnames.h"
@@ -42,6 +45,14 @@ int main(int argc, char **argv)
 			return fail();
 		printf("%d\n", n);
 		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "partscan") == 0) {
+		struct loop_info64 info;
+		int dev = open(argv[2], O_RDWR | O_CLOEXEC);
+		if (dev < 0 || ioctl(dev, LOOP_GET_STATUS64, &info) < 0)
+			return fail();
+		info.lo_flags |= LO_FLAGS_PARTSCAN;
+		return report_result(syscall(SYS_ioctl, dev, 0xFFFFFFFF00000000UL | LOOP_SET_STATUS64, &info));
 	}
 	if (argc == 3 && strcmp(argv[1], "clear") == 0) {
 		int dev = open(argv[2], O_RDONLY | O_CLOEXEC);
@@ -67,6 +78,6 @@ int main(int argc, char **argv)
 			return report_result(ioctl(dev, LOOP_CONFIGURE, &config));
 		}
 	}
-	fprintf(stderr, "usage: looptest getfree [PATH] | setfd|configure|changefd DEV FILE | clear DEV\n");
+	fprintf(stderr, "usage: looptest getfree [PATH] | setfd|configure|changefd DEV FILE | clear|partscan DEV\n");
 	return 2;
 }

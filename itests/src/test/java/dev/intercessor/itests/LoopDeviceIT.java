@@ -132,6 +132,9 @@ public class LoopDeviceIT extends HandlerIT {
             String n = c.exec("losetup -P -f /img/plain.img && ls /dev | grep '^loop[0-9]'").out().trim();
             assertTrue(n, n.matches("loop\\d+"));
             assertEquals("0\n", Files.readString(Path.of("/sys/block/" + n + "/loop/partscan")));
+            assertEquals("the request's upper bits set: still the handler's", "ok\n",
+                    c.exec("/opt/t/looptest partscan /dev/" + n).out());
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + n + "/loop/partscan")));
             String shown = c.exec(utilLinux("losetup") + " -P -f --show /img/disk.ext4").out().trim();
             assertTrue(shown, shown.matches("/dev/loop\\d+"));
             assertEquals("0\n", Files.readString(Path.of("/sys/block/" + shown.substring(5) + "/loop/partscan")));

@@ -25,8 +25,9 @@ import dev.intercessor.api.Target;
  * Loop devices for containers: {@code losetup} and {@code mount -o loop} with host loop devices
  * lent by the supervisor ({@link LoopDevices}).
  *
- * <p>The runtime profile notifies {@code ioctl} only for the requests below (argument-conditioned
- * rules), so no other ioctl reaches the supervisor:
+ * <p>The runtime profile notifies {@code ioctl} only for the loop requests (one argument-conditioned
+ * rule: {@code (request & 0xFFFFFF00) == 0x4C00}), so no other ioctl reaches the supervisor; of
+ * those, the handler serves:
  * <ul>
  * <li>{@code LOOP_CTL_GET_FREE} on the container's {@code /dev/loop-control}, which is a placeholder
  * (any file of that name, e.g. an empty file {@code intercessor run --loop} binds there), never the
@@ -55,7 +56,7 @@ public class LoopHandler implements SyscallHandler {
     static final long LOOP_CHANGE_FD = 0x4C06;
     static final long LOOP_CONFIGURE = 0x4C0A;
     static final long LOOP_CTL_GET_FREE = 0x4C82;
-    /** The requests the profile should notify, in the order {@code intercessor run --loop} lists them. */
+    /** The requests served; the others of the notified block go back to the kernel. */
     static final List<Long> REQUESTS = List.of(LOOP_CTL_GET_FREE, LOOP_SET_FD, LOOP_CONFIGURE, LOOP_CLR_FD,
             LOOP_SET_STATUS64, LOOP_SET_STATUS, LOOP_CHANGE_FD);
     static final int LOOP_INFO64_SIZE = 232;
