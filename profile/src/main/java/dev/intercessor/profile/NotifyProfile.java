@@ -40,13 +40,17 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
     static final long DOORBELL_REQUEST = 0x7E11BE11L;
 
     /**
-     * The loop handler's requests (bundles/handler-loop) are all below {@code 0x4D00} with
-     * {@code 0x4C} as the rest: {@code (request & ~0xFF) == 0x4C00}. A rule compares an argument once,
-     * so the profile notifies that whole block (the handler hands the requests it does not serve back
-     * to the kernel) and allows the requests below and above it.
+     * The loop handler's requests (bundles/handler-loop) are {@code 0x4C00}-{@code 0x4C82}: the
+     * profile notifies the block {@code (request & 0xFFFFFF00) == 0x4C00}. The kernel's ioctl takes a
+     * 32-bit request while seccomp compares the 64-bit register, so every rule looks at the low 32
+     * bits only (a caller setting the upper ones must not get past), and a rule compares an argument
+     * once, so "any other request" is {@value #LOOP_ALLOW_RULES} rules: for each bit i of 8..31, the
+     * requests that agree with 0x4C00 above bit i and differ at i. They and the notify rule are
+     * disjoint, so no rule ordering decides.
      */
     static final long LOOP_REQUESTS = 0x4C00L;
-    static final long LOOP_MASK = 0xFFFFFFFFFFFFFF00L;
+    static final long LOOP_MASK = 0xFFFFFF00L;
+    static final int LOOP_ALLOW_RULES = 24;
 
     static final String LISTENER_PATH = "listenerPath";
     static final String LISTENER_METADATA = "listenerMetadata";
@@ -102,10 +106,10 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
     }
 
     /**
-     * @param loop also notify the loop handler's ioctl requests, {@code (request & ~0xFF) == 0x4C00}
+     * @param loop also notify the loop handler's ioctl requests, {@code (request & 0xFFFFFF00) == 0x4C00}
      *             ({@code SCMP_CMP_MASKED_EQ}): {@code ioctl} leaves the rules that let it through,
-     *             and where the base let every ioctl through, two rules allow the requests below and
-     *             above that block; not with {@code doorbell}
+     *             and where the base let every ioctl through, {@value #LOOP_ALLOW_RULES} masked rules
+     *             allow every other request; not with {@code doorbell}
      */
     static NotifyProfile from(Object base, List<String> syscalls, boolean doorbell, boolean loop, String listenerPath,
             String listenerMetadata) throws ProfileException {
@@ -188,8 +192,11 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
         }
         if (ringable && loop) {
             if (allowOtherIoctls) {
-                kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_LT", LOOP_REQUESTS, null));
-                kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_GT", LOOP_REQUESTS | 0xFF, null));
+                for (int bit = 8; bit < 32; bit++) {
+                    long mask = (0xFFFFFFFFL << bit) & 0xFFFFFFFFL;
+                    kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_MASKED_EQ", mask,
+                            (LOOP_REQUESTS & mask) ^ (1L << bit)));
+                }
             }
             kept.add(ioctlRule(SeccompAction.SCMP_ACT_NOTIFY, "SCMP_CMP_MASKED_EQ", LOOP_MASK, LOOP_REQUESTS));
             notified.add("ioctl(0x4C00-0x4CFF)");
