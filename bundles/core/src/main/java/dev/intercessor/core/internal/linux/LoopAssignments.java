@@ -57,6 +57,8 @@ public final class LoopAssignments {
     private static final class Held {
         int fd;
         boolean bound;
+        /** The device cgroups that were given its rule, to deny it again. */
+        final java.util.List<Path> cgroups = new java.util.ArrayList<>();
 
         Held(int fd) {
             this.fd = fd;
@@ -131,14 +133,14 @@ public final class LoopAssignments {
                     Linux.close(control);
                 }
                 loops.devices.put(n, held);
-                allowInCgroup(caller, n, true);
+                allowInCgroup(caller, n, held.cgroups);
                 loops.makeUsable(caller, n);
                 return n;
             } catch (LinuxException e) {
-                loops.giveBack(caller, n);
+                loops.giveBack(n);
                 throw e.toSyscallException();
             } catch (SyscallException | RuntimeException e) {
-                loops.giveBack(caller, n);
+                loops.giveBack(n);
                 throw e;
             }
         }
@@ -240,7 +242,7 @@ public final class LoopAssignments {
                 if (!loops.devices.get(n).bound) {
                     throw new SyscallException(Errno.ENXIO, "loop" + n + " is not bound");
                 }
-                loops.giveBack(caller, n);
+                loops.giveBack(n);
             }
         }
     }
@@ -302,48 +304,63 @@ public final class LoopAssignments {
         });
     }
 
-    /** Writes {@code b 7:N rw} to devices.allow (or {@code rwm} to devices.deny) of the container's and the caller's cgroup. */
-    private static void allowInCgroup(ProcTarget caller, int n, boolean allow) throws SyscallException {
+    /**
+     * Writes {@code b 7:N rw} to devices.allow of the container's cgroup and of the caller's, if it
+     * is below; each directory written goes to {@code written} first (so a failure still denies).
+     */
+    private static void allowInCgroup(ProcTarget caller, int n, java.util.List<Path> written) throws SyscallException {
         CgroupDirectory own = caller.containerCgroup("devices").orElse(null);
         if (own == null || own.version() != 1) {
             throw new SyscallException(Errno.EPERM, "no cgroup v1 device controller for the container");
         }
-        write(own, n, allow);
+        written.add(own.path());
+        write(own.path().resolve("devices.allow"), "b " + LOOP_MAJOR + ":" + n + " rw");
         CgroupDirectory callers = caller.cgroup("devices").orElse(own);
         if (!callers.path().equals(own.path()) && callers.path().startsWith(own.path())) {
-            write(callers, n, allow);
+            written.add(callers.path());
+            write(callers.path().resolve("devices.allow"), "b " + LOOP_MAJOR + ":" + n + " rw");
         }
     }
 
-    private static void write(CgroupDirectory dir, int n, boolean allow) throws SyscallException {
-        Path file = dir.path().resolve(allow ? "devices.allow" : "devices.deny");
+    private static void write(Path file, String rule) throws SyscallException {
         try {
-            Files.writeString(file, "b " + LOOP_MAJOR + ":" + n + (allow ? " rw" : " rwm"));
+            Files.writeString(file, rule);
         } catch (IOException e) {
             throw new SyscallException(Errno.EPERM, "cannot write " + file + ": " + e.getMessage());
         }
     }
 
+    /**
+     * Denies device {@code n} in the cgroups that were given it, deepest first; a cgroup already gone
+     * (the container's end) needs nothing.
+     */
+    private static void deny(Held held, int n) {
+        for (int i = held.cgroups.size() - 1; i >= 0; i--) {
+            Path file = held.cgroups.get(i).resolve("devices.deny");
+            if (Files.exists(file)) {
+                try {
+                    write(file, "b " + LOOP_MAJOR + ":" + n + " rwm");
+                } catch (SyscallException e) {
+                    LOG.log(Level.WARNING, () -> "loop" + n + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     /** Denies, clears and lets go of device {@code n} (nothing if it is not the container's). */
-    private void giveBack(ProcTarget caller, int n) {
+    private void giveBack(int n) {
         Held held = devices.remove(n);
         if (held == null) {
             return;
         }
-        if (caller != null) {
-            try {
-                allowInCgroup(caller, n, false);
-            } catch (SyscallException e) {
-                LOG.log(Level.WARNING, () -> "loop" + n + ": " + e.getMessage());
-            }
-        } // else the container's end: its processes, and so their descriptors, are gone
+        deny(held, n); // first: from now on no opener of the container's can be new
         Linux.libc().ioctl(held.fd, LOOP_CLR_FD, 0L); // ENXIO if unbound; deferred while others have it open
         Linux.close(held.fd);
     }
 
     private synchronized void releaseAll() {
         for (Integer n : devices.keySet().toArray(new Integer[0])) {
-            giveBack(null, n);
+            giveBack(n);
         }
         int store = DeviceNodeStore.directory();
         for (String replica : replicas) {
