@@ -68,7 +68,9 @@ final class TestSetup {
                 .put("bound.mount.enabled", "true")
                 .put("bound.mount.allowed", "ext4")
                 .put("bound.mount.shift", "true")
-                .put("bound.mount.fuse", FUSE_SERVERS).asOption());
+                .put("bound.mount.fuse", FUSE_SERVERS)
+                .put("bound.loop.enabled", "true")
+                .put("bound.loop.max", "4").asOption());
         for (Path jar : platform) {
             if (!jar.getFileName().toString().startsWith("org.")) {
                 options.add(bundle(jar.toUri().toString()));

@@ -39,6 +39,19 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
      */
     static final long DOORBELL_REQUEST = 0x7E11BE11L;
 
+    /**
+     * The loop handler's requests (bundles/handler-loop) are {@code 0x4C00}-{@code 0x4C82}: the
+     * profile notifies the block {@code (request & 0xFFFFFF00) == 0x4C00}. The kernel's ioctl takes a
+     * 32-bit request while seccomp compares the 64-bit register, so every rule looks at the low 32
+     * bits only (a caller setting the upper ones must not get past), and a rule compares an argument
+     * once, so "any other request" is {@value #LOOP_ALLOW_RULES} rules: for each bit i of 8..31, the
+     * requests that agree with 0x4C00 above bit i and differ at i. They and the notify rule are
+     * disjoint, so no rule ordering decides.
+     */
+    static final long LOOP_REQUESTS = 0x4C00L;
+    static final long LOOP_MASK = 0xFFFFFF00L;
+    static final int LOOP_ALLOW_RULES = 24;
+
     static final String LISTENER_PATH = "listenerPath";
     static final String LISTENER_METADATA = "listenerMetadata";
     static final String SYSCALLS = "syscalls";
@@ -89,6 +102,21 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
      */
     static NotifyProfile from(Object base, List<String> syscalls, boolean doorbell, String listenerPath,
             String listenerMetadata) throws ProfileException {
+        return from(base, syscalls, doorbell, false, listenerPath, listenerMetadata);
+    }
+
+    /**
+     * @param loop also notify the loop handler's ioctl requests, {@code (request & 0xFFFFFF00) == 0x4C00}
+     *             ({@code SCMP_CMP_MASKED_EQ}): {@code ioctl} leaves the rules that let it through,
+     *             and where the base let every ioctl through, {@value #LOOP_ALLOW_RULES} masked rules
+     *             allow every other request; not with {@code doorbell}
+     */
+    static NotifyProfile from(Object base, List<String> syscalls, boolean doorbell, boolean loop, String listenerPath,
+            String listenerMetadata) throws ProfileException {
+        if (doorbell && loop) {
+            throw new ProfileException("the doorbell and the loop requests cannot both be notified (intercessor-init "
+                    + "traps no ioctl requests)");
+        }
         if (!(base instanceof Map<?, ?>)) {
             throw new ProfileException("not a seccomp profile: the top level is not a JSON object");
         }
@@ -110,16 +138,18 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
 
         boolean ringable = false;
         boolean allowOtherIoctls = false;
-        if (doorbell) {
+        if (doorbell || loop) {
             String refusal = notified.contains("ioctl") ? "ioctl is notified whole already" : refusal("ioctl", rules, defaultAction);
             if (refusal == null) {
                 ringable = true;
                 allowOtherIoctls = !defaultAction.passes()
                         || rules.stream().anyMatch(r -> r.action().passes() && r.names().contains("ioctl"));
             } else {
-                notes.add("the doorbell (ioctl " + DOORBELL_REQUEST + "): not added, the base's rules for ioctl kept: "
-                        + refusal);
+                notes.add((doorbell ? "the doorbell (ioctl " + DOORBELL_REQUEST + ")" : "the loop requests (ioctl 0x4C00-0x4CFF)")
+                        + ": not added, the base's rules for ioctl kept: " + refusal);
             }
+        }
+        if (doorbell) {
             if (!defaultAction.passes()) {
                 notes.add("defaultAction " + defaultAction + " refuses every number no rule names before a filter "
                         + "intercessor-init installs can notify it (its action ranks above SCMP_ACT_NOTIFY): user-space-"
@@ -153,12 +183,23 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
             notify.put("action", SeccompAction.SCMP_ACT_NOTIFY.name());
             kept.add(notify);
         }
-        if (ringable) {
+        if (ringable && doorbell) {
             if (allowOtherIoctls) {
                 kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_NE"));
             }
             kept.add(ioctlRule(SeccompAction.SCMP_ACT_NOTIFY, "SCMP_CMP_EQ"));
             notified.add("ioctl(" + DOORBELL_REQUEST + ")");
+        }
+        if (ringable && loop) {
+            if (allowOtherIoctls) {
+                for (int bit = 8; bit < 32; bit++) {
+                    long mask = (0xFFFFFFFFL << bit) & 0xFFFFFFFFL;
+                    kept.add(ioctlRule(SeccompAction.SCMP_ACT_ALLOW, "SCMP_CMP_MASKED_EQ", mask,
+                            (LOOP_REQUESTS & mask) ^ (1L << bit)));
+                }
+            }
+            kept.add(ioctlRule(SeccompAction.SCMP_ACT_NOTIFY, "SCMP_CMP_MASKED_EQ", LOOP_MASK, LOOP_REQUESTS));
+            notified.add("ioctl(0x4C00-0x4CFF)");
         }
 
         Map<String, Object> out = new LinkedHashMap<>(profile);
@@ -172,9 +213,17 @@ record NotifyProfile(Map<String, Object> json, List<String> notified, List<Strin
 
     /** A rule for ioctl whose request (argument 1) compares with the doorbell's by {@code op}. */
     private static Map<String, Object> ioctlRule(SeccompAction action, String op) {
+        return ioctlRule(action, op, DOORBELL_REQUEST, null);
+    }
+
+    /** A rule for ioctl whose request compares with {@code value} by {@code op} (and {@code valueTwo}: masked). */
+    private static Map<String, Object> ioctlRule(SeccompAction action, String op, long value, Long valueTwo) {
         Map<String, Object> arg = new LinkedHashMap<>();
         arg.put("index", new JsonNumber("1"));
-        arg.put("value", new JsonNumber(Long.toString(DOORBELL_REQUEST)));
+        arg.put("value", new JsonNumber(Long.toUnsignedString(value)));
+        if (valueTwo != null) {
+            arg.put("valueTwo", new JsonNumber(Long.toUnsignedString(valueTwo)));
+        }
         arg.put("op", op);
         Map<String, Object> rule = new LinkedHashMap<>();
         rule.put("names", new ArrayList<Object>(List.of("ioctl")));

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * {@code intercessor profile [--base FILE] [--syscalls a,b,c] [--doorbell] [--listener PATH] [--metadata K=V]...
+ * {@code intercessor profile [--base FILE] [--syscalls a,b,c] [--doorbell] [--loop] [--listener PATH] [--metadata K=V]...
  * [--output FILE]}: prints (or writes) a seccomp profile that sends the syscalls to Intercessor's
  * listener; see {@link NotifyProfile} for what changes in the base. Exit status 0, or 2 with a
  * one-line message on stderr.
@@ -44,6 +44,8 @@ public final class ProfileTool {
     private List<String> syscalls;
     /** --doorbell: notify the doorbell, so a container process can hand over a listener of its own. */
     private boolean doorbell;
+    /** --loop: notify the loop handler's ioctl requests. */
+    private boolean loop;
     private String listener;
     private final List<String> metadata = new ArrayList<>();
     private String output;
@@ -105,7 +107,7 @@ public final class ProfileTool {
             String metadata = tool.metadata.isEmpty() ? null : String.join("\n", tool.metadata);
             NotifyProfile profile;
             try {
-                profile = NotifyProfile.from(base, tool.syscalls, tool.doorbell, listenerPath, metadata);
+                profile = NotifyProfile.from(base, tool.syscalls, tool.doorbell, tool.loop, listenerPath, metadata);
             } catch (ProfileException e) {
                 throw new ProfileException(source + ": " + e.getMessage());
             }
@@ -151,6 +153,10 @@ public final class ProfileTool {
             }
             if (opt.equals("--doorbell")) {
                 doorbell = true;
+                continue;
+            }
+            if (opt.equals("--loop")) {
+                loop = true;
                 continue;
             }
             if (!List.of("--base", "--syscalls", "--listener", "--metadata", "--output").contains(opt)) {

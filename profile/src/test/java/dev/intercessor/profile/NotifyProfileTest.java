@@ -291,6 +291,43 @@ public class NotifyProfileTest {
     }
 
     @Test
+    public void loopRequestsOnPodmansProfileAreAMaskedBlockWithTheRestAllowed() throws Exception {
+        NotifyProfile p = NotifyProfile.from(profile("podman-seccomp.json"), List.of("mknodat"), false, true, LISTENER, null);
+        assertEquals(List.of("mknodat", "ioctl(0x4C00-0x4CFF)"), p.notified());
+        Map<String, Object> notify = onlyArg(doorbellRule(p, "SCMP_ACT_NOTIFY"));
+        assertEquals("SCMP_CMP_MASKED_EQ", notify.get("op"));
+        assertEquals(Long.toString(0xFFFFFF00L), notify.get("value").toString());
+        assertEquals("19456", notify.get("valueTwo").toString());
+        List<long[]> allowed = new java.util.ArrayList<>();
+        for (Map<String, Object> rule : rules(p.json())) {
+            if (names(rule).contains("ioctl")) {
+                assertTrue("only the loop rules name ioctl: " + rule, rule.get("args") != null);
+                if ("SCMP_ACT_ALLOW".equals(rule.get("action"))) {
+                    Map<String, Object> arg = onlyArg(rule);
+                    assertEquals("SCMP_CMP_MASKED_EQ", arg.get("op"));
+                    allowed.add(new long[] {Long.parseUnsignedLong(arg.get("value").toString()),
+                            Long.parseUnsignedLong(arg.get("valueTwo").toString())});
+                }
+            }
+        }
+        assertEquals(NotifyProfile.LOOP_ALLOW_RULES, allowed.size());
+        // Exactly one rule decides each request, by its low 32 bits: notified iff in the loop block.
+        long[] samples = {0, 0x5401, 0x4BFF, 0x4C00, 0x4C04, 0x4C82, 0x4CFF, 0x4D00, 0x80044C00L, 0x7E11BE11L,
+                0xC0045401L, 0xFFFFFFFF00004C04L, 0xFFFFFFFFC0045401L, 0xFFFFFFFFL};
+        for (long request : samples) {
+            boolean notified = (request & 0xFFFFFF00L) == 0x4C00;
+            long matches = allowed.stream().filter(a -> (request & a[0]) == a[1]).count();
+            assertEquals(Long.toHexString(request), notified ? 0 : 1, matches);
+        }
+    }
+
+    @Test
+    public void loopAndDoorbellTogetherAreRefused() {
+        assertThrows(ProfileException.class, () -> NotifyProfile.from(NotifyProfile.minimalBase(List.of("SCMP_ARCH_X86_64")),
+                List.of(), true, true, LISTENER, null));
+    }
+
+    @Test
     public void doorbellOnAnAllowEverythingBaseNeedsOnlyItsNotifyRule() throws Exception {
         NotifyProfile p = NotifyProfile.from(NotifyProfile.minimalBase(List.of("SCMP_ARCH_X86_64")),
                 List.of("mknodat"), true, LISTENER, null);

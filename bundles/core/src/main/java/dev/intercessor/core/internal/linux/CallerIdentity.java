@@ -247,14 +247,19 @@ public final class CallerIdentity implements CallerFs {
 
     /** Opens the node itself (never following a final symlink) and checks it is that device. */
     private int openNode(byte[] p, int major, int minor) throws LinuxException, SyscallException {
+        return openNode(p, FileStat.S_IFCHR, major, minor);
+    }
+
+    private int openNode(byte[] p, int type, int major, int minor) throws LinuxException, SyscallException {
         int slash = lastSlash(p);
         int parent = openParent(p, slash);
         try {
             int node = Linux.openat(parent, leaf(p, slash), Linux.O_PATH | Linux.O_NOFOLLOW);
             FileStat stat = Statx.stat(node, statBuffer);
-            if (!stat.isCharDevice() || stat.major() != major || stat.minor() != minor) {
+            if ((stat.mode() & FileStat.S_IFMT) != type || stat.major() != major || stat.minor() != minor) {
                 Linux.close(node);
-                throw new SyscallException(Errno.EINVAL, "not char device " + major + ":" + minor);
+                throw new SyscallException(Errno.EINVAL, "not " + (type == FileStat.S_IFCHR ? "char" : "block")
+                        + " device " + major + ":" + minor);
             }
             return node;
         } finally {
@@ -313,30 +318,50 @@ public final class CallerIdentity implements CallerFs {
 
     @Override
     public void mountUsableNode(String path, int major, int minor) throws SyscallException {
+        mountUsableNode(path, FileStat.S_IFCHR, major, minor);
+    }
+
+    /**
+     * As {@link #mountUsableNode(String, int, int)} for a node of {@code type}, {@link FileStat#S_IFCHR}
+     * or {@link FileStat#S_IFBLK} (a loop device the supervisor assigned to the container).
+     */
+    public void mountUsableNode(String path, int type, int major, int minor) throws SyscallException {
+        mountUsableNode(path, type, major, minor, false);
+    }
+
+    /**
+     * As {@link #mountUsableNode(String, int, int, int)}; with {@code keep} the replica keeps its
+     * name in the store (a mount of an unlinked node cannot be cloned and attached again, as the
+     * FUSE helper does with a block device), for the caller to remove.
+     *
+     * @return the replica's name in the store if kept, else null
+     */
+    public String mountUsableNode(String path, int type, int major, int minor, boolean keep) throws SyscallException {
         checkSwitched();
         if (!container.takeDeviceReplica(deviceNodesPerContainer)) {
-            removeNode(path, major, minor);
+            removeNode(path, type, major, minor);
             throw new SyscallException(Errno.ENOSPC, "the container has " + deviceNodesPerContainer
                     + " device nodes made usable already (deviceNodesPerContainer)");
         }
         boolean mounted = false;
         try {
-            mountReplica(path, major, minor);
+            String kept = mountReplica(path, type, major, minor, keep);
             mounted = true;
+            return kept;
         } finally {
             if (!mounted) {
                 container.returnDeviceReplica();
-                removeNode(path, major, minor);
+                removeNode(path, type, major, minor);
             }
         }
     }
 
     /** Removes the node a failed {@link #mountUsableNode} was asked about, if it is still that device. */
-    private void removeNode(String path, int major, int minor) {
+    private void removeNode(String path, int type, int major, int minor) {
         int node = -1;
         try {
             byte[] p = bytes(path);
-            node = openNode(p, major, minor); // checks it is that device
+            node = openNode(p, type, major, minor); // checks it is that device
             int slash = lastSlash(p);
             int parent = openParent(p, slash);
             try {
@@ -351,7 +376,7 @@ public final class CallerIdentity implements CallerFs {
         }
     }
 
-    private void mountReplica(String path, int major, int minor) throws SyscallException {
+    private String mountReplica(String path, int type, int major, int minor, boolean keep) throws SyscallException {
         int store = DeviceNodeStore.directory();
         if (store < 0) {
             throw new SyscallException(Errno.ENODEV, "no device node store mounted");
@@ -362,14 +387,14 @@ public final class CallerIdentity implements CallerFs {
         boolean replicaMade = false;
         long saved = effective;
         try {
-            node = openNode(bytes(path), major, minor);
+            node = openNode(bytes(path), type, major, minor);
             FileStat stat = Statx.stat(node, statBuffer);
             // The replica: same device, owner, group and mode, on the supervisor's tmpfs.
             setEffective(1L << Capability.MKNOD.number() | 1L << Capability.DAC_OVERRIDE.number()
                     | 1L << Capability.CHOWN.number() | 1L << Capability.FOWNER.number()
                     | 1L << CAP_SYS_ADMIN | 1L << CAP_SYS_CHROOT);
             Linux.check("mknodat replica", Linux.libc().mknodat(store, replica,
-                    FileStat.S_IFCHR | 0600, makedev(major, minor)));
+                    type | 0600, makedev(major, minor)));
             replicaMade = true;
             Linux.check("fchownat replica", Linux.libc().fchownat(store, replica, stat.uid(),
                     stat.gid(), Linux.AT_SYMLINK_NOFOLLOW));
@@ -384,6 +409,11 @@ public final class CallerIdentity implements CallerFs {
                 enterRoot();
             }
             moveOnto(tree, node);
+            if (keep) {
+                replicaMade = false;
+                return new String(replica, 0, replica.length - 1, StandardCharsets.ISO_8859_1);
+            }
+            return null;
         } catch (LinuxException e) {
             throw e.toSyscallException();
         } finally {

@@ -156,9 +156,43 @@ public final class ContainerInit implements AutoCloseable {
         }
     }
 
+    /** Run once when the container detaches: releasing what the supervisor holds for it. */
+    private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
+
+    /**
+     * Runs {@code action} when the container detaches (at once if it has).
+     */
+    public void onClose(Runnable action) {
+        synchronized (this) {
+            if (procDir >= 0) {
+                onClose.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    /** @return whether the container has detached */
+    public synchronized boolean closed() {
+        return procDir < 0;
+    }
+
     @Override
-    public synchronized void close() {
-        Linux.close(procDir);
-        procDir = -1;
+    public void close() {
+        java.util.List<Runnable> actions;
+        synchronized (this) {
+            Linux.close(procDir);
+            procDir = -1;
+            actions = java.util.List.copyOf(onClose);
+            onClose.clear();
+        }
+        for (Runnable action : actions) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                java.util.logging.Logger.getLogger(ContainerInit.class.getName()).log(java.util.logging.Level.WARNING,
+                        "releasing what container " + pid + " held failed", e);
+            }
+        }
     }
 }

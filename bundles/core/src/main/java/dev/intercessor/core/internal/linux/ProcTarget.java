@@ -396,6 +396,11 @@ public final class ProcTarget implements Target, AutoCloseable {
         return mounts.locate(controller, text);
     }
 
+    /** @return the caller's container, as it attached */
+    ContainerInit containerInit() {
+        return init;
+    }
+
     @Override
     public CallerFd takeFd(int fd) throws SyscallException {
         int pidfd;

@@ -1,0 +1,374 @@
+package dev.intercessor.core.internal.linux;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.intercessor.api.CallerFd;
+import dev.intercessor.api.CgroupDirectory;
+import dev.intercessor.api.Capability;
+import dev.intercessor.api.Errno;
+import dev.intercessor.api.FileStat;
+import dev.intercessor.api.SyscallException;
+import jnr.ffi.Pointer;
+
+/**
+ * The host loop devices each container has been lent ({@link dev.intercessor.api.LoopDevices}).
+ *
+ * <p>A device is the container's while the supervisor holds a descriptor of it: opened with
+ * {@code O_EXCL} while it is unbound (so nobody else can bind it: {@code LOOP_CONFIGURE} of another
+ * opener must claim it and gets {@code EBUSY}), reopened shared once bound (a mount must claim it
+ * itself); bound, the host's {@code LOOP_CTL_GET_FREE} skips it, and with the supervisor's descriptor
+ * open it cannot clear itself. When it is given back ({@code LOOP_CLR_FD}, the container's end) the
+ * container's device cgroup denies it first, then the supervisor clears it and lets go: the kernel
+ * unbinds it when its last opener (a descriptor the container kept, a mount) closes, so no opener of
+ * the container's ever sees a device bound to someone else's file.
+ */
+public final class LoopAssignments {
+
+    private static final Logger LOG = Logger.getLogger(LoopAssignments.class.getName());
+
+    static final int LOOP_MAJOR = 7;
+    private static final long LOOP_SET_FD = 0x4C00;
+    private static final long LOOP_CLR_FD = 0x4C01;
+    private static final long LOOP_SET_STATUS64 = 0x4C04;
+    private static final long LOOP_GET_STATUS64 = 0x4C05;
+    private static final int LO_FLAGS_PARTSCAN = 8;
+    private static final long LOOP_CTL_ADD = 0x4C80;
+    private static final int O_EXCL = 0200;
+    private static final int LO_FLAGS_DIRECT_IO = 16;
+    private static final int CONFIG_SIZE = 304;
+
+    private static final Map<ContainerInit, LoopAssignments> CONTAINERS = new ConcurrentHashMap<>();
+
+    private final ContainerInit container;
+    /** Device number → the supervisor's descriptor of it; guarded by this. */
+    private final Map<Integer, Held> devices = new TreeMap<>();
+    /** The names of the container's replicas in the device store, removed when it ends; guarded by this. */
+    private final java.util.List<String> replicas = new java.util.ArrayList<>();
+
+    private static final class Held {
+        int fd;
+        boolean bound;
+        /** The device cgroups that were given its rule, to deny it again. */
+        final java.util.List<Path> cgroups = new java.util.ArrayList<>();
+
+        Held(int fd) {
+            this.fd = fd;
+        }
+    }
+
+    private LoopAssignments(ContainerInit container) {
+        this.container = container;
+    }
+
+    /** @return the container's loop devices (registered to be given back when it detaches) */
+    static LoopAssignments of(ContainerInit container) throws SyscallException {
+        LoopAssignments[] made = new LoopAssignments[1];
+        LoopAssignments loops = CONTAINERS.computeIfAbsent(container, c -> made[0] = new LoopAssignments(c));
+        if (made[0] != null) {
+            container.onClose(() -> {
+                CONTAINERS.remove(container);
+                made[0].releaseAll();
+            });
+        }
+        if (container.closed()) {
+            throw new SyscallException(Errno.ESRCH, "the container has detached");
+        }
+        return loops;
+    }
+
+    /** @return how many loop devices containers hold, for tests and the log */
+    public static int held() {
+        return CONTAINERS.values().stream().mapToInt(l -> {
+            synchronized (l) {
+                return l.devices.size();
+            }
+        }).sum();
+    }
+
+    /** LOOP_CTL_GET_FREE: see {@link dev.intercessor.api.LoopDevices#assignFree}. */
+    public static int assignFree(ProcTarget caller, int max) throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        synchronized (loops) {
+            for (Map.Entry<Integer, Held> e : loops.devices.entrySet()) {
+                if (!e.getValue().bound) {
+                    loops.makeUsable(caller, e.getKey());
+                    return e.getKey();
+                }
+            }
+            if (loops.devices.size() >= max) {
+                throw new SyscallException(Errno.ENOSPC, "the container has " + max
+                        + " loop devices already (loop.max)");
+            }
+            Held held = null;
+            int n = -1;
+            try {
+                int control = Linux.openat(Linux.AT_FDCWD, "/dev/loop-control", Linux.O_RDWR | Linux.O_CLOEXEC);
+                try {
+                    for (int attempt = 0; held == null; attempt++) {
+                        // The kernel's first free device may be one lent to a container and not bound
+                        // yet (claimed): then a new device (LOOP_CTL_ADD of -1: the first unused number).
+                        n = Linux.check(attempt == 0 ? "LOOP_CTL_GET_FREE" : "LOOP_CTL_ADD", Linux.libc().ioctl(control,
+                                attempt == 0 ? Linux.LOOP_CTL_GET_FREE : LOOP_CTL_ADD, attempt == 0 ? 0L : -1L));
+                        int fd = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/dev/loop" + n),
+                                Linux.O_RDWR | O_EXCL | Linux.O_CLOEXEC, 0);
+                        if (fd >= 0 && !isBound(fd)) {
+                            held = new Held(fd);
+                        } else {
+                            Linux.close(fd); // taken meanwhile (bound, or claimed: EBUSY)
+                            if (attempt >= 10) {
+                                throw new SyscallException(Errno.EBUSY, "no free loop device stays free");
+                            }
+                        }
+                    }
+                } finally {
+                    Linux.close(control);
+                }
+                loops.devices.put(n, held);
+                allowInCgroup(caller, n, held.cgroups);
+                loops.makeUsable(caller, n);
+                return n;
+            } catch (LinuxException e) {
+                loops.giveBack(n);
+                throw e.toSyscallException();
+            } catch (SyscallException | RuntimeException e) {
+                loops.giveBack(n);
+                throw e;
+            }
+        }
+    }
+
+    /** See {@link dev.intercessor.api.LoopDevices#lent}. */
+    public static boolean lent(ProcTarget caller, int fd) throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        try (CallerFd taken = caller.takeFd(fd)) {
+            FileStat st = Statx.stat(taken.fd(), Linux.allocate(Statx.SIZE));
+            if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFBLK || st.major() != LOOP_MAJOR) {
+                return false;
+            }
+            for (LoopAssignments other : CONTAINERS.values()) {
+                synchronized (other) {
+                    if (other.devices.containsKey(st.minor())) {
+                        if (other != loops) {
+                            throw new SyscallException(Errno.EPERM, "loop" + st.minor() + " is another container's");
+                        }
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
+    /** LOOP_CONFIGURE / LOOP_SET_FD: see {@link dev.intercessor.api.LoopDevices#configure}. */
+    public static void configure(ProcTarget caller, int loopFd, int backingFd, byte[] config)
+            throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        try (CallerFd loop = caller.takeFd(loopFd); CallerFd backing = caller.takeFd(backingFd)) {
+            synchronized (loops) {
+                int n = loops.deviceOf(loop);
+                Held held = loops.devices.get(n);
+                Pointer buffer = Linux.allocate(Statx.SIZE);
+                FileStat file = Statx.stat(backing.fd(), buffer);
+                if ((file.mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
+                    throw new SyscallException(Errno.EINVAL, "a loop device of the container is backed by a regular file only");
+                }
+                Pointer c = Linux.allocate(CONFIG_SIZE);
+                int flags = 0;
+                if (config != null) {
+                    c.put(0, config, 0, 240); // fd, block_size, loop_info64; the reserved words stay 0
+                    flags = c.getInt(60) & (Linux.LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO);
+                }
+                if (!writable(loop.fd())) {
+                    flags |= Linux.LO_FLAGS_READ_ONLY; // as the kernel does for a read-only opener
+                }
+                c.putInt(0, backing.fd());
+                c.putInt(60, flags | Linux.LO_FLAGS_AUTOCLEAR);
+                Linux.check("LOOP_CONFIGURE", Linux.libc().ioctl(held.fd, Linux.LOOP_CONFIGURE, c));
+                held.bound = true;
+                // A mount claims the device exclusively: hold it shared from now on.
+                int shared = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/dev/loop" + n),
+                        Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+                if (shared < 0) {
+                    shared = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/proc/self/fd/" + held.fd),
+                            Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+                }
+                if (shared >= 0) {
+                    Linux.close(held.fd);
+                    held.fd = shared;
+                }
+            }
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
+    /** LOOP_SET_STATUS64: see {@link dev.intercessor.api.LoopDevices#setStatus}. */
+    public static void setStatus(ProcTarget caller, int loopFd, byte[] info) throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        try (CallerFd loop = caller.takeFd(loopFd)) {
+            synchronized (loops) {
+                int n = loops.deviceOf(loop);
+                Held held = loops.devices.get(n);
+                if (!held.bound) {
+                    throw new SyscallException(Errno.ENXIO, "loop" + n + " is not bound");
+                }
+                Pointer i = Linux.allocate(232);
+                i.put(0, info, 0, 232);
+                i.putInt(52, i.getInt(52) & ~LO_FLAGS_PARTSCAN);
+                Linux.check("LOOP_SET_STATUS64", Linux.libc().ioctl(held.fd, LOOP_SET_STATUS64, i));
+            }
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
+    /** LOOP_CLR_FD: see {@link dev.intercessor.api.LoopDevices#clear}. */
+    public static void clear(ProcTarget caller, int loopFd) throws SyscallException {
+        LoopAssignments loops = of(caller.containerInit());
+        try (CallerFd loop = caller.takeFd(loopFd)) {
+            synchronized (loops) {
+                int n = loops.deviceOf(loop);
+                if (!loops.devices.get(n).bound) {
+                    throw new SyscallException(Errno.ENXIO, "loop" + n + " is not bound");
+                }
+                loops.giveBack(n);
+            }
+        }
+    }
+
+    /** @return the number of the assigned loop device {@code loop} is, else ENXIO */
+    private int deviceOf(CallerFd loop) throws SyscallException {
+        try {
+            FileStat st = Statx.stat(loop.fd(), Linux.allocate(Statx.SIZE));
+            if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == LOOP_MAJOR
+                    && devices.containsKey(st.minor())) {
+                return st.minor();
+            }
+            throw new SyscallException(Errno.ENXIO, "not a loop device of this container");
+        } catch (LinuxException e) {
+            throw e.toSyscallException();
+        }
+    }
+
+    private static boolean isBound(int fd) {
+        Pointer info = Linux.allocate(232);
+        return Linux.libc().ioctl(fd, LOOP_GET_STATUS64, info) == 0 || Linux.errno() != Errno.ENXIO;
+    }
+
+    /** @return whether the descriptor was opened for writing (its fdinfo's flags) */
+    private static boolean writable(int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd), StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("flags:")) {
+                    int accmode = Integer.parseInt(line.substring(6).trim(), 8) & 3;
+                    return accmode == Linux.O_WRONLY || accmode == Linux.O_RDWR;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // unknown: read-only
+        }
+        return false;
+    }
+
+    /** The caller's /dev/loopN: made (a usable node) unless it is that device already. */
+    private void makeUsable(ProcTarget caller, int n) throws SyscallException {
+        String path = "/dev/loop" + n;
+        caller.asCaller(ProcTarget.AT_FDCWD, EnumSet.of(Capability.MKNOD), fs -> {
+            FileStat st;
+            try {
+                st = fs.stat(path, false);
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                fs.mknod(path, FileStat.S_IFBLK | 0660, LOOP_MAJOR, n);
+                // Kept in the store: the FUSE helper clones the caller's node and attaches it again.
+                replicas.add(((CallerIdentity) fs).mountUsableNode(path, FileStat.S_IFBLK, LOOP_MAJOR, n, true));
+                return null;
+            }
+            if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFBLK || st.major() != LOOP_MAJOR || st.minor() != n) {
+                throw new SyscallException(Errno.EEXIST, path + " in the container is something else");
+            }
+            return null; // a node of it from an earlier assignment
+        });
+    }
+
+    /**
+     * Writes {@code b 7:N rw} to devices.allow of the container's cgroup and of the caller's, if it
+     * is below; each directory written goes to {@code written} first (so a failure still denies).
+     */
+    private static void allowInCgroup(ProcTarget caller, int n, java.util.List<Path> written) throws SyscallException {
+        CgroupDirectory own = caller.containerCgroup("devices").orElse(null);
+        if (own == null || own.version() != 1) {
+            throw new SyscallException(Errno.EPERM, "no cgroup v1 device controller for the container");
+        }
+        written.add(own.path());
+        write(own.path().resolve("devices.allow"), "b " + LOOP_MAJOR + ":" + n + " rw");
+        CgroupDirectory callers = caller.cgroup("devices").orElse(own);
+        if (!callers.path().equals(own.path()) && callers.path().startsWith(own.path())) {
+            written.add(callers.path());
+            write(callers.path().resolve("devices.allow"), "b " + LOOP_MAJOR + ":" + n + " rw");
+        }
+    }
+
+    private static void write(Path file, String rule) throws SyscallException {
+        try {
+            Files.writeString(file, rule);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EPERM, "cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Denies device {@code n} in the cgroups that were given it, deepest first; a cgroup already gone
+     * (the container's end) needs nothing.
+     */
+    private static void deny(Held held, int n) {
+        for (int i = held.cgroups.size() - 1; i >= 0; i--) {
+            Path file = held.cgroups.get(i).resolve("devices.deny");
+            if (Files.exists(file)) {
+                try {
+                    write(file, "b " + LOOP_MAJOR + ":" + n + " rwm");
+                } catch (SyscallException e) {
+                    LOG.log(Level.WARNING, () -> "loop" + n + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Denies, clears and lets go of device {@code n} (nothing if it is not the container's). */
+    private void giveBack(int n) {
+        Held held = devices.remove(n);
+        if (held == null) {
+            return;
+        }
+        deny(held, n); // first: from now on no opener of the container's can be new
+        Linux.libc().ioctl(held.fd, LOOP_CLR_FD, 0L); // ENXIO if unbound; deferred while others have it open
+        Linux.close(held.fd);
+    }
+
+    private synchronized void releaseAll() {
+        for (Integer n : devices.keySet().toArray(new Integer[0])) {
+            giveBack(n);
+        }
+        int store = DeviceNodeStore.directory();
+        for (String replica : replicas) {
+            if (store >= 0) {
+                Linux.libc().unlinkat(store, Linux.cPath(replica), 0);
+            }
+        }
+        replicas.clear();
+        LOG.log(Level.FINE, () -> "container " + container.pid() + ": its loop devices are given back");
+    }
+}

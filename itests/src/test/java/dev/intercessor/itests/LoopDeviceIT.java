@@ -1,0 +1,233 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Loop devices for containers (issue 14, item 1): {@code intercessor run --loop}, the loop handler
+ * lending host loop devices, in real unprivileged runc containers; busybox's and util-linux's
+ * losetup, then a mount through the mount handler; what is refused; nothing left when the container
+ * ends, also when it is killed.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class LoopDeviceIT extends HandlerIT {
+
+    private static final String LOOP = "dev.intercessor.handler.loop";
+    private static final String MOUNT = "dev.intercessor.handler.mount";
+    private Path dir;
+    private Path image;
+
+    @Before
+    public void setUp() throws Exception {
+        startHandler(LOOP, "loop");
+        startHandler(MOUNT, "mount");
+        dir = Path.of(System.getProperty("intercessor.test.work"), "loop-" + UUID.randomUUID().toString().substring(0, 8));
+        Path content = dir.resolve("content");
+        Files.createDirectories(content);
+        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        image = dir.resolve("disk.ext4");
+        run("truncate", "-s", "16M", image.toString());
+        run("mkfs.ext4", "-F", "-q", "-d", content.toString(), image.toString());
+        run("truncate", "-s", "1M", dir.resolve("plain.img").toString());
+        run("chown", "-R", "100000:100000", dir.toString());
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        assertNoLoopDeviceOn(image);
+        assertNoLoopDeviceOn(dir.resolve("plain.img"));
+        TestSetup.waitFor(() -> {
+            try (java.util.stream.Stream<Path> left = Files.list(Path.of(TestSetup.DEVICE_STORE))) {
+                return left.findAny().isEmpty();
+            }
+        }, "no replica left in the device store");
+        String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertTrue(hostMounts, !hostMounts.contains(dir.toString()) && !hostMounts.contains(" - fuse "));
+        run("rm", "-rf", dir.toString());
+    }
+
+    private static void assertNoLoopDeviceOn(Path file) throws Exception {
+        TestSetup.waitFor(() -> Container.execute(List.of("losetup", "-j", file.toString())).out().isEmpty(),
+                "no loop device left on " + file);
+    }
+
+    private static void run(String... command) throws Exception {
+        Container.Result r = Container.execute(List.of(command));
+        assertEquals(r.toString(), 0, r.exit());
+    }
+
+    private Container container(String name, String... more) throws Exception {
+        List<String> options = new ArrayList<>(List.of("--loop", "--cap-add", "SYS_ADMIN", "--syscalls", "mount,fsopen",
+                "--annotation", "mount.enabled=true", "--annotation", "mount.allowed=ext4",
+                "--bind", dir + ":/img", "--bind", "/usr:/mnt:ro"));
+        options.addAll(List.of(more));
+        return Container.start(id(name), options.toArray(new String[0]));
+    }
+
+    /** util-linux's program from the host's /usr, bound at /mnt */
+    private static String utilLinux(String program) {
+        return "/mnt/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path /mnt/lib/x86_64-linux-gnu /mnt/sbin/" + program;
+    }
+
+    @Test
+    public void busyboxLosetupThenMount() throws Exception {
+        try (Container c = container("loop-busybox")) {
+            Container.Result r = c.exec("losetup -f /img/disk.ext4 && ls /dev | grep '^loop[0-9]'");
+            assertEquals(r.toString(), 0, r.exit());
+            String loop = "/dev/" + r.out().trim();
+            assertTrue(r.toString(), loop.matches("/dev/loop\\d+"));
+            assertEquals("the host sees it bound to the image", 1,
+                    Container.execute(List.of("losetup", "-j", image.toString())).out().lines().count());
+            r = c.exec("mkdir /tmp/m && mount -t ext4 " + loop + " /tmp/m && cat /tmp/m/hello.txt && "
+                    + "umount /tmp/m && losetup -d " + loop + " && echo cleared");
+            assertEquals(r.toString(), "from host\ncleared\n", r.out());
+            assertNoLoopDeviceOn(image);
+            assertEquals("given back: its node no longer opens", "errno=EPERM\n",
+                    c.exec("/opt/t/looptest setfd " + loop + " /img/plain.img").out());
+        }
+    }
+
+    /**
+     * busybox's {@code mount -o loop}: with {@code -t ext4} it works; without a type busybox tries
+     * each type of /proc/filesystems in turn, and the first (ext3: in no {@code mount.allowed}) is
+     * the kernel's EPERM, on which it gives up ("are you root?") and clears the device.
+     */
+    /** A lent device in the mount handler's other modes: idmapped, and served by fuse2fs. */
+    @Test
+    public void aLentDeviceMountedShiftedAndThroughFuse() throws Exception {
+        try (Container c = container("loop-shift", "--annotation", "mount.shift=true")) {
+            Container.Result r = c.exec("losetup -f /img/disk.ext4 && mkdir /tmp/m && mount -t ext4 /dev/loop[0-9]* /tmp/m && "
+                    + "stat -c '%u:%g' /tmp/m/hello.txt && echo shifted > /tmp/m/new.txt && umount /tmp/m && "
+                    + "losetup -d /dev/loop[0-9]* && echo done");
+            assertEquals(r.toString(), "0:0\ndone\n", r.out());
+        }
+        assertNoLoopDeviceOn(image);
+        try (Container c = container("loop-fuse", "--annotation", "mount.fuse=ext4=/usr/bin/fuse2fs")) {
+            Container.Result r = c.exec("losetup -f /img/disk.ext4 && mkdir /tmp/m && mount -t ext4 /dev/loop[0-9]* /tmp/m && "
+                    + "cat /tmp/m/new.txt && grep -c ' /tmp/m .* - fuse' /proc/self/mountinfo && umount /tmp/m && echo done");
+            assertEquals(r.toString(), "shifted\n1\ndone\n", r.out());
+        }
+    }
+
+    /** LO_FLAGS_PARTSCAN, asked by LOOP_CONFIGURE or LOOP_SET_STATUS64, is not passed on. */
+    @Test
+    public void noPartitionScan() throws Exception {
+        try (Container c = container("loop-partscan")) {
+            String n = c.exec("losetup -P -f /img/plain.img && ls /dev | grep '^loop[0-9]'").out().trim();
+            assertTrue(n, n.matches("loop\\d+"));
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + n + "/loop/partscan")));
+            assertEquals("the request's upper bits set: still the handler's", "ok\n",
+                    c.exec("/opt/t/looptest partscan /dev/" + n).out());
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + n + "/loop/partscan")));
+            String shown = c.exec(utilLinux("losetup") + " -P -f --show /img/disk.ext4").out().trim();
+            assertTrue(shown, shown.matches("/dev/loop\\d+"));
+            assertEquals("0\n", Files.readString(Path.of("/sys/block/" + shown.substring(5) + "/loop/partscan")));
+        }
+    }
+
+    @Test
+    public void busyboxMountOptionLoop() throws Exception {
+        try (Container c = container("loop-mount-o")) {
+            Container.Result r = c.exec("mkdir /tmp/m && mount -o loop -t ext4 /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
+                    + "grep ' /tmp/m ' /proc/self/mountinfo");
+            assertEquals(r.toString(), 0, r.exit());
+            assertTrue(r.toString(), r.out().startsWith("from host\n"));
+            assertTrue(r.toString(), r.out().contains(" - ext4 /dev/loop"));
+            r = c.exec("umount /tmp/m && mount -o loop /img/disk.ext4 /tmp/m; echo $?");
+            assertEquals(r.toString(), "1\n", r.out());
+        }
+    }
+
+    @Test
+    public void utilLinuxMountOptionLoop() throws Exception {
+        try (Container c = container("loop-mount-ul")) {
+            Container.Result r = c.exec("mkdir /tmp/m && " + utilLinux("../bin/mount") + " -o loop /img/disk.ext4 /tmp/m && "
+                    + "cat /tmp/m/hello.txt && grep -c ' /tmp/m .* - ext4 /dev/loop' /proc/self/mountinfo");
+            assertEquals(r.toString(), "from host\n1\n", r.out());
+        }
+    }
+
+    @Test
+    public void utilLinuxLosetupShowThenMount() throws Exception {
+        try (Container c = container("loop-utillinux")) {
+            Container.Result r = c.exec(utilLinux("losetup") + " -f --show /img/disk.ext4");
+            assertEquals(r.toString(), 0, r.exit());
+            String loop = r.out().trim();
+            assertTrue(r.toString(), loop.matches("/dev/loop\\d+"));
+            r = c.exec("mkdir /tmp/m && mount -t ext4 -o ro " + loop + " /tmp/m && cat /tmp/m/hello.txt");
+            assertEquals(r.toString(), "from host\n", r.out());
+        }
+        // killed with the device bound and mounted: given back, the mount gone with its namespace
+    }
+
+    @Test
+    public void whatIsRefused() throws Exception {
+        try (Container c = container("loop-refused", "--annotation", "loop.max=2");
+                Container other = container("loop-other")) {
+            String n = c.exec("/opt/t/looptest getfree").out().trim();
+            assertTrue(n, n.matches("\\d+"));
+            String loop = "/dev/loop" + n;
+            assertEquals("an unbound device of its own is lent again", n + "\n", c.exec("/opt/t/looptest getfree").out());
+            String theirs = other.exec("/opt/t/looptest getfree").out().trim();
+            assertTrue("lent but unbound, it is claimed: the other container gets another one: " + theirs,
+                    theirs.matches("\\d+") && !theirs.equals(n));
+            assertEquals("a character device is no backing file", "errno=EINVAL\n",
+                    c.exec("/opt/t/looptest setfd " + loop + " /dev/null").out());
+            assertEquals("nor a directory", "errno=EINVAL\n", c.exec("/opt/t/looptest setfd " + loop + " /tmp").out());
+            assertEquals("nor a block device", "errno=EINVAL\n",
+                    c.exec("/opt/t/looptest configure " + loop + " " + loop).out());
+            assertEquals("ok\n", c.exec("/opt/t/looptest configure " + loop + " /img/plain.img").out());
+            assertEquals("LOOP_CHANGE_FD", "errno=EINVAL\n", c.exec("/opt/t/looptest changefd " + loop + " /img/plain.img").out());
+            String second = c.exec("/opt/t/looptest getfree").out().trim();
+            assertNotEquals(n, second);
+            assertEquals("ok\n", c.exec("/opt/t/looptest setfd /dev/loop" + second + " /img/plain.img").out());
+            assertEquals("more than loop.max", "errno=ENOSPC\n", c.exec("/opt/t/looptest getfree").out());
+            assertEquals("not the placeholder: the kernel's answer", "errno=ENOTTY\n",
+                    c.exec("/opt/t/looptest getfree /img/plain.img").out());
+
+            assertTrue(theirs, !theirs.equals(second));
+            assertEquals("another container's device: no node", "errno=ENOENT\n",
+                    other.exec("/opt/t/looptest setfd " + loop + " /img/plain.img").out());
+            assertEquals("nor can it make one", "refused\n",
+                    other.exec("mknod /tmp/b b 7 " + n + " 2>/dev/null && echo made || echo refused").out());
+        }
+        try (Container c = container("loop-bound-in", "--bind", "/dev/loop-control:/dev/host-control")) {
+            assertEquals("the host's loop-control, bound in: root:disk 0660 on the host", "errno=EACCES\n",
+                    c.exec("/opt/t/looptest getfree /dev/host-control").out());
+        }
+    }
+
+    @Test
+    public void aContainerKilledWithItsDevicesBoundAndMountedLeavesNothing() throws Exception {
+        try (Container c = container("loop-killed")) {
+            Container.Result r = c.exec("mkdir /tmp/m && mount -o loop -t ext4 /img/disk.ext4 /tmp/m && "
+                    + "losetup -f /img/plain.img && /opt/t/looptest getfree");
+            assertEquals(r.toString(), 0, r.exit());
+        }
+        assertNoLoopDeviceOn(image);
+        assertNoLoopDeviceOn(dir.resolve("plain.img"));
+    }
+
+    @Test
+    public void aContainerThatEndsGivesItsDevicesBack() throws Exception {
+        Container.Result r = Container.run(id("loop-ends"), "losetup -f /img/plain.img && ls /dev | grep -c '^loop[0-9]'",
+                "--loop", "--bind", dir + ":/img");
+        assertEquals(r.toString(), "1\n", r.out());
+    }
+}
