@@ -9,7 +9,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * the host's {@code LOOP_CTL_GET_FREE} does not hand it out (once bound) and the container's
  * {@code /dev/loopN} opens (a usable node, an explicit rule of its cgroup v1 device controller).
  *
- * @since 1.4
+ * @since 1.3
  */
 @ProviderType
 public interface LoopDevices {

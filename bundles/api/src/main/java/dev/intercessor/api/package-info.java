@@ -8,7 +8,7 @@
  * {@link dev.intercessor.api.Policy}; the handler answers with a {@link dev.intercessor.api.Response}.
  */
 @Export
-@Version("1.4.0")
+@Version("1.3.0")
 package dev.intercessor.api;
 
 import org.osgi.annotation.bundle.Export;
