@@ -178,7 +178,8 @@ public class AdminIT extends HandlerIT {
         }
     }
 
-    private PolicyEntry entry(String id, String key) {
+    private PolicyEntry entry(String id, String key) throws Exception {
+        TestSetup.awaitAttached(supervision, id);
         return supervision.policy(id).stream().filter(e -> e.key().equals(key)).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + key + " in " + supervision.policy(id)));
     }

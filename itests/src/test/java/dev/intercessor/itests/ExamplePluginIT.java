@@ -77,6 +77,7 @@ public class ExamplePluginIT extends HandlerIT {
 
             try (Container c = Container.start(id("uname"), "--syscalls", "uname",
                     "--annotation", "uname.release=" + RELEASE)) {
+                TestSetup.awaitAttached(supervision, c.id());
                 // ConfigAdmin delivers the operator's bound asynchronously.
                 TestSetup.waitFor(() -> supervision.policy(c.id()).stream()
                         .anyMatch(e -> e.key().equals("uname.release") && RELEASE.equals(e.value())),

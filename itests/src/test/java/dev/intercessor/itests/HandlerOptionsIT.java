@@ -99,6 +99,7 @@ public class HandlerOptionsIT extends HandlerIT {
     @Test
     public void aBadRuntimeValueIsRefusedWhereItIsSetAndTheOldOneStays() throws Exception {
         try (Container c = Container.start(id("opt-runtime"))) {
+            TestSetup.awaitAttached(supervision, c.id());
             supervision.setPolicy(c.id(), MAX, "8");
             try {
                 supervision.setPolicy(c.id(), MAX, "lots");
@@ -121,12 +122,14 @@ public class HandlerOptionsIT extends HandlerIT {
     public void aBadOperatorValueIsRefusedAndTheDefaultStandsInUntilItIsCorrected() throws Exception {
         operator.adds(MAX, "lots");
         try (Container c = Container.start(id("opt-global-bad"))) {
+            TestSetup.awaitAttached(supervision, c.id());
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("64", e.value());
             assertEquals(PolicyEntry.Source.DEFAULT, e.source());
         }
         operator.adds(MAX, "3");
         try (Container c = Container.start(id("opt-global-good"))) {
+            TestSetup.awaitAttached(supervision, c.id());
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("3", e.value());
             assertEquals(PolicyEntry.Source.GLOBAL, e.source());
@@ -137,14 +140,17 @@ public class HandlerOptionsIT extends HandlerIT {
     public void aContainersRequestIsNarrowedByTheOptionsTypeOrIgnored() throws Exception {
         operator.adds("bound." + MAX, "16");
         try (Container c = Container.start(id("opt-ask-more"), "--annotation", MAX + "=1000")) {
+            TestSetup.awaitAttached(supervision, c.id());
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("a number is narrowed to the bound", "16", e.value());
             assertEquals(PolicyEntry.Source.ANNOTATION, e.source());
         }
         try (Container c = Container.start(id("opt-ask-less"), "--annotation", MAX + "=2")) {
+            TestSetup.awaitAttached(supervision, c.id());
             assertEquals("2", entry(c.id(), MAX).value());
         }
         try (Container c = Container.start(id("opt-ask-bad"), "--annotation", MAX + "=9999")) {
+            TestSetup.awaitAttached(supervision, c.id());
             PolicyEntry e = entry(c.id(), MAX);
             assertEquals("a request the option refuses (out of 0..4096) is ignored", "64", e.value());
             assertEquals(PolicyEntry.Source.DEFAULT, e.source());

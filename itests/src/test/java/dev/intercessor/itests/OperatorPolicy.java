@@ -56,6 +56,7 @@ final class OperatorPolicy {
         // ConfigAdmin delivers asynchronously: wait until a new container sees the marker.
         TestSetup.waitFor(() -> {
             try (Container probe = Container.start("it-probe-" + marker.substring(0, 8))) {
+                TestSetup.awaitAttached(supervision, probe.id());
                 return supervision.policy(probe.id()).stream()
                         .anyMatch(e -> e.key().equals(MARKER) && marker.equals(e.value()));
             }

@@ -122,6 +122,14 @@ final class TestSetup {
         boolean met() throws Exception;
     }
 
+    /**
+     * Waits until the supervisor has attached container {@code id}: runc reports a container
+     * running once it has sent the notify fd, which may be before the attach is done.
+     */
+    static void awaitAttached(dev.intercessor.admin.Supervision supervision, String id) throws Exception {
+        waitFor(() -> supervision.container(id).isPresent(), "container " + id + " attached");
+    }
+
     static void waitFor(Condition condition, String what) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.met()) {
