@@ -187,14 +187,12 @@ public class Supervisor {
         Object ranking = r.getProperty(Constants.SERVICE_RANKING);
         String name = r.getProperty(SyscallHandler.HANDLER) instanceof String s ? s : null;
         Bundle bundle = r.getBundle();
-        boolean enabledByDefault = bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT));
-        boolean unsafe = bool(r.getProperty(SyscallHandler.UNSAFE));
         String from = bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion();
-        return new HandlerBinding(name, strings(r.getProperty(SyscallHandler.SYSCALLS)), enabledByDefault, unsafe,
+        return new HandlerBinding(name, strings(r.getProperty(SyscallHandler.SYSCALLS)),
+                bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT)), bool(r.getProperty(SyscallHandler.UNSAFE)),
                 bool(r.getProperty(SyscallHandler.SLOW)),
                 ranking instanceof Integer ? (Integer) ranking : 0,
-                (Long) r.getProperty(Constants.SERVICE_ID), from, handler,
-                options(handler, name, from), HandlerBinding.enabledOption(name, enabledByDefault && !unsafe));
+                (Long) r.getProperty(Constants.SERVICE_ID), from, handler, options(handler, name, from));
     }
 
     /** The options a handler declares under its own name; the others are logged and left out. */

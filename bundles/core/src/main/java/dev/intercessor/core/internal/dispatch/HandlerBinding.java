@@ -27,12 +27,19 @@ public record HandlerBinding(String name, List<String> syscalls, boolean enabled
     /** A binding that declares no options. */
     public HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault, boolean unsafe,
             boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler) {
-        this(name, syscalls, enabledByDefault, unsafe, slow, ranking, serviceId, bundle, handler, List.of(),
+        this(name, syscalls, enabledByDefault, unsafe, slow, ranking, serviceId, bundle, handler, List.of());
+    }
+
+    /** A binding whose {@link #enabled} option follows from its name and {@link #onByDefault()}. */
+    public HandlerBinding(String name, List<String> syscalls, boolean enabledByDefault, boolean unsafe,
+            boolean slow, int ranking, long serviceId, String bundle, SyscallHandler handler,
+            List<HandlerOption<?>> options) {
+        this(name, syscalls, enabledByDefault, unsafe, slow, ranking, serviceId, bundle, handler, options,
                 enabledOption(name, enabledByDefault && !unsafe));
     }
 
     /** @return the core's {@code <name>.enabled} option of a handler, {@code null} for a malformed name */
-    public static HandlerOption<Boolean> enabledOption(String name, boolean onByDefault) {
+    private static HandlerOption<Boolean> enabledOption(String name, boolean onByDefault) {
         try {
             return HandlerOption.bool(name + ".enabled", onByDefault, "whether handler " + name
                     + " serves the container's calls (off: the kernel answers them)");
