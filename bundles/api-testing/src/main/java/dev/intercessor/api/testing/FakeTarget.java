@@ -516,10 +516,16 @@ public final class FakeTarget implements Target {
     @Override
     public Optional<CgroupDirectory> cgroup(String controller) throws SyscallException {
         reach();
-        Optional<CgroupDirectory> c = cgroups.get(controller);
+        return configured(cgroups, "cgroup", "noCgroup", controller);
+    }
+
+    /** The directory {@code method(controller)} was configured with, by {@code method} or {@code none}. */
+    private static Optional<CgroupDirectory> configured(Map<String, Optional<CgroupDirectory>> configured,
+            String method, String none, String controller) {
+        Optional<CgroupDirectory> c = configured.get(controller);
         if (c == null) {
-            throw unconfigured("cgroup(\"" + controller + "\")", "cgroup(\"" + controller
-                    + "\", directory) or noCgroup(\"" + controller + "\")");
+            throw unconfigured(method + "(\"" + controller + "\")", method + "(\"" + controller
+                    + "\", directory) or " + none + "(\"" + controller + "\")");
         }
         return c;
     }
@@ -560,12 +566,7 @@ public final class FakeTarget implements Target {
     @Override
     public Optional<CgroupDirectory> containerCgroup(String controller) throws SyscallException {
         reach();
-        Optional<CgroupDirectory> c = containerCgroups.get(controller);
-        if (c == null) {
-            throw unconfigured("containerCgroup(\"" + controller + "\")", "containerCgroup(\"" + controller
-                    + "\", directory) or noContainerCgroup(\"" + controller + "\")");
-        }
-        return c;
+        return configured(containerCgroups, "containerCgroup", "noContainerCgroup", controller);
     }
 
     @Override
