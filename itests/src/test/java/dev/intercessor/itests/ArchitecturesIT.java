@@ -4,12 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -42,34 +36,14 @@ public class ArchitecturesIT extends UnameHandlerIT {
 
     @Test
     public void aHandlerForASyscallNoArchitectureHasIsRejectedWithAWarning() throws Exception {
-        Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger core = Logger.getLogger("dev.intercessor.core");
-        core.addHandler(capture);
-        try {
+        try (LogCapture log = LogCapture.of("dev.intercessor.core")) {
             register("frob", "frobnicate", (call, target, policy) -> Response.value(0));
             HandlerInfo frob = handler("frob");
             assertEquals("rejected", frob.state());
             assertEquals(List.of("serves no known syscall: [frobnicate]"), frob.problems());
-            List<String> warnings = records.stream().filter(r -> r.getLevel() == Level.WARNING)
-                    .map(LogRecord::getMessage).toList();
+            List<String> warnings = log.warnings();
             assertTrue(warnings.toString(), warnings.stream().anyMatch(m -> m.startsWith("handler frob [frobnicate] ")
                     && m.endsWith(" is rejected: serves no known syscall: [frobnicate]")));
-        } finally {
-            core.removeHandler(capture);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.intercessor.itests;
 
+import static dev.intercessor.itests.TestImages.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.After;
 import org.junit.Before;
@@ -41,16 +41,10 @@ public class BlockDeviceMountIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(MOUNT, "mount");
-        dir = Path.of(System.getProperty("intercessor.test.work"), "blockmount-" + UUID.randomUUID().toString().substring(0, 8));
-        Path content = dir.resolve("content");
-        Files.createDirectories(content);
-        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        dir = TestImages.workDirectory("blockmount");
         image = dir.resolve("disk.ext4");
         deniedImage = dir.resolve("denied.ext4");
-        for (Path img : List.of(image, deniedImage)) {
-            run("truncate", "-s", "16M", img.toString());
-            run("mkfs.ext4", "-F", "-q", "-d", content.toString(), img.toString());
-        }
+        TestImages.ext4(dir, image, deniedImage);
         device = attach(image);
         denied = attach(deniedImage);
     }
@@ -79,11 +73,6 @@ public class BlockDeviceMountIT extends HandlerIT {
         String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
         assertFalse(hostMounts, hostMounts.contains(device + " ") || hostMounts.contains(" - fuse "));
         run("rm", "-rf", dir.toString());
-    }
-
-    private static void run(String... command) throws Exception {
-        Container.Result r = Container.execute(List.of(command));
-        assertEquals(r.toString(), 0, r.exit());
     }
 
     private Container container(String name, List<String> runOptions, String... policy) throws Exception {

@@ -1,5 +1,6 @@
 package dev.intercessor.itests;
 
+import static dev.intercessor.itests.TestImages.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.After;
 import org.junit.Before;
@@ -37,13 +37,9 @@ public class LoopDeviceIT extends HandlerIT {
     public void setUp() throws Exception {
         startHandler(LOOP, "loop");
         startHandler(MOUNT, "mount");
-        dir = Path.of(System.getProperty("intercessor.test.work"), "loop-" + UUID.randomUUID().toString().substring(0, 8));
-        Path content = dir.resolve("content");
-        Files.createDirectories(content);
-        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        dir = TestImages.workDirectory("loop");
         image = dir.resolve("disk.ext4");
-        run("truncate", "-s", "16M", image.toString());
-        run("mkfs.ext4", "-F", "-q", "-d", content.toString(), image.toString());
+        TestImages.ext4(dir, image);
         run("truncate", "-s", "1M", dir.resolve("plain.img").toString());
         run("chown", "-R", "100000:100000", dir.toString());
     }
@@ -65,11 +61,6 @@ public class LoopDeviceIT extends HandlerIT {
     private static void assertNoLoopDeviceOn(Path file) throws Exception {
         TestSetup.waitFor(() -> Container.execute(List.of("losetup", "-j", file.toString())).out().isEmpty(),
                 "no loop device left on " + file);
-    }
-
-    private static void run(String... command) throws Exception {
-        Container.Result r = Container.execute(List.of(command));
-        assertEquals(r.toString(), 0, r.exit());
     }
 
     private Container container(String name, String... more) throws Exception {
@@ -103,11 +94,6 @@ public class LoopDeviceIT extends HandlerIT {
         }
     }
 
-    /**
-     * busybox's {@code mount -o loop}: with {@code -t ext4} it works; without a type busybox tries
-     * each type of /proc/filesystems in turn, and the first (ext3: in no {@code mount.allowed}) is
-     * the kernel's EPERM, on which it gives up ("are you root?") and clears the device.
-     */
     /** A lent device in the mount handler's other modes: idmapped, and served by fuse2fs. */
     @Test
     public void aLentDeviceMountedShiftedAndThroughFuse() throws Exception {
@@ -141,6 +127,11 @@ public class LoopDeviceIT extends HandlerIT {
         }
     }
 
+    /**
+     * busybox's {@code mount -o loop}: with {@code -t ext4} it works; without a type busybox tries
+     * each type of /proc/filesystems in turn, and the first (ext3: in no {@code mount.allowed}) is
+     * the kernel's EPERM, on which it gives up ("are you root?") and clears the device.
+     */
     @Test
     public void busyboxMountOptionLoop() throws Exception {
         try (Container c = container("loop-mount-o")) {

@@ -6,17 +6,10 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import javax.inject.Inject;
 
@@ -52,33 +45,19 @@ public class LxcfsIT extends HandlerIT {
     private Supervision supervision;
 
     private OperatorPolicy operator;
-    private final Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture log;
 
     @Before
     public void setUp() throws Exception {
         startHandler(TestSetup.SYSINFO, "sysinfo");
         startLxcfs();
         operator = new OperatorPolicy(configAdmin, supervision);
-        Logger.getLogger("dev.intercessor.core").addHandler(capture);
+        log = LogCapture.of("dev.intercessor.core");
     }
 
     @After
     public void tearDown() throws Exception {
-        Logger.getLogger("dev.intercessor.core").removeHandler(capture);
+        log.close();
         try {
             operator.restore();
         } finally {
@@ -130,21 +109,12 @@ public class LxcfsIT extends HandlerIT {
         throw new AssertionError("no " + key + " in " + proc);
     }
 
-    private static Map<String, String> fields(String line) {
-        Map<String, String> map = new HashMap<>();
-        for (String kv : line.trim().split("\\s+")) {
-            int eq = kv.indexOf('=');
-            map.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        return map;
-    }
-
     private static long hostMemTotalKib() throws Exception {
         return kib(Files.readString(Path.of("/proc/meminfo")), "MemTotal");
     }
 
     private List<String> warnings() {
-        return records.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
+        return log.warnings();
     }
 
     /** What the container sees: MemTotal, free's total and used, /proc/uptime, sysinfo, mounts on /proc files. */
@@ -158,7 +128,7 @@ public class LxcfsIT extends HandlerIT {
             String[] part = r.out().split("---\n");
             assertEquals(r.toString(), 5, part.length);
             return new Look(kib(part[0], "MemTotal"), part[1].trim().split("\\s+"),
-                    Double.parseDouble(part[2].trim().split("\\s+")[0]), fields(part[3]), Integer.parseInt(part[4].trim()));
+                    Double.parseDouble(part[2].trim().split("\\s+")[0]), SysinfoIT.fields(part[3]), Integer.parseInt(part[4].trim()));
         }
     }
 
@@ -209,7 +179,7 @@ public class LxcfsIT extends HandlerIT {
     public void aPathThatIsNotAnLxcfsMountIsNeverMounted() throws Exception {
         operator.adds("bound.sysinfo.lxcfs", mountPoint + ",/etc," + mountPoint.resolve("proc"));
         for (String path : List.of("/etc", mountPoint.resolve("proc").toString())) {
-            records.clear();
+            log.clear();
             Container.Result r = Container.run(id("lxcfs-not"), LOOK, "--memory", "256M", "--lxcfs", path);
             Look look = Look.of(r);
             assertEquals(r.toString(), hostMemTotalKib(), look.memTotalKib());

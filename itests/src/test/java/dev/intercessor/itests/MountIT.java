@@ -1,5 +1,6 @@
 package dev.intercessor.itests;
 
+import static dev.intercessor.itests.TestImages.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.After;
 import org.junit.Before;
@@ -36,15 +36,10 @@ public class MountIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(MOUNT, "mount");
-        dir = Path.of(System.getProperty("intercessor.test.work"), "mount-" + UUID.randomUUID().toString().substring(0, 8));
-        Path content = dir.resolve("content");
-        Files.createDirectories(content);
-        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        dir = TestImages.workDirectory("mount");
         Path img = dir.resolve("img");
-        Files.createDirectories(img);
         image = img.resolve("disk.ext4");
-        run("truncate", "-s", "16M", image.toString());
-        run("mkfs.ext4", "-F", "-q", "-d", content.toString(), image.toString());
+        TestImages.ext4(dir, image);
         run("chown", "-R", "100000:100000", img.toString()); // the container's root may write it
     }
 
@@ -53,11 +48,6 @@ public class MountIT extends HandlerIT {
         assertEquals("no loop device left on the image", "", Container.execute(List.of("losetup", "-j",
                 image.toString())).out());
         run("rm", "-rf", dir.toString());
-    }
-
-    private static void run(String... command) throws Exception {
-        Container.Result r = Container.execute(List.of(command));
-        assertEquals(r.toString(), 0, r.exit());
     }
 
     private Container container(String name, String... policy) throws Exception {

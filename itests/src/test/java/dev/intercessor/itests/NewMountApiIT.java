@@ -1,11 +1,10 @@
 package dev.intercessor.itests;
 
+import static dev.intercessor.itests.TestImages.run;
 import static org.junit.Assert.assertEquals;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.After;
 import org.junit.Before;
@@ -35,15 +34,9 @@ public class NewMountApiIT extends HandlerIT {
     @Before
     public void setUp() throws Exception {
         startHandler(MOUNT, "mount");
-        dir = Path.of(System.getProperty("intercessor.test.work"), "newapi-" + UUID.randomUUID().toString().substring(0, 8));
-        Path content = dir.resolve("content");
-        Files.createDirectories(content);
-        Files.writeString(content.resolve("hello.txt"), "from host\n");
+        dir = TestImages.workDirectory("newapi");
         Path img = dir.resolve("img");
-        Files.createDirectories(img);
-        Path image = img.resolve("disk.ext4");
-        run("truncate", "-s", "16M", image.toString());
-        run("mkfs.ext4", "-F", "-q", "-d", content.toString(), image.toString());
+        TestImages.ext4(dir, img.resolve("disk.ext4"));
         run("chown", "-R", "100000:100000", img.toString());
     }
 
@@ -51,11 +44,6 @@ public class NewMountApiIT extends HandlerIT {
     public void tearDown() throws Exception {
         assertEquals("", Container.execute(List.of("losetup", "-j", dir.resolve("img/disk.ext4").toString())).out());
         run("rm", "-rf", dir.toString());
-    }
-
-    private static void run(String... command) throws Exception {
-        Container.Result r = Container.execute(List.of(command));
-        assertEquals(r.toString(), 0, r.exit());
     }
 
     private Container container(String name, String... extra) throws Exception {

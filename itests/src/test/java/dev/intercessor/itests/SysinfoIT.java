@@ -38,8 +38,8 @@ public class SysinfoIT extends HandlerIT {
         startHandler(TestSetup.SYSINFO, "sysinfo");
     }
 
-    /** Parses "k=v k=v …". */
-    private static Map<String, String> fields(String line) {
+    /** Parses "k=v k=v …" (sysinfotest's output). */
+    static Map<String, String> fields(String line) {
         Map<String, String> map = new HashMap<>();
         for (String kv : line.trim().split("\\s+")) {
             int eq = kv.indexOf('=');

@@ -1,0 +1,50 @@
+package dev.intercessor.itests;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** The records one logger (and its children) publishes while the capture is open. */
+final class LogCapture extends Handler implements AutoCloseable {
+
+    private final Logger logger;
+    private final Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
+
+    private LogCapture(Logger logger) {
+        this.logger = logger;
+    }
+
+    /** Starts capturing what {@code loggerName} logs; {@link #close} stops it. */
+    static LogCapture of(String loggerName) {
+        LogCapture capture = new LogCapture(Logger.getLogger(loggerName));
+        capture.logger.addHandler(capture);
+        return capture;
+    }
+
+    /** @return the messages of the WARNING records captured so far, oldest first */
+    List<String> warnings() {
+        return records.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
+    }
+
+    void clear() {
+        records.clear();
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+        records.add(record);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+        logger.removeHandler(this);
+    }
+}
