@@ -10,6 +10,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.intercessor.api.CallerFd;
+import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
@@ -78,15 +79,15 @@ public class LoopHandler implements SyscallHandler {
         int fd = (int) call.arg(0);
         long request = call.arg(1) & 0xffffffffL; // the kernel takes an unsigned int
         if (request == LOOP_CTL_GET_FREE) {
-            if (!isLoopControl(target, fd)) {
+            if (!isLoopControl(target, fd) || !containerRoot(target)) {
                 return Response.continueSyscall();
             }
             int n = loops.assignFree(target, policy.value(MAX).intValue());
             LOG.log(Level.DEBUG, () -> call.containerId() + " " + call.pid() + " lent loop" + n);
             return Response.value(n);
         }
-        if (!REQUESTS.contains(request) || !loops.lent(target, fd)) {
-            return Response.continueSyscall(); // not a device of the container's: the kernel judges
+        if (!REQUESTS.contains(request) || !loops.lent(target, fd) || !containerRoot(target)) {
+            return Response.continueSyscall(); // not a device of the container's, or not its root: the kernel judges
         }
         if (request == LOOP_CLR_FD) {
             loops.clear(target, fd);
@@ -107,6 +108,15 @@ public class LoopHandler implements SyscallHandler {
         int backing = (config[0] & 0xff) | (config[1] & 0xff) << 8 | (config[2] & 0xff) << 16 | (config[3] & 0xff) << 24;
         loops.configure(target, fd, backing, config);
         return Response.value(0);
+    }
+
+    /**
+     * @return whether the caller holds CAP_SYS_ADMIN in the container's own user namespace: what the
+     *         supervisor does here with its own privilege is container root's to ask (a process in
+     *         a nested user namespace, or a user without it, gets the kernel's answer)
+     */
+    private static boolean containerRoot(Target target) throws SyscallException {
+        return target.credentials().has(Capability.SYS_ADMIN);
     }
 
     /** @return whether the caller's {@code fd} is a file named {@code loop-control} (its placeholder) */

@@ -11,6 +11,7 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
+import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
@@ -30,7 +31,7 @@ public class LoopHandlerTest {
 
     private final LoopHandler handler = new LoopHandler();
     private final FakeLoopDevices loops = new FakeLoopDevices();
-    private final FakeTarget target = new FakeTarget();
+    private final FakeTarget target = new FakeTarget().credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
     private Path dir;
 
     @Before
@@ -63,6 +64,16 @@ public class LoopHandlerTest {
         assertEquals(0, ioctl(CONTROL, LoopHandler.LOOP_CTL_GET_FREE, 0).value());
         assertEquals(0, ioctl(CONTROL, LoopHandler.LOOP_CTL_GET_FREE, 0).value());
         assertEquals(List.of("assignFree loop0", "assignFree loop0"), loops.calls());
+    }
+
+    @Test
+    public void aCallerWithoutSysAdminInTheContainersNamespaceGetsTheKernelsAnswer() throws Exception {
+        // What a nested user namespace's root, or a user of the container, is seen to hold.
+        target.credentials(FakeTarget.identity(100000, 100000));
+        assertEquals(Response.Kind.CONTINUE, ioctl(CONTROL, LoopHandler.LOOP_CTL_GET_FREE, 0).kind());
+        assertEquals(Response.Kind.CONTINUE, ioctl(LOOP, LoopHandler.LOOP_SET_FD, BACKING).kind());
+        assertEquals(Response.Kind.CONTINUE, ioctl(LOOP, LoopHandler.LOOP_CLR_FD, 0).kind());
+        assertEquals(List.of(), loops.calls());
     }
 
     @Test
