@@ -10,7 +10,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.intercessor.api.CallerFd;
-import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.HandlerProperties;
@@ -111,12 +110,13 @@ public class LoopHandler implements SyscallHandler {
     }
 
     /**
-     * @return whether the caller holds CAP_SYS_ADMIN in the container's own user namespace: what the
-     *         supervisor does here with its own privilege is container root's to ask (a process in
-     *         a nested user namespace, or a user without it, gets the kernel's answer)
+     * @return whether the caller is the container's root (effective uid 0 in the container's user
+     *         namespace): who could open a root-owned {@code /dev/loop-control} and {@code /dev/loopN},
+     *         which is what the kernel asks of losetup. Any other user of the container, such as uid
+     *         1000 as root of a user namespace of its own, gets the kernel's answer.
      */
     private static boolean containerRoot(Target target) throws SyscallException {
-        return target.credentials().has(Capability.SYS_ADMIN);
+        return target.containerUid(target.credentials().euid()) == 0;
     }
 
     /** @return whether the caller's {@code fd} is a file named {@code loop-control} (its placeholder) */

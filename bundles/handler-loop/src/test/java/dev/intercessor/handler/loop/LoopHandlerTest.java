@@ -31,7 +31,8 @@ public class LoopHandlerTest {
 
     private final LoopHandler handler = new LoopHandler();
     private final FakeLoopDevices loops = new FakeLoopDevices();
-    private final FakeTarget target = new FakeTarget().credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
+    private final FakeTarget target = new FakeTarget().uidMap(0, 100000, 65536)
+            .credentials(FakeTarget.identity(100000, 100000));
     private Path dir;
 
     @Before
@@ -67,9 +68,9 @@ public class LoopHandlerTest {
     }
 
     @Test
-    public void aCallerWithoutSysAdminInTheContainersNamespaceGetsTheKernelsAnswer() throws Exception {
-        // What a nested user namespace's root, or a user of the container, is seen to hold.
-        target.credentials(FakeTarget.identity(100000, 100000));
+    public void aCallerThatIsNotTheContainersRootGetsTheKernelsAnswer() throws Exception {
+        // Container uid 1000: a user of the container, also as root of a user namespace of its own.
+        target.credentials(FakeTarget.identity(101000, 101000, Capability.SYS_ADMIN));
         assertEquals(Response.Kind.CONTINUE, ioctl(CONTROL, LoopHandler.LOOP_CTL_GET_FREE, 0).kind());
         assertEquals(Response.Kind.CONTINUE, ioctl(LOOP, LoopHandler.LOOP_SET_FD, BACKING).kind());
         assertEquals(Response.Kind.CONTINUE, ioctl(LOOP, LoopHandler.LOOP_CLR_FD, 0).kind());
