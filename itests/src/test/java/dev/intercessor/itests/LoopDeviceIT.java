@@ -128,20 +128,71 @@ public class LoopDeviceIT extends HandlerIT {
     }
 
     /**
-     * busybox's {@code mount -o loop}: with {@code -t ext4} it works; without a type busybox tries
-     * each type of /proc/filesystems in turn, and the first (ext3: in no {@code mount.allowed}) is
-     * the kernel's EPERM, on which it gives up ("are you root?") and clears the device.
+     * busybox's {@code mount -o loop}, with {@code -t ext4} and without a type, in each of the
+     * mount handler's modes. Without a type busybox tries each type of /proc/filesystems in turn
+     * (ext3 and ext2 before ext4 here) and gives up at the first EPERM; the handler answers the
+     * driver's EINVAL for those, from the superblock read as the caller, and the ext4 one mounts.
      */
     @Test
     public void busyboxMountOptionLoop() throws Exception {
-        try (Container c = container("loop-mount-o")) {
-            Container.Result r = c.exec("mkdir /tmp/m && mount -o loop -t ext4 /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
-                    + "grep ' /tmp/m ' /proc/self/mountinfo");
-            assertEquals(r.toString(), 0, r.exit());
-            assertTrue(r.toString(), r.out().startsWith("from host\n"));
-            assertTrue(r.toString(), r.out().contains(" - ext4 /dev/loop"));
-            r = c.exec("umount /tmp/m && mount -o loop /img/disk.ext4 /tmp/m; echo $?");
+        String[][] modes = {{}, {"--annotation", "mount.shift=true"}, {"--annotation", "mount.fuse=ext4=/usr/bin/fuse2fs"}};
+        String[] shown = {" - ext4 /dev/loop", " - ext4 /dev/loop", " - fuse"};
+        for (int mode = 0; mode < modes.length; mode++) {
+            try (Container c = container("loop-mount-o" + mode, modes[mode])) {
+                Container.Result r = c.exec("mkdir /tmp/m && mount -o loop -t ext4 /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
+                        + "grep ' /tmp/m ' /proc/self/mountinfo");
+                assertEquals(r.toString(), 0, r.exit());
+                assertTrue(r.toString(), r.out().startsWith("from host\n"));
+                assertTrue(r.toString(), r.out().contains(shown[mode]));
+                r = c.exec("umount /tmp/m && mount -o loop /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
+                        + "grep ' /tmp/m ' /proc/self/mountinfo && umount /tmp/m");
+                assertEquals(r.toString(), 0, r.exit());
+                assertTrue(r.toString(), r.out().startsWith("from host\n"));
+                assertTrue(r.toString(), r.out().contains(shown[mode]));
+            }
+        }
+    }
+
+    /**
+     * mount -o loop asks for AUTOCLEAR; the supervisor's hold keeps the kernel from seeing the last
+     * close, so the device is given back at the next LOOP_CTL_GET_FREE once unused: mounting and
+     * unmounting more often than loop.max (4) works, and at most one device stays bound meanwhile.
+     */
+    @Test
+    public void anAutoclearDeviceUnmountedIsGivenBack() throws Exception {
+        try (Container c = container("loop-autoclear")) {
+            Container.Result r = c.exec("mkdir /tmp/m; for i in 1 2 3 4 5 6; do "
+                    + "mount -o loop /img/disk.ext4 /tmp/m && umount /tmp/m || echo failed $i; done; losetup -a | wc -l");
             assertEquals(r.toString(), "1\n", r.out());
+            assertEquals("the host sees one too", 1,
+                    Container.execute(List.of("losetup", "-j", image.toString())).out().lines().count());
+            // Neither a mounted device nor one a process has open is given back (still bound, and
+            // still allowed: losetup -a opens it).
+            r = c.exec("mount -o loop /img/disk.ext4 /tmp/m && /opt/t/looptest getfree >/dev/null && losetup -a | grep -c disk && "
+                    + "dev=$(grep ' /tmp/m ' /proc/self/mountinfo | cut -d' ' -f9) && exec 3<$dev && umount /tmp/m && "
+                    + "/opt/t/looptest getfree >/dev/null && losetup -a | grep -c disk && exec 3<&- && "
+                    + "/opt/t/looptest getfree >/dev/null && losetup -a | grep -c disk");
+            assertEquals(r.toString(), "1\n1\n0\n", r.out());
+        }
+    }
+
+    /**
+     * A type the image is not is the driver's EINVAL, also on the image itself; a type with no
+     * signature (fuseblk) stays the kernel's EPERM; and an image the caller cannot read is not read:
+     * EPERM for every type, so the answer says nothing about what it holds.
+     */
+    @Test
+    public void anotherTypeIsTheDriversEinvalOnlyWhereTheCallerCanReadTheSource() throws Exception {
+        Path secret = dir.resolve("secret.ext4");
+        Files.copy(image, secret);
+        run("chown", "0:0", secret.toString());
+        run("chmod", "600", secret.toString());
+        try (Container c = container("loop-probe")) {
+            String probe = "mkdir /tmp/m; for t in ext3 ext2 xfs fuseblk; do /opt/t/mounttest mount %s /tmp/m $t 0; done";
+            assertEquals("errno=EINVAL\nerrno=EINVAL\nerrno=EINVAL\nerrno=EPERM\n",
+                    c.exec(String.format(probe, "/img/disk.ext4")).out());
+            assertEquals("errno=EPERM\nerrno=EPERM\nerrno=EPERM\nerrno=EPERM\n",
+                    c.exec(String.format(probe, "/img/secret.ext4")).out());
         }
     }
 

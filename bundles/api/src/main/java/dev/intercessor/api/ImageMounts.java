@@ -47,4 +47,22 @@ public interface ImageMounts {
      *                          the mount does not come up; the kernel's errno for the image and target
      */
     void mountFuse(Target caller, int dirfd, ImageMount mount, String server) throws SyscallException;
+
+    /**
+     * Reads bytes of a mount's source, opened as the caller would open it for a read-only mount
+     * and checked as for {@link #mountImage} (an image file, or a block device the container was
+     * given): for a handler that needs to know what filesystem a source holds without any kernel
+     * driver parsing it (e.g. to answer a mount(2) of a type it does not mount as the kernel's
+     * driver would, when the superblock is not of that type).
+     *
+     * @param caller the {@link Target} the core gave the handler for this call
+     * @param dirfd  the caller's descriptor relative paths start from, or {@link Target#AT_FDCWD}
+     * @param offset where to start, in bytes from the start of the source
+     * @param length how many bytes, at most 65536
+     * @return the bytes read: fewer than {@code length} where the source ends first
+     * @throws SyscallException {@code EINVAL} for a length over 65536 or a negative offset; as
+     *                          {@link #mountImage} for a source that is not an image file or a
+     *                          given block device; the kernel's errno for opening or reading it
+     */
+    byte[] readSource(Target caller, int dirfd, String source, long offset, int length) throws SyscallException;
 }

@@ -107,7 +107,7 @@ public final class FakeTarget implements Target {
     }
 
     private static final Set<String> FAILABLE = Set.of("setScheduler", "mountImage", "mountFuse", "asCaller",
-            "takeFd", "inCallerNamespaces");
+            "takeFd", "inCallerNamespaces", "readSource");
 
     private int pid = DEFAULT_PID;
     private final Map<Long, Byte> memory = new HashMap<>();
@@ -122,6 +122,7 @@ public final class FakeTarget implements Target {
     private boolean stillWaiting = true;
     private boolean gone;
     private final Map<Integer, Path> fds = new HashMap<>();
+    private final Map<String, byte[]> sources = new HashMap<>();
     private int nextFd = 100;
     private final Map<String, Integer> failures = new HashMap<>();
     private CallerFs fs = new FakeCallerFs();
@@ -311,6 +312,17 @@ public final class FakeTarget implements Target {
      */
     public FakeTarget fd(int callerFd, Path file) {
         fds.put(callerFd, file);
+        return this;
+    }
+
+    /**
+     * Gives the caller a mount source (an image file or a block device it was given) at
+     * {@code path}, holding {@code content}: what {@link FakeImageMounts#readSource} reads.
+     *
+     * @return this
+     */
+    public FakeTarget mountSource(String path, byte[] content) {
+        sources.put(path, content.clone());
         return this;
     }
 
@@ -600,6 +612,21 @@ public final class FakeTarget implements Target {
             throw new SyscallException(Errno.EINVAL, "a FUSE server is an absolute path under /usr/: " + server);
         }
         fail("mountFuse");
+    }
+
+    /** {@link FakeImageMounts#readSource}: a {@link #mountSource}'s bytes, else ENOENT. */
+    byte[] readSource(String source, long offset, int length) throws SyscallException {
+        reach();
+        if (offset < 0 || length < 0 || length > 65536) {
+            throw new SyscallException(Errno.EINVAL, "a source read of " + length + " bytes at " + offset);
+        }
+        fail("readSource");
+        byte[] content = sources.get(source);
+        if (content == null) {
+            throw new SyscallException(Errno.ENOENT, "no mount source " + source);
+        }
+        int from = (int) Math.min(offset, content.length);
+        return java.util.Arrays.copyOfRange(content, from, (int) Math.min(content.length, from + (long) length));
     }
 
     @Override

@@ -29,7 +29,9 @@ import dev.intercessor.api.Target;
  * Only calls that make a new superblock are emulated, for a caller holding CAP_SYS_ADMIN in its
  * own user namespace; bind mounts, remounts, moves and propagation changes, and types in no list,
  * go to the kernel. The source is an image file or a block device the container was given (the
- * core checks which, as the caller; {@link ImageMounts}).
+ * core checks which, as the caller; {@link ImageMounts}). For a type in no list, on a source whose
+ * superblock is not of that type, the answer is the driver's EINVAL ({@link Superblocks}) rather
+ * than the kernel's EPERM, so mount(8) without a type goes on to the next.
  *
  * <p>Of the new mount API only {@code fsopen} is trapped, and only {@code fsopen} of a type this
  * container may mount through the handler answers {@code ENOSYS}: that is where util-linux's
@@ -53,13 +55,17 @@ public class MountHandler implements SyscallHandler {
 
     @Reference
     private ImageMounts mounts;
+    /** Whether the kernel has a filesystem type: /proc/filesystems, global. */
+    private final java.util.function.Predicate<String> registered;
 
     public MountHandler() {
+        this.registered = MountHandler::inProcFilesystems;
     }
 
-    /** For tests: a handler with its service. */
-    MountHandler(ImageMounts mounts) {
+    /** For tests: a handler with its service, and the types the kernel has. */
+    MountHandler(ImageMounts mounts, Set<String> registered) {
         this.mounts = mounts;
+        this.registered = registered::contains;
     }
 
     @Override
@@ -83,9 +89,16 @@ public class MountHandler implements SyscallHandler {
         if (fstype.isEmpty()) {
             return Response.continueSyscall();
         }
-        Optional<MountPolicy.Decision> decision = MountPolicy.of(policy).decide(fstype.get());
-        if (decision.isEmpty() || !target.credentials().has(Capability.SYS_ADMIN)) {
+        MountPolicy mountPolicy = MountPolicy.of(policy);
+        Optional<MountPolicy.Decision> decision = mountPolicy.decide(fstype.get());
+        if (!target.credentials().has(Capability.SYS_ADMIN)) {
             return Response.continueSyscall(); // the kernel's EPERM
+        }
+        if (decision.isEmpty()) {
+            if (mountPolicy.emulatesAny()) {
+                refuseAsTheDriverWould(call, target, fstype.get(), flags.readOnly());
+            }
+            return Response.continueSyscall();
         }
         if (flags.unsupported() != 0) {
             throw new SyscallException(Errno.EINVAL, "mount flags 0x" + Long.toHexString(flags.unsupported())
@@ -144,6 +157,51 @@ public class MountHandler implements SyscallHandler {
             throw new SyscallException(Errno.ENOSYS, "fsopen(\"" + fstype.get() + "\"): emulated through mount(2)");
         }
         return Response.continueSyscall();
+    }
+
+    /**
+     * A type this container does not mount through the handler, on a source it may mount from:
+     * throws the driver's EINVAL where the source's superblock is not of that type
+     * ({@link Superblocks}), so a mount(8) trying type after type (busybox without {@code -t})
+     * goes on to the one the image is. Returns where it cannot tell: the kernel's EPERM.
+     */
+    private void refuseAsTheDriverWould(Notification call, Target target, String fstype, boolean readOnly)
+            throws SyscallException {
+        Optional<Superblocks.Signature> signature = Superblocks.of(fstype);
+        if (signature.isEmpty() || call.arg(0) == 0 || !registered.test(fstype)) {
+            return; // the kernel's ENODEV for a type it lacks
+        }
+        byte[] bytes;
+        try {
+            Optional<String> source = target.readString(call.arg(0), PATH_MAX);
+            if (source.isEmpty()) {
+                return;
+            }
+            bytes = mounts.readSource(target, Target.AT_FDCWD, source.get(), signature.get().offset(),
+                    signature.get().length());
+        } catch (SyscallException e) {
+            LOG.log(Level.DEBUG, () -> call.containerId() + " " + call.pid() + ": " + fstype
+                    + " source not read (" + e.getMessage() + "): the kernel's answer");
+            return;
+        }
+        if (Superblocks.refuses(signature.get(), bytes, readOnly)) {
+            throw new SyscallException(Errno.EINVAL, "the source holds no " + fstype + " filesystem "
+                    + (readOnly ? "" : "mountable writable ") + "(as its driver would say)");
+        }
+    }
+
+    /** @return whether the kernel has {@code fstype}: a line of /proc/filesystems */
+    private static boolean inProcFilesystems(String fstype) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/filesystems"))) {
+                if (line.substring(line.indexOf('\t') + 1).equals(fstype)) {
+                    return true;
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.log(Level.WARNING, "cannot read /proc/filesystems: " + e.getMessage());
+        }
+        return false;
     }
 
     private static String path(Target target, long address) throws SyscallException {

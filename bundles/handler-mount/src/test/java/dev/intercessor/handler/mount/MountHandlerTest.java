@@ -25,7 +25,8 @@ import dev.intercessor.api.testing.Notifications;
 /** {@link MountHandler#handle} through the api-testing fakes. */
 public class MountHandlerTest {
 
-    private final MountHandler handler = new MountHandler(new FakeImageMounts());
+    private final MountHandler handler = new MountHandler(new FakeImageMounts(),
+            java.util.Set.of("ext2", "ext3", "ext4", "squashfs", "xfs", "btrfs"));
     private final FakeTarget target = new FakeTarget()
             .credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
     private Policy policy = MapPolicy.of("mount.enabled", "true", "mount.allowed", "ext4,squashfs");
@@ -216,5 +217,77 @@ public class MountHandlerTest {
         assertEquals(Response.Kind.VALUE, handle(call).kind());
         assertEquals(new ImageMount("i", "m", "ext4", true, false, false, List.of("noload", "errors=remount-ro"), false),
                 target.mounts().get(0).mount());
+    }
+
+    /** An ext superblock's first KiB and a half: magic, compat, incompat, ro-compat words as given. */
+    private static byte[] ext(int compat, int incompat, int roCompat) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2048).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort(1024 + 0x38, (short) 0xEF53).putInt(1024 + 0x5C, compat).putInt(1024 + 0x60, incompat)
+                .putInt(1024 + 0x64, roCompat);
+        return b.array();
+    }
+
+    /** has_journal, ext_attr, resize_inode, dir_index; filetype, extents, 64bit, flex_bg; sparse, large, huge, dir_nlink, extra_isize. */
+    private static final byte[] EXT4 = ext(0x4 | 0x8 | 0x10 | 0x20, 0x2 | 0x40 | 0x80 | 0x200, 0x1 | 0x2 | 0x8 | 0x20 | 0x40);
+    private static final byte[] EXT3 = ext(0x4 | 0x8 | 0x10 | 0x20, 0x2, 0x1 | 0x2);
+
+    @Test
+    public void aTypeNotMountedHereOnASourceOfAnotherTypeIsTheDriversEinval() throws Exception {
+        target.mountSource("/dev/loop3", EXT4);
+        for (String type : List.of("ext3", "ext2", "xfs")) {
+            assertEquals(type, Errno.EINVAL, refusal(mount("/dev/loop3", "/mnt", type, 0, null)));
+        }
+        assertEquals("squashfs is allowed: mounted", Response.Kind.VALUE,
+                handle(mount("/dev/loop3", "/mnt", "squashfs", 0, null)).kind());
+        assertEquals(1, target.mounts().size());
+    }
+
+    @Test
+    public void whereTheDriverWouldMountTheSourceTheKernelAnswers() throws Exception {
+        policy = MapPolicy.of("mount.allowed", "squashfs");
+        target.mountSource("ext3.img", EXT3);
+        assertEquals("ext3 on ext3", Response.Kind.CONTINUE, handle(mount("ext3.img", "m", "ext3", 0, null)).kind());
+        assertEquals("ext2 mounts an ext3 journal-less", Response.Kind.CONTINUE,
+                handle(mount("ext3.img", "m", "ext2", 0, null)).kind());
+        assertEquals("ext4 on ext3", Response.Kind.CONTINUE, handle(mount("ext3.img", "m", "ext4", 0, null)).kind());
+        target.mountSource("ro.img", ext(0, 0x2, 0x8 /* huge_file */));
+        assertEquals("ext2 refuses huge_file writable", Errno.EINVAL, refusal(mount("ro.img", "m", "ext2", 0, null)));
+        assertEquals("and mounts it read-only", Response.Kind.CONTINUE,
+                handle(mount("ro.img", "m", "ext2", MountFlags.MS_RDONLY, null)).kind());
+        assertEquals("ext3 needs a journal", Errno.EINVAL,
+                refusal(mount("ro.img", "m", "ext3", MountFlags.MS_RDONLY, null)));
+    }
+
+    @Test
+    public void whatCannotBeToldIsLeftToTheKernel() throws Exception {
+        target.mountSource("short.img", new byte[1100]).mountSource("ext4.img", EXT4);
+        assertEquals("too short for a superblock", Response.Kind.CONTINUE,
+                handle(mount("short.img", "m", "ext3", 0, null)).kind());
+        assertEquals("too short for btrfs's", Response.Kind.CONTINUE,
+                handle(mount("ext4.img", "m", "btrfs", 0, null)).kind());
+        assertEquals("no such source", Response.Kind.CONTINUE, handle(mount("none", "m", "ext3", 0, null)).kind());
+        assertEquals("a type with no signature", Response.Kind.CONTINUE,
+                handle(mount("ext4.img", "m", "vfat", 0, null)).kind());
+        assertEquals("a type the kernel lacks: its ENODEV", Response.Kind.CONTINUE,
+                handle(mount("ext4.img", "m", "erofs", 0, null)).kind());
+        assertEquals("a user namespace's own type", Response.Kind.CONTINUE,
+                handle(mount("tmpfs", "m", "tmpfs", 0, null)).kind());
+        target.failing("readSource", Errno.EACCES);
+        assertEquals("unreadable as the caller", Response.Kind.CONTINUE,
+                handle(mount("ext4.img", "m", "ext3", 0, null)).kind());
+        assertTrue(target.mounts().isEmpty());
+    }
+
+    @Test
+    public void noSourceIsReadForACallerWithoutCapSysAdminOrAContainerWithoutMountEmulation() throws Exception {
+        target.mountSource("ext4.img", EXT4);
+        policy = MapPolicy.of("mount.enabled", "true");
+        assertEquals(Response.Kind.CONTINUE, handle(mount("ext4.img", "m", "ext3", 0, null)).kind());
+        policy = MapPolicy.of("mount.allowed", "ext4");
+        target.credentials(FakeTarget.identity(100000, 100000));
+        assertEquals(Response.Kind.CONTINUE, handle(mount("ext4.img", "m", "ext3", 0, null)).kind());
+        target.failing("readSource", Errno.EIO); // would be EIO had it been read
+        target.credentials(FakeTarget.identity(100000, 100000, Capability.SYS_ADMIN));
+        assertEquals(Response.Kind.CONTINUE, handle(mount("ext4.img", "m", "ext3", 0, null)).kind());
     }
 }

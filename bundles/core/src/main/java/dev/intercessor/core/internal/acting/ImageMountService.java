@@ -22,4 +22,9 @@ public class ImageMountService implements ImageMounts {
     public void mountFuse(Target caller, int dirfd, ImageMount mount, String server) throws SyscallException {
         CallerTargets.of(caller).mountFuse(dirfd, mount, server);
     }
+
+    @Override
+    public byte[] readSource(Target caller, int dirfd, String source, long offset, int length) throws SyscallException {
+        return CallerTargets.of(caller).readSource(dirfd, source, offset, length);
+    }
 }

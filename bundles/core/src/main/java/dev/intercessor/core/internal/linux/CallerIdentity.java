@@ -587,35 +587,80 @@ public final class CallerIdentity implements CallerFs {
      */
     int[] openForMount(dev.intercessor.api.ImageMount m, DeviceCgroupRules devices)
             throws SyscallException, LinuxException {
+        int image = openSource(m.source(), m.readOnly(), devices);
+        try {
+            int target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
+                    Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
+            return new int[] {image, target};
+        } catch (LinuxException | RuntimeException e) {
+            Linux.close(image);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a mount's source as the caller: an image file, or a block device its device cgroup
+     * allows with that access.
+     *
+     * @return the source's fd, the supervisor's to close
+     */
+    private int openSource(String source, boolean readOnly, DeviceCgroupRules devices)
+            throws SyscallException, LinuxException {
         checkSwitched();
         // O_PATH first: opening a FIFO (or a device) for real could block this thread for as long
         // as the container likes. Only a regular file, or a block device its device cgroup allows
         // (the device the container was given), is then opened, non-blocking, through the
         // O_PATH fd, with the caller's own identity deciding the access.
-        int path = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.source())), Linux.O_PATH,
+        int path = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(source)), Linux.O_PATH,
                 Linux.RESOLVE_NO_MAGICLINKS, openHow);
-        int image = -1;
         try {
             FileStat found = Statx.stat(path, statBuffer);
             if ((found.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK) {
-                devices.checkBlock(m.source(), found.major(), found.minor(), !m.readOnly());
+                devices.checkBlock(source, found.major(), found.minor(), !readOnly);
             } else if ((found.mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
-                throw new SyscallException(Errno.ENOTBLK, m.source() + " is neither an image file nor a block device");
+                throw new SyscallException(Errno.ENOTBLK, source + " is neither an image file nor a block device");
             }
-            image = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + path),
-                    (m.readOnly() ? Linux.O_RDONLY : Linux.O_RDWR) | Linux.O_NONBLOCK | Linux.O_NOCTTY
+            int image = Linux.libc().openat(HOST_PROC, Linux.cPath("thread-self/fd/" + path),
+                    (readOnly ? Linux.O_RDONLY : Linux.O_RDWR) | Linux.O_NONBLOCK | Linux.O_NOCTTY
                     | Linux.O_CLOEXEC, 0);
             if (image < 0) {
-                throw new LinuxException("open " + m.source(), Linux.errno());
+                throw new LinuxException("open " + source, Linux.errno());
             }
-            int target = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(bytes(m.target())),
-                    Linux.O_PATH | Linux.O_DIRECTORY, Linux.RESOLVE_NO_MAGICLINKS, openHow);
-            return new int[] {image, target};
-        } catch (SyscallException | LinuxException | RuntimeException e) {
-            Linux.close(image);
-            throw e;
+            return image;
         } finally {
             Linux.close(path);
+        }
+    }
+
+    /**
+     * {@link dev.intercessor.api.ImageMounts#readSource}, switched: the source is opened read-only
+     * as for a read-only mount, and read with this thread's own pread.
+     */
+    byte[] readSource(String source, long offset, int length, DeviceCgroupRules devices)
+            throws SyscallException, LinuxException {
+        int image = openSource(source, true, devices);
+        try {
+            Pointer buffer = Linux.allocate(length);
+            int done = 0;
+            while (done < length) {
+                long n = Linux.libc().pread64(image, buffer.slice(done), length - done, offset + done);
+                if (n < 0) {
+                    int errno = Linux.errno();
+                    if (errno == Linux.EINTR) {
+                        continue;
+                    }
+                    throw new LinuxException("read " + source, errno);
+                }
+                if (n == 0) {
+                    break;
+                }
+                done += (int) n;
+            }
+            byte[] bytes = new byte[done];
+            buffer.get(0, bytes, 0, done);
+            return bytes;
+        } finally {
+            Linux.close(image);
         }
     }
 

@@ -57,6 +57,8 @@ public final class LoopAssignments {
     private static final class Held {
         int fd;
         boolean bound;
+        /** The container asked for LO_FLAGS_AUTOCLEAR: given back once nothing holds it. */
+        boolean autoclear;
         /** The device cgroups that were given its rule, to deny it again. */
         final java.util.List<Path> cgroups = new java.util.ArrayList<>();
 
@@ -98,6 +100,7 @@ public final class LoopAssignments {
     public static int assignFree(ProcTarget caller, int max) throws SyscallException {
         LoopAssignments loops = of(caller.containerInit());
         synchronized (loops) {
+            loops.giveBackUnusedAutoclear();
             for (Map.Entry<Integer, Held> e : loops.devices.entrySet()) {
                 if (!e.getValue().bound) {
                     loops.makeUsable(caller, e.getKey());
@@ -185,9 +188,11 @@ public final class LoopAssignments {
                 }
                 Pointer c = Linux.allocate(CONFIG_SIZE);
                 int flags = 0;
+                boolean autoclear = false;
                 if (config != null) {
                     c.put(0, config, 0, 240); // fd, block_size, loop_info64; the reserved words stay 0
                     flags = c.getInt(60) & (Linux.LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO);
+                    autoclear = (c.getInt(60) & Linux.LO_FLAGS_AUTOCLEAR) != 0;
                 }
                 if (!writable(loop.fd())) {
                     flags |= Linux.LO_FLAGS_READ_ONLY; // as the kernel does for a read-only opener
@@ -196,6 +201,7 @@ public final class LoopAssignments {
                 c.putInt(60, flags | Linux.LO_FLAGS_AUTOCLEAR);
                 Linux.check("LOOP_CONFIGURE", Linux.libc().ioctl(held.fd, Linux.LOOP_CONFIGURE, c));
                 held.bound = true;
+                held.autoclear = autoclear;
                 // A mount claims the device exclusively: hold it shared from now on.
                 int shared = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/dev/loop" + n),
                         Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
@@ -227,6 +233,7 @@ public final class LoopAssignments {
                 i.put(0, info, 0, 232);
                 i.putInt(52, i.getInt(52) & ~LO_FLAGS_PARTSCAN);
                 Linux.check("LOOP_SET_STATUS64", Linux.libc().ioctl(held.fd, LOOP_SET_STATUS64, i));
+                held.autoclear = (i.getInt(52) & Linux.LO_FLAGS_AUTOCLEAR) != 0;
             }
         } catch (LinuxException e) {
             throw e.toSyscallException();
@@ -345,6 +352,67 @@ public final class LoopAssignments {
                 }
             }
         }
+    }
+
+    /**
+     * Gives back each bound device the container asked to clear itself that no mount claims (the
+     * supervisor's exclusive open succeeds) and no process has open (nor a descriptor of it in any
+     * process's table): what the kernel's AUTOCLEAR would have done at the last close.
+     */
+    private void giveBackUnusedAutoclear() {
+        java.util.List<Integer> candidates = new java.util.ArrayList<>();
+        for (Map.Entry<Integer, Held> e : devices.entrySet()) {
+            if (e.getValue().bound && e.getValue().autoclear) {
+                int claim = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/proc/self/fd/" + e.getValue().fd),
+                        Linux.O_RDONLY | O_EXCL | Linux.O_CLOEXEC, 0);
+                if (claim >= 0) { // EBUSY while a mount holds it
+                    Linux.close(claim);
+                    candidates.add(e.getKey());
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        java.util.Optional<java.util.Set<Integer>> open = openLoopDevices();
+        for (int n : candidates) {
+            if (open.isPresent() && !open.get().contains(n)) {
+                LOG.log(Level.FINE, () -> "container " + container.pid() + ": loop" + n + " (autoclear) is unused: given back");
+                giveBack(n);
+            }
+        }
+    }
+
+    /** @return the loop devices some process other than the supervisor has a descriptor of; empty if unknown */
+    private static java.util.Optional<java.util.Set<Integer>> openLoopDevices() {
+        java.util.Set<Integer> open = new java.util.HashSet<>();
+        String self = Long.toString(ProcessHandle.current().pid());
+        Pointer buffer = Linux.allocate(Statx.SIZE);
+        try (java.nio.file.DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path process : processes) {
+                if (process.getFileName().toString().equals(self)) {
+                    continue;
+                }
+                try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(process.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            FileStat st = Statx.stat(Linux.AT_FDCWD, Linux.cPath(fd.toString()), 0, buffer);
+                            if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == LOOP_MAJOR) {
+                                open.add(st.minor());
+                            }
+                        } catch (LinuxException e) {
+                            // closed meanwhile
+                        }
+                    }
+                } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot list /proc: " + e.getMessage() + "; no loop device given back");
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(open);
     }
 
     /** Denies, clears and lets go of device {@code n} (nothing if it is not the container's). */

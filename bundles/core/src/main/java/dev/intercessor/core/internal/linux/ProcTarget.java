@@ -459,6 +459,25 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
     }
 
+    /** The most {@link #readSource} reads at once: superblocks sit within the first 64 KiB and a bit. */
+    public static final int SOURCE_READ_MAX = 65536;
+
+    /** {@link dev.intercessor.api.ImageMounts#readSource}: the source opened read-only as the caller. */
+    public byte[] readSource(int dirfd, String source, long offset, int length) throws SyscallException {
+        if (offset < 0 || length < 0 || length > SOURCE_READ_MAX) {
+            throw new SyscallException(Errno.EINVAL, "a source read of " + length + " bytes at " + offset
+                    + " (at most " + SOURCE_READ_MAX + ")");
+        }
+        DeviceCgroupRules devices = deviceRules();
+        return asCaller(dirfd, Set.of(), fs -> {
+            try {
+                return ((CallerIdentity) fs).readSource(source, offset, length, devices);
+            } catch (LinuxException e) {
+                throw e.toSyscallException();
+            }
+        });
+    }
+
     /**
      * @return the caller's device rules: its cgroup v1 {@code devices.list}, read now (before the
      *         identity switch); none without a v1 devices hierarchy (v2 rules are a BPF program)
