@@ -128,8 +128,8 @@ public class LoopDeviceIT extends HandlerIT {
     }
 
     /**
-     * busybox's {@code mount -o loop}, with {@code -t ext4} and without a type, in each of the
-     * mount handler's modes. Without a type busybox tries each type of /proc/filesystems in turn
+     * busybox's {@code mount -t ext4 IMG} (busybox sets up a loop device for a regular file itself)
+     * and {@code mount -o loop IMG} without a type, in each of the mount handler's modes. Without a type busybox tries each type of /proc/filesystems in turn
      * (ext3 and ext2 before ext4 here) and gives up at the first EPERM; the handler answers the
      * driver's EINVAL for those, from the superblock read as the caller, and the ext4 one mounts.
      */
@@ -139,7 +139,7 @@ public class LoopDeviceIT extends HandlerIT {
         String[] shown = {" - ext4 /dev/loop", " - ext4 /dev/loop", " - fuse"};
         for (int mode = 0; mode < modes.length; mode++) {
             try (Container c = container("loop-mount-o" + mode, modes[mode])) {
-                Container.Result r = c.exec("mkdir /tmp/m && mount -o loop -t ext4 /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
+                Container.Result r = c.exec("mkdir /tmp/m && mount -t ext4 /img/disk.ext4 /tmp/m && cat /tmp/m/hello.txt && "
                         + "grep ' /tmp/m ' /proc/self/mountinfo");
                 assertEquals(r.toString(), 0, r.exit());
                 assertTrue(r.toString(), r.out().startsWith("from host\n"));

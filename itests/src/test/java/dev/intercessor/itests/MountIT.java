@@ -121,7 +121,9 @@ public class MountIT extends HandlerIT {
         try (Container c = container("refused", "mount.allowed=ext4")) {
             String mount = "/opt/t/mounttest mount ";
             assertEquals("a type in no list: the kernel's EPERM", "errno=EPERM\n",
-                    c.exec("mkdir -p /tmp/m; " + mount + "/img/disk.ext4 /tmp/m xfs 0").out());
+                    c.exec("mkdir -p /tmp/m; " + mount + "/img/disk.ext4 /tmp/m fuseblk 0").out());
+            assertEquals("one the image is not: its driver's EINVAL", "errno=EINVAL\n",
+                    c.exec(mount + "/img/disk.ext4 /tmp/m xfs 0").out());
             assertEquals("fsopen of an emulated type: ENOSYS, so libmount falls back to mount(2)", "errno=ENOSYS\n",
                     c.exec("/opt/t/mounttest fsopen ext4").out());
             // .. and symlinks resolve inside the container's root: the host's image path is not there.
