@@ -2,18 +2,10 @@ package dev.intercessor.core.internal;
 
 import java.io.IOException;
 import java.lang.System.Logger;
-import java.net.UnixDomainSocketAddress;
 import java.lang.System.Logger.Level;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -30,7 +22,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.PrivateDirectories;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
 import dev.intercessor.core.internal.oci.Json;
 import dev.intercessor.core.internal.oci.OciState;
@@ -70,30 +61,19 @@ public class OciListener {
     private Supervisor supervisor;
 
     private Config config;
+    private ListenerSocket socket;
     private Path socketPath;
     private UnixSocketServer server;
     private Thread acceptor;
     private ThreadPoolExecutor readers;
     private volatile boolean running;
-    private List<Path> madeDirectories = List.of();
 
     @Activate
     void activate(Config config) throws IOException, LinuxException {
         this.config = config;
-        socketPath = Path.of(config.listenerPath());
-        madeDirectories = prepareDirectory(socketPath.getParent());
-        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
-            if (!isSocket(socketPath)) {
-                throw new IOException(socketPath + " exists and is not a socket: not replacing it");
-            }
-            if (someoneListens(socketPath)) {
-                throw new IOException("another agent already listens on " + socketPath
-                        + ": configure another listenerPath (" + PID + ")");
-            }
-            Files.delete(socketPath); // left over from a run that did not stop cleanly
-        }
-        server = new UnixSocketServer(socketPath.toString(), 64);
-        Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+        socket = ListenerSocket.open(Path.of(config.listenerPath()), Linux.SOCK_STREAM, "listenerPath (" + PID + ")");
+        socketPath = socket.path();
+        server = socket.server();
         AtomicInteger n = new AtomicInteger();
         readers = new ThreadPoolExecutor(config.connectionThreads(), config.connectionThreads(),
                 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
@@ -109,45 +89,17 @@ public class OciListener {
         LOG.log(Level.INFO, "OCI seccomp agent listening on " + socketPath);
     }
 
-    private static boolean someoneListens(Path path) {
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            return true;
-        } catch (IOException e) {
-            return false; // ECONNREFUSED: a stale socket
-        }
-    }
-
-    private static boolean isSocket(Path path) throws IOException {
-        Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        return mode instanceof Integer && ((Integer) mode & 0170000) == 0140000;
-    }
-
-    /** @return the directories made here (to remove on deactivation) */
-    private static List<Path> prepareDirectory(Path dir) throws IOException {
-        if (dir == null) {
-            return List.of();
-        }
-        List<Path> made = PrivateDirectories.create(dir);
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-        if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
-            LOG.log(Level.WARNING, dir + " is writable by others: anyone there could replace the socket");
-        }
-        return made;
-    }
-
     @Deactivate
     void deactivate() throws IOException {
         running = false;
-        server.shutdown();
+        socket.shutdown();
         try {
             acceptor.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.close();
+        socket.close();
         readers.shutdownNow();
-        Files.deleteIfExists(socketPath);
-        PrivateDirectories.removeIfEmpty(madeDirectories);
     }
 
     private void acceptLoop() {

@@ -31,6 +31,7 @@ import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.Multiplexer;
 import dev.intercessor.core.internal.dispatch.NotifyChannel;
+import dev.intercessor.core.internal.dispatch.RelayedNotifications;
 import dev.intercessor.core.internal.dispatch.Session;
 import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.DeviceNodeStore;
@@ -244,6 +245,15 @@ public class Supervisor {
         NotifyChannel channel = multiplexer.attach(state, notifyFd);
         LOG.log(Level.INFO, () -> "container " + state.containerId() + " attached: pid " + state.pid()
                 + ", runtime " + state.ociVersion() + ", " + channel.session().channels().size()
+                + " notify fd(s)");
+        return channel;
+    }
+
+    /** Takes over a container whose runtime relays its notifications; on failure fd and relay are closed. */
+    public NotifyChannel attachRelayed(OciState state, int notifyFd, RelayedNotifications relay) throws LinuxException {
+        NotifyChannel channel = multiplexer.attachRelayed(state, notifyFd, relay);
+        LOG.log(Level.INFO, () -> "container " + state.containerId() + " attached: init " + state.pid()
+                + ", runtime " + state.ociVersion() + " (relayed), " + channel.session().channels().size()
                 + " notify fd(s)");
         return channel;
     }

@@ -371,7 +371,7 @@ public final class Dispatcher {
             default: session.emulated.increment(); break;
         }
         try {
-            return sink.answer(channel.fd(), buffers, id, response);
+            return channel.answers(sink).answer(channel.fd(), buffers, id, response);
         } catch (LinuxException e) {
             // ENOENT: the caller was killed while we decided. Nothing else is expected here.
             if (e.errno() != Errno.ENOENT) {

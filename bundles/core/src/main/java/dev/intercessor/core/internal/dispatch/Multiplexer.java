@@ -160,11 +160,42 @@ public final class Multiplexer {
         return channel;
     }
 
+    /**
+     * Takes over a container's notifications that its runtime relays ({@link RelayedNotifications}:
+     * LXC's notify proxy), with the notify fd the runtime passed along. The relay's first message
+     * must still be queued: it is served like every later one.
+     *
+     * @return the channel; on failure the fd and the relay are closed
+     */
+    public NotifyChannel attachRelayed(OciState state, int notifyFd, RelayedNotifications relay) throws LinuxException {
+        Session session;
+        try {
+            String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (!link.equals("anon_inode:seccomp notify")) {
+                throw new LinuxException("not a seccomp notify fd (" + link + ")", Errno.EINVAL);
+            }
+            session = session(state);
+        } catch (LinuxException | RuntimeException e) {
+            Linux.close(notifyFd);
+            relay.close();
+            throw e;
+        }
+        if (!session.kernelOnly() && session.firstAttach()) {
+            onFirstAttach.accept(session);
+        }
+        NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, state.pid(),
+                session, new CallerHandles.Cache(execs), false, relay);
+        session.add(channel);
+        serve(channel);
+        return channel;
+    }
+
     /** Puts a channel of its session on epoll; if that fails, it is detached (its fd closed). */
     private void serve(NotifyChannel channel) throws LinuxException {
         channels.put(channel.key(), channel);
         try {
-            epoll.add(channel.fd(), ARMED, channel.key());
+            epoll.add(channel.waitFd(), ARMED, channel.key());
         } catch (LinuxException e) {
             detach(channel);
             throw e;
@@ -185,7 +216,7 @@ public final class Multiplexer {
             throw e;
         }
         NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), notifyFd, pid, session,
-                new CallerHandles.Cache(execs), true);
+                new CallerHandles.Cache(execs), true, null);
         session.add(channel);
         session.endHandOver(true);
         serve(channel);
@@ -261,7 +292,7 @@ public final class Multiplexer {
             return;
         }
         channels.remove(channel.key());
-        epoll.remove(channel.fd());
+        epoll.remove(channel.waitFd());
         Session session = channel.session();
         if (session.remove(channel)) {
             end(session);
@@ -360,6 +391,10 @@ public final class Multiplexer {
             detach(channel); // EPOLLHUP alone: every process of the filter has exited
             return;
         }
+        if (channel.relay() != null) {
+            serveRelayed(slot, channel, buffers, rearm);
+            return;
+        }
         boolean detached = false;
         try {
             for (int served = 0; served < burst && running; served++) {
@@ -405,6 +440,33 @@ public final class Multiplexer {
             }
         } finally {
             // Whatever happened (even a thread that must end), the fd goes back on epoll.
+            if (!detached) {
+                rearm(channel, rearm);
+            }
+        }
+    }
+
+    /**
+     * One relayed notification: the runtime sends the next only once this one is answered, so
+     * there is nothing to linger for. Its end of the socket (the container stopped) detaches it.
+     */
+    private void serveRelayed(Slot slot, NotifyChannel channel, Seccomp.Buffers buffers, Pointer rearm) {
+        boolean detached = false;
+        try {
+            if (!channel.relay().receive(buffers)) {
+                return;
+            }
+            long received = System.nanoTime();
+            HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
+            if (binding == null) {
+                dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
+            } else {
+                dispatchWatched(slot, channel, buffers, binding, received, null);
+            }
+        } catch (LinuxException e) {
+            detach(channel); // the runtime closed the socket: the container stopped
+            detached = true;
+        } finally {
             if (!detached) {
                 rearm(channel, rearm);
             }
@@ -604,7 +666,8 @@ public final class Multiplexer {
             try {
                 slot.abandoned = true;
                 channel.session().stuckCalls.incrementAndGet();
-                Seccomp.send(channel.fd(), watchdogBuffers, id, 0, Errno.EINTR, false);
+                channel.answers(AnswerSink.KERNEL).answer(channel.fd(), watchdogBuffers, id,
+                        dev.intercessor.api.Response.errno(Errno.EINTR));
                 LOG.log(Level.WARNING, () -> "container " + channel.session().containerId() + ": a call has waited "
                         + TimeUnit.NANOSECONDS.toMillis(now - slot.since) + " ms in its handler (blocked on something "
                         + "the container controls): answered EINTR; a new notify thread takes the held one's place");
@@ -641,7 +704,7 @@ public final class Multiplexer {
 
     private void rearm(NotifyChannel channel, Pointer scratch) {
         try {
-            epoll.modify(channel.fd(), ARMED, channel.key(), scratch);
+            epoll.modify(channel.waitFd(), ARMED, channel.key(), scratch);
         } catch (LinuxException e) {
             detach(channel);
         }

@@ -27,14 +27,21 @@ public final class NotifyChannel {
 
     /** Whether a container process handed it over itself ({@link ListenerHandOver}), not the runtime. */
     private final boolean handedOver;
+    /** Where its notifications come from and go to if the runtime relays them; null: the fd itself. */
+    private final RelayedNotifications relay;
 
     NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers) {
-        this(key, fd, pid, session, callers, false);
+        this(key, fd, pid, session, callers, false, null);
     }
 
-    /** @param handedOver a listener a container process handed over: admitted only by its callers */
-    NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers, boolean handedOver) {
+    /**
+     * @param handedOver a listener a container process handed over: admitted only by its callers
+     * @param relay      the runtime's relay of its notifications, or null to receive them on {@code fd}
+     */
+    NotifyChannel(long key, int fd, int pid, Session session, CallerHandles.Cache callers, boolean handedOver,
+            RelayedNotifications relay) {
         this.handedOver = handedOver;
+        this.relay = relay;
         this.callers = callers;
         this.admitted = pid != 0 && !handedOver;
         this.key = key;
@@ -73,6 +80,21 @@ public final class NotifyChannel {
         return session;
     }
 
+    /** @return the runtime's relay of this channel's notifications, or null if they come from {@link #fd} */
+    public RelayedNotifications relay() {
+        return relay;
+    }
+
+    /** @return where answers go: the relay, or {@code direct} (the kernel) */
+    AnswerSink answers(AnswerSink direct) {
+        return relay != null ? relay : direct;
+    }
+
+    /** @return what the channel waits on: the relay's socket, or the notify fd */
+    int waitFd() {
+        return relay != null ? relay.socket() : fd;
+    }
+
     CallerHandles.Cache callers() {
         return callers;
     }
@@ -103,6 +125,9 @@ public final class NotifyChannel {
         if (references.decrementAndGet() == 0) {
             callers.close();
             Linux.close(fd);
+            if (relay != null) {
+                relay.close();
+            }
         }
     }
 }

@@ -43,6 +43,8 @@ public interface LibC {
 
     int setsockopt(int fd, int level, int option, Pointer value, int length);
 
+    int getsockopt(int fd, int level, int option, Pointer value, Pointer length);
+
     int shutdown(int fd, int how);
 
     int openat(int dirfd, @In byte[] path, int flags, int mode);

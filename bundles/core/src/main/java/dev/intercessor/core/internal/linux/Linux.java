@@ -47,6 +47,12 @@ public final class Linux {
 
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
+    public static final int SOCK_SEQPACKET = 5;
+    public static final int SO_PEERCRED = 17;
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
     public static final int SOL_SOCKET = 1;
     public static final int SO_RCVTIMEO = 20;
@@ -57,6 +63,8 @@ public final class Linux {
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int EMSGSIZE = 90;
+    public static final int EPIPE = 32;
 
     // Syscalls numbered alike on every architecture (the unified table from 424 on).
     public static final long SYS_PIDFD_OPEN = 434;

@@ -92,6 +92,22 @@ public final class Seccomp {
         return Linux.check("NOTIF_ADDFD", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ADDFD, a));
     }
 
+    /**
+     * Installs {@code fd} in the caller without answering the call (for a runtime that sends the
+     * answer itself: the descriptor number goes in its answer).
+     *
+     * @return the descriptor number in the caller
+     */
+    public static int addFd(int notifyFd, Buffers buffers, long id, int fd, boolean cloexec) throws LinuxException {
+        Pointer a = buffers.addfd;
+        a.putLong(0, id);
+        a.putInt(8, 0);
+        a.putInt(12, fd);
+        a.putInt(16, 0);
+        a.putInt(20, cloexec ? Linux.O_CLOEXEC : 0);
+        return Linux.check("NOTIF_ADDFD", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ADDFD, a));
+    }
+
     /** @return whether the kernel still waits for an answer to {@code id} */
     public static boolean idValid(int notifyFd, Pointer idBuffer, long id) {
         idBuffer.putLong(0, id);

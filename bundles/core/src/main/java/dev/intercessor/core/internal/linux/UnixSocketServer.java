@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Pointer;
 
-/** A listening {@code AF_UNIX} stream socket, and reading from its connections with fds. */
+/**
+ * A listening {@code AF_UNIX} socket (stream, or sequenced packets), and reading from its
+ * connections with fds.
+ */
 public final class UnixSocketServer implements AutoCloseable {
 
     private static final int SUN_PATH_MAX = 108;
@@ -13,14 +16,18 @@ public final class UnixSocketServer implements AutoCloseable {
 
     private final int fd;
 
-    /** Binds and listens at {@code path} (which must not exist). */
+    /** Binds and listens at {@code path} (which must not exist): a stream socket. */
     public UnixSocketServer(String path, int backlog) throws LinuxException {
+        this(path, backlog, Linux.SOCK_STREAM);
+    }
+
+    /** @param type {@link Linux#SOCK_STREAM} or {@link Linux#SOCK_SEQPACKET} */
+    public UnixSocketServer(String path, int backlog, int type) throws LinuxException {
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
             throw new IllegalArgumentException("socket path longer than 107 bytes: " + path);
         }
-        fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX,
-                Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0));
+        fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
         try {
             Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
             address.putShort(0, (short) Linux.AF_UNIX);
@@ -30,6 +37,23 @@ public final class UnixSocketServer implements AutoCloseable {
         } catch (LinuxException | RuntimeException e) {
             Linux.close(fd);
             throw e;
+        }
+    }
+
+    /** @return whether something listens at {@code path} for sockets of {@code type} (a probe connection) */
+    public static boolean connects(String path, int type) throws LinuxException {
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            return false;
+        }
+        int probe = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
+        try {
+            Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
+            address.putShort(0, (short) Linux.AF_UNIX);
+            address.put(2, name, 0, name.length);
+            return Linux.libc().connect(probe, address, 2 + name.length + 1) == 0;
+        } finally {
+            Linux.close(probe);
         }
     }
 
@@ -55,6 +79,48 @@ public final class UnixSocketServer implements AutoCloseable {
     @Override
     public void close() {
         Linux.close(fd);
+    }
+
+    /** Who connected, as the kernel recorded it at connect time ({@code SO_PEERCRED}). */
+    public record Peer(int pid, int uid, int gid) {
+    }
+
+    public static Peer peer(int connection) throws LinuxException {
+        Pointer ucred = Linux.allocate(12);
+        Pointer length = Linux.allocate(4);
+        length.putInt(0, 12);
+        Linux.check("getsockopt SO_PEERCRED", Linux.libc().getsockopt(connection, Linux.SOL_SOCKET,
+                Linux.SO_PEERCRED, ucred, length));
+        return new Peer(ucred.getInt(0), ucred.getInt(4), ucred.getInt(8));
+    }
+
+    /**
+     * Sends {@code data} as one message (one record on a {@code SOCK_SEQPACKET} connection),
+     * without SIGPIPE.
+     *
+     * @throws LinuxException {@code EPIPE} if the peer has gone; {@code EMSGSIZE} if it does not fit
+     */
+    public static void send(int connection, byte[] data) throws LinuxException {
+        Pointer buffer = Linux.allocate(Math.max(1, data.length));
+        buffer.put(0, data, 0, data.length);
+        Pointer iov = Linux.allocate(16);
+        iov.putAddress(0, buffer.address());
+        iov.putLong(8, data.length);
+        Pointer msg = Linux.allocate(56);
+        msg.putAddress(16, iov.address());
+        msg.putLong(24, 1);
+        while (true) {
+            long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
+            if (n == data.length) {
+                return;
+            }
+            if (n >= 0) {
+                throw new LinuxException("sendmsg: " + n + " of " + data.length + " bytes sent", Linux.EMSGSIZE);
+            }
+            if (Linux.errno() != Linux.EINTR) {
+                throw new LinuxException("sendmsg", Linux.errno());
+            }
+        }
     }
 
     /** Sets a receive timeout on a connection: a silent client cannot hold a thread forever. */
@@ -86,11 +152,14 @@ public final class UnixSocketServer implements AutoCloseable {
         public final int[] fds;
         /** The kernel dropped descriptors that did not fit (they are closed). */
         public final boolean truncated;
+        /** A record longer than the room given: the rest of it is lost (SOCK_SEQPACKET). */
+        public final boolean dataTruncated;
 
-        Received(int length, int[] fds, boolean truncated) {
+        Received(int length, int[] fds, boolean truncated, boolean dataTruncated) {
             this.length = length;
             this.fds = fds;
             this.truncated = truncated;
+            this.dataTruncated = dataTruncated;
         }
     }
 
@@ -101,6 +170,15 @@ public final class UnixSocketServer implements AutoCloseable {
      * @throws LinuxException {@code EAGAIN} when the receive timeout passed
      */
     public static Received receive(int connection, byte[] into, int offset, int max)
+            throws LinuxException {
+        return receive(connection, into, offset, max, 0);
+    }
+
+    /**
+     * As {@link #receive(int, byte[], int, int)}, with recvmsg flags ({@link Linux#MSG_PEEK}: the
+     * message stays queued, and its descriptors are received as new duplicates).
+     */
+    public static Received receive(int connection, byte[] into, int offset, int max, int flags)
             throws LinuxException {
         ReceiveBuffers buffers = RECEIVE_BUFFERS.get();
         max = Math.min(max, ReceiveBuffers.DATA);
@@ -119,7 +197,7 @@ public final class UnixSocketServer implements AutoCloseable {
         msg.putLong(40, CONTROL_SIZE);
         long n;
         while (true) {
-            n = Linux.libc().recvmsg(connection, msg, Linux.MSG_CMSG_CLOEXEC);
+            n = Linux.libc().recvmsg(connection, msg, Linux.MSG_CMSG_CLOEXEC | flags);
             if (n >= 0 || Linux.errno() != Linux.EINTR) {
                 break;
             }
@@ -127,8 +205,10 @@ public final class UnixSocketServer implements AutoCloseable {
         if (n < 0) {
             throw new LinuxException("recvmsg", Linux.errno());
         }
+        int flagsOut = msg.getInt(48);
+        boolean dataTruncated = (flagsOut & Linux.MSG_TRUNC) != 0;
+        n = Math.min(n, max);
         data.get(0, into, offset, (int) n);
-        int flags = msg.getInt(48);
         long controlLength = msg.getLong(40);
         int[] fds = new int[0];
         long at = 0;
@@ -151,6 +231,6 @@ public final class UnixSocketServer implements AutoCloseable {
             }
             at += (cmsgLength + 7) & ~7L;
         }
-        return new Received((int) n, fds, (flags & Linux.MSG_CTRUNC) != 0);
+        return new Received((int) n, fds, (flagsOut & Linux.MSG_CTRUNC) != 0, dataTruncated);
     }
 }

@@ -1,0 +1,119 @@
+package dev.intercessor.core.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+
+import dev.intercessor.core.internal.linux.Linux;
+import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.PrivateDirectories;
+import dev.intercessor.core.internal.linux.UnixSocketServer;
+
+/**
+ * A runtime-facing socket of the supervisor: its directory made root's and 0700 if missing, the
+ * socket 0600; a stale socket from a run that did not stop cleanly replaced, a live one (another
+ * supervisor) or anything that is not a socket never. Closing removes the socket and the
+ * directories made for it.
+ */
+final class ListenerSocket implements AutoCloseable {
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core");
+
+    private final Path path;
+    private final UnixSocketServer server;
+    private final List<Path> madeDirectories;
+
+    private ListenerSocket(Path path, UnixSocketServer server, List<Path> madeDirectories) {
+        this.path = path;
+        this.server = server;
+        this.madeDirectories = madeDirectories;
+    }
+
+    /**
+     * @param type        {@link Linux#SOCK_STREAM} or {@link Linux#SOCK_SEQPACKET}
+     * @param configuring what to change if another supervisor listens there (for the message)
+     */
+    static ListenerSocket open(Path path, int type, String configuring) throws IOException, LinuxException {
+        List<Path> made = prepareDirectory(path.getParent());
+        try {
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                if (!isSocket(path)) {
+                    throw new IOException(path + " exists and is not a socket: not replacing it");
+                }
+                if (someoneListens(path, type)) {
+                    throw new IOException("another supervisor already listens on " + path + ": configure another "
+                            + configuring);
+                }
+                Files.delete(path); // left over from a run that did not stop cleanly
+            }
+            UnixSocketServer server = new UnixSocketServer(path.toString(), 64, type);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            return new ListenerSocket(path, server, made);
+        } catch (IOException | LinuxException | RuntimeException e) {
+            PrivateDirectories.removeIfEmpty(made);
+            throw e;
+        }
+    }
+
+    UnixSocketServer server() {
+        return server;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    private static boolean someoneListens(Path path, int type) {
+        if (type == Linux.SOCK_STREAM) {
+            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                return true;
+            } catch (IOException e) {
+                return false; // ECONNREFUSED: a stale socket
+            }
+        }
+        try {
+            return UnixSocketServer.connects(path.toString(), type);
+        } catch (LinuxException e) {
+            return false;
+        }
+    }
+
+    private static boolean isSocket(Path path) throws IOException {
+        Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return mode instanceof Integer && ((Integer) mode & 0170000) == 0140000;
+    }
+
+    /** @return the directories made here (to remove on close) */
+    private static List<Path> prepareDirectory(Path dir) throws IOException {
+        if (dir == null) {
+            return List.of();
+        }
+        List<Path> made = PrivateDirectories.create(dir);
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+        if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
+            LOG.log(Level.WARNING, dir + " is writable by others: anyone there could replace the socket");
+        }
+        return made;
+    }
+
+    /** Makes a blocked accept fail, so its thread can end. */
+    void shutdown() {
+        server.shutdown();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        Files.deleteIfExists(path);
+        PrivateDirectories.removeIfEmpty(madeDirectories);
+    }
+}
