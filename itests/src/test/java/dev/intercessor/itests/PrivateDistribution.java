@@ -35,6 +35,7 @@ final class PrivateDistribution {
         Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + run.resolve("oci.sock") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"), "deviceStore=" + run.resolve("devices") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + run.resolve("shell.sock") + "\n");
+        Files.writeString(home.resolve("etc/dev.intercessor.lxc.cfg"), "proxyPath=" + run.resolve("lxc.sock") + "\n");
         return new PrivateDistribution(home, run);
     }
 

@@ -41,16 +41,7 @@ public class ShellIT extends HandlerIT {
     }
 
     private static List<String> client(String... words) throws IOException {
-        Path jar;
-        try (Stream<Path> jars = Files.list(Container.HOME.resolve("bundle"))) {
-            jar = jars.filter(p -> p.getFileName().toString().startsWith("shell-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no shell bundle in " + Container.HOME));
-        }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", jar.toString(), "dev.intercessor.shell.client.ShellClient",
-                "--socket", TestSetup.SHELL_SOCKET, "--"));
-        command.addAll(List.of(words));
-        return command;
+        return TestSetup.shellClient(words);
     }
 
     /** Runs one shell command; fails the test unless it succeeds. */

@@ -27,6 +27,7 @@ final class TestSetup {
     static final String LISTENER = "/run/intercessor-itest/oci.sock";
     static final String DEVICE_STORE = "/run/intercessor-itest/devices";
     static final String SHELL_SOCKET = "/run/intercessor-itest/shell.sock";
+    static final String LXC_PROXY = "/run/intercessor-itest/lxc.sock";
     /** The audit log, in the build's target directory. */
     static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
@@ -59,6 +60,7 @@ final class TestSetup {
         options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE)
                 .put("fuseHelper", home.resolve("libexec/intercessor-fuse").toString()).asOption());
         options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
+        options.add(newConfiguration("dev.intercessor.lxc").put("proxyPath", LXC_PROXY).asOption());
         options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());
         // The operator's bounds: what the tests' containers may ask for with annotations and metadata.
         options.add(newConfiguration("dev.intercessor.policy")
@@ -86,6 +88,20 @@ final class TestSetup {
         options.add(systemProperty("intercessor.test.programs")
                 .value(System.getProperty("intercessor.test.programs")));
         return options(options.toArray(new Option[0]));
+    }
+
+    /** @return the command line of the shell client ({@code intercessor shell}) against the tests' shell socket */
+    static List<String> shellClient(String... words) throws IOException {
+        Path jar;
+        try (Stream<Path> jars = Files.list(Container.HOME.resolve("bundle"))) {
+            jar = jars.filter(p -> p.getFileName().toString().startsWith("shell-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no shell bundle in " + Container.HOME));
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", jar.toString(), "dev.intercessor.shell.client.ShellClient",
+                "--socket", SHELL_SOCKET, "--"));
+        command.addAll(List.of(words));
+        return command;
     }
 
     /** Waits until the core listens on the test socket. */

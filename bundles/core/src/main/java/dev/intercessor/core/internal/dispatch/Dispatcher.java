@@ -174,8 +174,7 @@ public final class Dispatcher {
         NotificationView call = view(n, session);
         long id = call.id();
         // A slow handler runs on another thread, later: `seen` belongs to this one.
-        ProcTarget target = new ProcTarget(channel.fd(), id, call.pid(), session.init(), channel.callers(),
-                binding.slow() ? null : seen);
+        ProcTarget target = target(channel, id, call.pid(), channel.callers(), binding.slow() ? null : seen);
         if (binding.slow()) {
             dispatchSlow(channel, buffers, call, binding, target, received);
             return;
@@ -213,9 +212,26 @@ public final class Dispatcher {
         Session session = channel.session();
         session.seen.increment();
         NotificationView call = view(n, session);
-        ProcTarget nothingRead = new ProcTarget(channel.fd(), call.id(), call.pid(), session.init(), null, null);
+        ProcTarget nothingRead = target(channel, call.id(), call.pid(), null, null);
         Response refused = Response.errno(errno);
-        record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);
+        try {
+            record(call, binding, nothingRead, refused, send(channel, buffers, call.id(), refused), received);
+        } finally {
+            nothingRead.close();
+        }
+    }
+
+    /**
+     * @return the target for a call on {@code channel}: on the channel's notify fd, or for a relayed
+     *         call on a duplicate of its own listener's, which the target closes
+     */
+    private static ProcTarget target(NotifyChannel channel, long id, int pid, CallerHandles.Cache cache,
+            CallerHandles.Seen seen) {
+        if (channel.relay() == null) {
+            return new ProcTarget(channel.fd(), id, pid, channel.session().init(), cache, seen);
+        }
+        return new ProcTarget(channel.relay().duplicateNotifyFd(), id, pid, channel.session().init(), cache, seen)
+                .closingNotifyFd();
     }
 
     /** Records a handler's decision, after the answer went out (so off the caller's path). */

@@ -45,6 +45,8 @@ public interface LibC {
 
     int getsockopt(int fd, int level, int option, Pointer value, Pointer length);
 
+    int fcntl(int fd, int command, int argument);
+
     int shutdown(int fd, int how);
 
     int openat(int dirfd, @In byte[] path, int flags, int mode);

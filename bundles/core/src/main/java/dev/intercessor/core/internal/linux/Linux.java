@@ -48,6 +48,7 @@ public final class Linux {
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_SEQPACKET = 5;
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int SO_PEERCRED = 17;
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_TRUNC = 0x20;

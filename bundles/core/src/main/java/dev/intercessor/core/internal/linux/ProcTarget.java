@@ -32,6 +32,8 @@ public final class ProcTarget implements Target, AutoCloseable {
     private static final int PAGE = 4096;
 
     private final int notifyFd;
+    /** Whether {@link #close} closes the notify fd (a duplicate made for this call alone). */
+    private boolean ownsNotifyFd;
     private final long id;
     private final int pid;
     /**
@@ -806,8 +808,23 @@ public final class ProcTarget implements Target, AutoCloseable {
         }
     }
 
+    /**
+     * Makes {@link #close} close the notify fd too: a duplicate made for this call alone (a relayed
+     * notification's listener, which the next notification may not share).
+     *
+     * @return this
+     */
+    public ProcTarget closingNotifyFd() {
+        ownsNotifyFd = true;
+        return this;
+    }
+
     @Override
     public void close() {
+        if (ownsNotifyFd) {
+            ownsNotifyFd = false;
+            Linux.close(notifyFd);
+        }
         if (handles == null) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.intercessor.core.internal.lxc;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
@@ -28,8 +29,9 @@ public final class LxcRelay implements RelayedNotifications {
     private final String containerId;
     /** Read by one notify thread at a time (the socket is one-shot on epoll). */
     private final byte[] received = new byte[MESSAGE_MAX];
-    /** The message waiting for its answer; guarded by this. */
+    /** The message waiting for its answer, and the notify fd it came with; guarded by this. */
     private ProxyMessage outstanding;
+    private int outstandingFd = -1;
 
     /** @param socket the connection, the relay's from now on */
     public LxcRelay(int socket, String containerId) {
@@ -45,38 +47,54 @@ public final class LxcRelay implements RelayedNotifications {
     @Override
     public boolean receive(Seccomp.Buffers buffers) throws LinuxException {
         UnixSocketServer.Received r = UnixSocketServer.receive(socket, received, 0, received.length);
+        // /proc/<pid> and its mem: the target opens its own, checked against the notify fd.
+        int notifyFd = r.fds.length == 3 ? r.fds[2] : -1;
         for (int fd : r.fds) {
-            Linux.close(fd); // /proc/<pid>, its mem and the notify fd: the channel has its own of each it needs
+            if (fd != notifyFd) {
+                Linux.close(fd);
+            }
         }
         if (r.length == 0) {
+            Linux.close(notifyFd);
             throw new LinuxException("LXC closed the proxy connection", Linux.EPIPE);
         }
         ProxyMessage message;
         try {
             message = ProxyMessage.parse(received, r.length);
+            if (notifyFd < 0 || !isNotifyFd(notifyFd)) {
+                throw new IllegalArgumentException(r.fds.length + " fds, the third not a seccomp notify fd");
+            }
         } catch (IllegalArgumentException e) {
+            Linux.close(notifyFd);
             LOG.log(Level.WARNING, () -> "container " + containerId + ": not an LXC proxy message ("
                     + e.getMessage() + "): ignored, LXC answers it itself after its timeout");
             return false;
         }
         buffers.notif.setMemory(0, Seccomp.NOTIF_SIZE, (byte) 0);
         buffers.notif.put(0, message.notif(), 0, Math.min(message.notif().length, Seccomp.NOTIF_SIZE));
+        int replaced;
         synchronized (this) {
+            replaced = outstandingFd; // a message LXC stopped waiting for: its answer will be dropped
             outstanding = message;
+            outstandingFd = notifyFd;
         }
+        Linux.close(replaced);
         return true;
     }
 
     @Override
     public long answer(int notifyFd, Seccomp.Buffers buffers, long id, Response response) throws LinuxException {
         ProxyMessage message;
+        int listener = -1;
         synchronized (this) {
             message = outstanding;
             if (message != null && message.id() == id) {
                 outstanding = null;
+                listener = outstandingFd;
+                outstandingFd = -1;
             }
         }
-        if (message == null || message.id() != id) {
+        if (listener < 0) {
             if (response.kind() == Response.Kind.INJECT_FD) {
                 Linux.close(response.fd());
             }
@@ -95,7 +113,7 @@ public final class LxcRelay implements RelayedNotifications {
             case INJECT_FD -> {
                 // LXC sends the answer itself, so the fd goes in without SEND and its number in the answer.
                 try {
-                    injected = Seccomp.addFd(notifyFd, buffers, id, response.fd(), response.closeOnExec());
+                    injected = Seccomp.addFd(listener, buffers, id, response.fd(), response.closeOnExec());
                     value = injected;
                 } catch (LinuxException e) {
                     error = -e.errno();
@@ -105,12 +123,34 @@ public final class LxcRelay implements RelayedNotifications {
             }
             default -> error = -Errno.ENOSYS;
         }
+        Linux.close(listener);
         UnixSocketServer.send(socket, message.reply(value, error, flags));
         return injected;
     }
 
     @Override
+    public synchronized int duplicateNotifyFd() {
+        return outstandingFd < 0 ? -1 : Linux.libc().fcntl(outstandingFd, Linux.F_DUPFD_CLOEXEC, 0);
+    }
+
+    private static boolean isNotifyFd(int fd) {
+        try {
+            return new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + fd), StandardCharsets.ISO_8859_1)
+                    .equals("anon_inode:seccomp notify");
+        } catch (LinuxException e) {
+            return false;
+        }
+    }
+
+    @Override
     public void close() {
+        int fd;
+        synchronized (this) {
+            fd = outstandingFd;
+            outstandingFd = -1;
+            outstanding = null;
+        }
+        Linux.close(fd);
         Linux.close(socket);
     }
 }
