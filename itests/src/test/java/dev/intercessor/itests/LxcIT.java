@@ -96,10 +96,15 @@ public class LxcIT extends HandlerIT {
 
     /** Starts an LXC container with the proxy and {@code cookie}; its init sleeps. */
     private String start(String name, String cookie) throws Exception {
+        return start(name, cookie, "");
+    }
+
+    /** @param more more lines of its seccomp policy */
+    private String start(String name, String cookie, String more) throws Exception {
         String id = id(name);
         Path container = dir.resolve(id);
         Files.createDirectories(container);
-        Files.writeString(container.resolve("seccomp"), "2\ndenylist\nmknod notify\nmknodat notify\nsysinfo notify\n");
+        Files.writeString(container.resolve("seccomp"), "2\ndenylist\nmknod notify\nmknodat notify\nsysinfo notify\n" + more);
         boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
         Files.writeString(container.resolve("config"), String.join("\n",
                 "lxc.uts.name = " + name,
@@ -152,6 +157,21 @@ public class LxcIT extends HandlerIT {
         Container.Result shell = Container.execute(TestSetup.shellClient("containers"));
         assertTrue(shell.toString(), shell.out().lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(id)
                 + " +lxc +" + info.initPid() + " .*")));
+    }
+
+    /**
+     * A handler that answers with a new descriptor (bpf's program fd): LXC sends the answer itself,
+     * so the supervisor installs the fd with NOTIF_ADDFD (without SEND) on the call's listener and
+     * puts its number in the answer.
+     */
+    @Test
+    public void aDescriptorIsInjectedThroughTheProxy() throws Exception {
+        startHandler("dev.intercessor.handler.bpf", "bpf");
+        String id = start("lxc-bpf", "bpf.enabled=true", "bpf notify\n");
+        Container.Result r = attach(id, "/opt/t/bpftest type device");
+        assertTrue(r + "\n" + log(id), r.out().matches("load=\\d+\n"));
+        assertTrue(r.toString(), Integer.parseInt(r.out().trim().substring(5)) >= 3);
+        assertEquals(1, supervision.container(id).orElseThrow().emulated());
     }
 
     @Test
