@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.intercessor.api.Errno;
+import dev.intercessor.core.internal.keep.FdKeeper;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.ContainerInit;
@@ -56,6 +57,11 @@ public final class Multiplexer {
     private final ListenerHandOver handOver;
     /** The host's exec events; null if the proc connector cannot be read (then no memory handle is kept). */
     private final ExecEvents execs;
+    /** Holds a duplicate of each runtime's notify fd over a restart; null: nothing survives one. */
+    private volatile FdKeeper keeper;
+    private final java.security.SecureRandom keys = new java.security.SecureRandom();
+    /** Channels taken back from the keeper, not served until {@link #serveRestored}. */
+    private final List<NotifyChannel> restored = new ArrayList<>();
 
     /**
      * @param lingerMicros how long a thread waits on the fd it just served (0: straight back to epoll)
@@ -157,7 +163,87 @@ public final class Multiplexer {
         }
         session.add(channel);
         serve(channel);
+        keep(channel, state);
         return channel;
+    }
+
+    /** Keeps a duplicate of the channel's fd (and its init's) with the record it was attached by. */
+    private void keep(NotifyChannel channel, OciState state) {
+        FdKeeper k = keeper;
+        if (k == null) {
+            return;
+        }
+        long key = keys.nextLong() | 1; // never 0: "not kept"
+        int initDir = -1;
+        try {
+            initDir = channel.session().init().duplicateProcDir();
+            k.keep(key, state.toJson(), channel.fd(), initDir);
+            channel.keptAs(key);
+        } catch (LinuxException e) {
+            // detached meanwhile: nothing to keep
+        } finally {
+            Linux.close(initDir);
+        }
+    }
+
+    /** @param keeper what keeps the runtimes' notify fds over a restart (from the next attach on) */
+    public void keepWith(FdKeeper keeper) {
+        this.keeper = keeper;
+    }
+
+    /**
+     * Takes back the channels an earlier supervisor attached, from the keeper: each joins its
+     * container's session (one per container id, its init the process it was, never a later
+     * holder of the pid), but is served only from {@link #serveRestored} on; its calls wait in the
+     * kernel meanwhile. A record that no longer attaches (the container has gone) is let go.
+     *
+     * @return how many channels were taken back
+     */
+    public int restore(List<FdKeeper.Kept> kept) {
+        int n = 0;
+        for (FdKeeper.Kept k : kept) {
+            int initDir = k.initDir();
+            try {
+                OciState state = OciState.parse(k.record());
+                Session session = session(state, initDir);
+                initDir = -1; // the session's now, or closed by session()
+                session.firstAttach(); // prepared by the supervisor that attached it
+                NotifyChannel channel = new NotifyChannel(nextKey.getAndIncrement(), k.notifyFd(), state.pid(),
+                        session, new CallerHandles.Cache(execs));
+                channel.keptAs(k.key());
+                session.add(channel);
+                synchronized (restored) {
+                    restored.add(channel);
+                }
+                n++;
+            } catch (LinuxException | IllegalArgumentException e) {
+                LOG.log(Level.INFO, () -> "a kept notify fd is not taken back (" + e.getMessage() + "): let go");
+                Linux.close(k.notifyFd());
+                Linux.close(initDir);
+                FdKeeper keeping = keeper;
+                if (keeping != null) {
+                    keeping.release(k.key());
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Serves the channels {@link #restore} took back. */
+    public void serveRestored() {
+        List<NotifyChannel> serving;
+        synchronized (restored) {
+            serving = List.copyOf(restored);
+            restored.clear();
+        }
+        for (NotifyChannel channel : serving) {
+            try {
+                serve(channel);
+            } catch (LinuxException e) {
+                LOG.log(Level.WARNING, () -> "container " + channel.session().containerId()
+                        + ": a notify fd taken back cannot be served: " + e.getMessage());
+            }
+        }
     }
 
     /**
@@ -243,6 +329,25 @@ public final class Multiplexer {
      *         id is refused, so it can never take over another container's policy
      */
     private Session session(OciState state) throws LinuxException {
+        return session(state, -1);
+    }
+
+    /**
+     * @param keptInitDir the init's /proc directory as it was kept over a restart (this method's:
+     *                    adopted or closed), or -1 to open it by the state's init pid
+     */
+    private Session session(OciState state, int keptInitDir) throws LinuxException {
+        boolean[] adopted = {false};
+        try {
+            return sessionOf(state, keptInitDir, adopted);
+        } finally {
+            if (!adopted[0]) {
+                Linux.close(keptInitDir); // a session existed already, or none could be made
+            }
+        }
+    }
+
+    private Session sessionOf(OciState state, int keptInitDir, boolean[] adopted) throws LinuxException {
         if (state.pid() == 0) { // crun exec: joins the container's session; admit() checks its callers
             Session known = sessions.get(state.containerId());
             if (known == null) {
@@ -255,7 +360,9 @@ public final class Multiplexer {
         LinuxException[] failed = {null};
         Session session = sessions.computeIfAbsent(state.containerId(), id -> {
             try {
-                ContainerInit init = ContainerInit.open(state.initPid());
+                adopted[0] = keptInitDir >= 0; // adopt() owns it from here, also when it fails
+                ContainerInit init = keptInitDir >= 0 ? ContainerInit.adopt(state.initPid(), keptInitDir)
+                        : ContainerInit.open(state.initPid());
                 made[0] = new Session(id, state.ociVersion(), init, new ContainerPolicy(id, state.annotations(),
                         state.metadata(), globalPolicy, dispatcher.options()));
                 return made[0];
@@ -290,6 +397,10 @@ public final class Multiplexer {
     private void detach(NotifyChannel channel) {
         if (!channel.release()) {
             return;
+        }
+        FdKeeper k = keeper;
+        if (k != null && channel.keptAs() != 0 && running) {
+            k.release(channel.keptAs()); // its container is done with it (while stopping: kept)
         }
         channels.remove(channel.key());
         epoll.remove(channel.waitFd());

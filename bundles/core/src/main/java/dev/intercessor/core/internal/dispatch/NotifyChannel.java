@@ -27,6 +27,8 @@ public final class NotifyChannel {
 
     /** Whether a container process handed it over itself ({@link ListenerHandOver}), not the runtime. */
     private final boolean handedOver;
+    /** The key the fd keeper holds it under, 0 if it is not kept. */
+    private volatile long keptAs;
     /** Where its notifications come from and go to if the runtime relays them; null: the fd itself. */
     private final RelayedNotifications relay;
 
@@ -78,6 +80,14 @@ public final class NotifyChannel {
 
     public Session session() {
         return session;
+    }
+
+    long keptAs() {
+        return keptAs;
+    }
+
+    void keptAs(long key) {
+        keptAs = key;
     }
 
     /** @return the runtime's relay of this channel's notifications, or null if they come from {@link #fd} */

@@ -39,7 +39,17 @@ public final class ContainerInit implements AutoCloseable {
         if (pid <= 0) {
             throw new LinuxException("no init pid (" + pid + ")", dev.intercessor.api.Errno.ESRCH);
         }
-        int dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY);
+        return adopt(pid, Linux.openat(Linux.AT_FDCWD, "/proc/" + pid, Linux.O_PATH | Linux.O_DIRECTORY));
+    }
+
+    /**
+     * The init of a container attached before, from its /proc directory as it was kept (over a
+     * restart of the supervisor): bound to that process, whatever holds its pid now.
+     *
+     * @param dir an {@code O_PATH} descriptor of {@code /proc/<pid>}, this object's from now on
+     *            (closed if this fails)
+     */
+    public static ContainerInit adopt(int pid, int dir) throws LinuxException {
         try {
             String user = link(dir, "ns/user");
             String pidNs = link(dir, "ns/pid");
@@ -170,6 +180,14 @@ public final class ContainerInit implements AutoCloseable {
             }
         }
         action.run();
+    }
+
+    /** @return a duplicate of the init's /proc directory descriptor (to keep it over a restart), the caller's to close */
+    public synchronized int duplicateProcDir() throws LinuxException {
+        if (procDir < 0) {
+            throw new LinuxException("the container has detached", dev.intercessor.api.Errno.ESRCH);
+        }
+        return Linux.check("F_DUPFD_CLOEXEC", Linux.libc().fcntl(procDir, Linux.F_DUPFD_CLOEXEC, 0));
     }
 
     /** @return whether the container has detached */

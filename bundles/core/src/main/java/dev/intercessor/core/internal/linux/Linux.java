@@ -66,6 +66,7 @@ public final class Linux {
     public static final int EAGAIN = 11;
     public static final int EMSGSIZE = 90;
     public static final int EPIPE = 32;
+    public static final int ENAMETOOLONG = 36;
 
     // Syscalls numbered alike on every architecture (the unified table from 424 on).
     public static final long SYS_PIDFD_OPEN = 434;

@@ -42,19 +42,30 @@ public final class UnixSocketServer implements AutoCloseable {
 
     /** @return whether something listens at {@code path} for sockets of {@code type} (a probe connection) */
     public static boolean connects(String path, int type) throws LinuxException {
-        byte[] name = path.getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SUN_PATH_MAX) {
+        try {
+            Linux.close(connect(path, type));
+            return true;
+        } catch (LinuxException e) {
             return false;
         }
-        int probe = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
-        try {
-            Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
-            address.putShort(0, (short) Linux.AF_UNIX);
-            address.put(2, name, 0, name.length);
-            return Linux.libc().connect(probe, address, 2 + name.length + 1) == 0;
-        } finally {
-            Linux.close(probe);
+    }
+
+    /** @return a connection (close-on-exec) to the socket at {@code path} */
+    public static int connect(String path, int type) throws LinuxException {
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            throw new LinuxException("socket path longer than 107 bytes: " + path, Linux.ENAMETOOLONG);
         }
+        int fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
+        Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
+        address.putShort(0, (short) Linux.AF_UNIX);
+        address.put(2, name, 0, name.length);
+        if (Linux.libc().connect(fd, address, 2 + name.length + 1) != 0) {
+            int errno = Linux.errno();
+            Linux.close(fd);
+            throw new LinuxException("connect " + path, errno);
+        }
+        return fd;
     }
 
     /** @return a new connection (close-on-exec), blocking until one comes */
@@ -96,11 +107,11 @@ public final class UnixSocketServer implements AutoCloseable {
 
     /**
      * Sends {@code data} as one message (one record on a {@code SOCK_SEQPACKET} connection),
-     * without SIGPIPE.
+     * without SIGPIPE, with {@code fds} attached ({@code SCM_RIGHTS}: the receiver gets duplicates).
      *
      * @throws LinuxException {@code EPIPE} if the peer has gone; {@code EMSGSIZE} if it does not fit
      */
-    public static void send(int connection, byte[] data) throws LinuxException {
+    public static void send(int connection, byte[] data, int... fds) throws LinuxException {
         Pointer buffer = Linux.allocate(Math.max(1, data.length));
         buffer.put(0, data, 0, data.length);
         Pointer iov = Linux.allocate(16);
@@ -109,6 +120,19 @@ public final class UnixSocketServer implements AutoCloseable {
         Pointer msg = Linux.allocate(56);
         msg.putAddress(16, iov.address());
         msg.putLong(24, 1);
+        if (fds.length > 0) {
+            // One SCM_RIGHTS cmsghdr: len u64, level s32, type s32, the fds (padded to 8).
+            int length = 16 + 4 * fds.length;
+            Pointer control = Linux.allocate((length + 7) & ~7);
+            control.putLong(0, length);
+            control.putInt(8, Linux.SOL_SOCKET);
+            control.putInt(12, Linux.SCM_RIGHTS);
+            for (int i = 0; i < fds.length; i++) {
+                control.putInt(16 + 4L * i, fds[i]);
+            }
+            msg.putAddress(32, control.address());
+            msg.putLong(40, (length + 7) & ~7);
+        }
         while (true) {
             long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
             if (n == data.length) {

@@ -70,6 +70,44 @@ public record OciState(String ociVersion, String containerId, int pid, int initP
                 Map.copyOf(annotations), orEmpty(bundle), index);
     }
 
+    /**
+     * @return this state as a runtime sends it ({@link #parse} reads it back), with
+     *         {@code seccompFd} the only fd
+     */
+    public String toJson() {
+        StringBuilder json = new StringBuilder("{\"ociVersion\":").append(quote(ociVersion))
+                .append(",\"fds\":[\"seccompFd\"],\"pid\":").append(pid)
+                .append(",\"metadata\":").append(quote(metadata))
+                .append(",\"state\":{\"id\":").append(quote(containerId))
+                .append(",\"pid\":").append(initPid)
+                .append(",\"bundle\":").append(quote(bundle))
+                .append(",\"annotations\":{");
+        String comma = "";
+        for (Map.Entry<String, String> a : new java.util.TreeMap<>(annotations).entrySet()) {
+            json.append(comma).append(quote(a.getKey())).append(':').append(quote(a.getValue()));
+            comma = ",";
+        }
+        return json.append("}}}").toString();
+    }
+
+    private static String quote(String s) {
+        StringBuilder q = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> q.append("\\\"");
+                case '\\' -> q.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        q.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        q.append(c);
+                    }
+                }
+            }
+        }
+        return q.append('"').toString();
+    }
+
     private static String string(Map<?, ?> map, String key) {
         Object v = map.get(key);
         return v instanceof String ? (String) v : null;
