@@ -167,7 +167,7 @@ public class ModuleIT extends HandlerIT {
 
     @Test
     public void withoutModinfoTheNameInStructModuleCounts() throws Exception {
-        Container.Result r = Container.run(id("linkonce"), M + " finit /opt/m/linkonce-only.ko", enabled("dummy-allowed"));
+        Container.Result r = Container.run(id("linkonce"), M + " finit /opt/m/linkonce-only.ko", enabled("dummy_allowed"));
         assertEquals(r.toString(), "ok\n", r.out());
         assertEquals(List.of("dummy_allowed"), loaderRuns());
     }

@@ -237,20 +237,20 @@ public class ModuleHandler implements SyscallHandler {
         String who = call.containerId() + " " + call.pid() + ": " + call.syscall();
         int flags = finit ? (int) call.arg(2) : 0;
         if ((flags & ~(MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_COMPRESSED_FILE)) != 0) {
-            throw new SyscallException(Errno.EINVAL, who + ": unknown flags 0x" + Integer.toHexString(flags));
+            throw new SyscallException(Errno.EINVAL, "unknown flags 0x" + Integer.toHexString(flags));
         }
         byte[] image = finit ? readFile(target, (int) call.arg(0), s) : readMemory(target, call.arg(0), call.arg(1), s);
         if ((flags & MODULE_INIT_COMPRESSED_FILE) != 0) {
             LOG.log(Level.WARNING, () -> who + " refused: a compressed image (MODULE_INIT_COMPRESSED_FILE) is not "
                     + "read; the kernel without CONFIG_MODULE_DECOMPRESS answers the same");
-            throw new SyscallException(Errno.EOPNOTSUPP, who + ": compressed module images are not read");
+            throw new SyscallException(Errno.EOPNOTSUPP, "compressed module images are not read");
         }
         String name;
         try {
             name = ModuleImage.name(image, machine);
         } catch (ModuleImage.NotAModuleException e) {
             LOG.log(Level.WARNING, () -> who + " refused: not a module image: " + e.getMessage());
-            throw new SyscallException(ENOEXEC, who + ": not a module image: " + e.getMessage());
+            throw new SyscallException(ENOEXEC, "not a module image");
         }
         if (!allowed.contains(name)) {
             LOG.log(Level.INFO, () -> who + ": module " + name + " is not in module.allowed: the kernel's answer");
@@ -292,6 +292,22 @@ public class ModuleHandler implements SyscallHandler {
             if (!Files.isRegularFile(file)) {
                 throw new SyscallException(Errno.EINVAL, "descriptor " + fd + " is not a regular file");
             }
+            // The kernel reads i_size bytes and refuses an empty file (kernel_read_file: EINVAL),
+            // which also keeps procfs files (size 0) out. The supervisor opens the file anew
+            // through the descriptor's /proc link (Java reads no raw descriptor): the same inode,
+            // which the caller holds open for reading.
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (IOException e) {
+                throw new SyscallException(Errno.EBADF, "descriptor " + fd + ": " + e.getMessage());
+            }
+            if (size <= 0) {
+                throw new SyscallException(Errno.EINVAL, "descriptor " + fd + " is an empty file");
+            }
+            if (size > s.maxImageBytes()) {
+                throw new SyscallException(EFBIG, "module file of " + size + " bytes, larger than " + s.maxImageBytes());
+            }
             try (InputStream in = Files.newInputStream(file)) {
                 byte[] image = in.readNBytes((int) s.maxImageBytes() + 1);
                 if (image.length > s.maxImageBytes()) {
@@ -324,7 +340,7 @@ public class ModuleHandler implements SyscallHandler {
     private static List<String> params(Target target, long address, String name, Settings s, String who)
             throws SyscallException {
         if (address == 0) {
-            throw new SyscallException(Errno.EFAULT, who + ": NULL parameters");
+            throw new SyscallException(Errno.EFAULT, "NULL parameters");
         }
         Optional<String> given;
         try {
@@ -343,7 +359,7 @@ public class ModuleHandler implements SyscallHandler {
         if (allowed == null) {
             LOG.log(Level.WARNING, () -> who + " refused: parameters for " + name + " not in params.allowed: '"
                     + ModuleImage.printable(asked) + "'");
-            throw new SyscallException(Errno.EINVAL, who + ": module parameters are not allowed");
+            throw new SyscallException(Errno.EINVAL, "module parameters not in params.allowed");
         }
         return allowed;
     }
@@ -352,24 +368,23 @@ public class ModuleHandler implements SyscallHandler {
     private Response load(Target target, String name, List<String> params, Settings s, String who)
             throws SyscallException {
         if (s.loader() == null) {
-            throw new SyscallException(Errno.EIO, who + ": no valid loader configured (" + PID + ")");
+            throw new SyscallException(Errno.EIO, "no valid loader configured (" + PID + ")");
         }
         ReentrantLock lock = loading.computeIfAbsent(name, n -> new ReentrantLock());
         try {
             if (!lock.tryLock(s.timeoutMillis() + 1_000, TimeUnit.MILLISECONDS)) {
-                throw new SyscallException(Errno.EAGAIN, who + ": module " + name + " is being loaded for another call");
+                throw new SyscallException(Errno.EAGAIN, "module " + name + " is being loaded for another call");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SyscallException(Errno.EINTR, who + ": interrupted");
+            throw new SyscallException(Errno.EINTR, "interrupted");
         }
         try {
             if (Files.exists(s.sysModule().resolve(name).resolve("initstate"))) {
-                LOG.log(Level.INFO, () -> who + ": module " + name + " is already loaded");
-                throw new SyscallException(Errno.EEXIST, who + ": module " + name + " is already loaded");
+                throw new SyscallException(Errno.EEXIST, "module " + name + " is already loaded");
             }
             if (!target.stillWaiting()) {
-                throw new SyscallException(Errno.ESRCH, who + ": the caller has gone");
+                throw new SyscallException(Errno.ESRCH, "the caller has gone");
             }
             List<String> command = HostLoader.command(s.loader(), name, params);
             HostLoader.Outcome outcome;
@@ -377,21 +392,21 @@ public class ModuleHandler implements SyscallHandler {
                 outcome = host.run(command, s.timeoutMillis());
             } catch (IOException e) {
                 LOG.log(Level.ERROR, () -> who + ": cannot run " + command + ": " + e.getMessage());
-                throw new SyscallException(Errno.EIO, who + ": the host's loader could not run");
+                throw new SyscallException(Errno.EIO, "the host's loader could not run");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SyscallException(Errno.EINTR, who + ": interrupted");
+                throw new SyscallException(Errno.EINTR, "interrupted");
             }
             String output = outcome.output().isEmpty() ? "" : ", output: " + outcome.output();
             if (outcome.timedOut()) {
                 LOG.log(Level.WARNING, () -> who + ": " + command + " killed after " + s.timeoutMillis() + " ms" + output);
-                throw new SyscallException(Errno.ETIMEDOUT, who + ": the host's loader timed out");
+                throw new SyscallException(Errno.ETIMEDOUT, "the host's loader timed out");
             }
             if (outcome.exit() != 0) {
                 boolean notFound = outcome.output().toLowerCase(java.util.Locale.ROOT).contains("not found");
                 LOG.log(Level.WARNING, () -> who + ": " + command + " failed, exit " + outcome.exit() + output);
-                throw new SyscallException(notFound ? Errno.ENOENT : Errno.EIO, who + ": the host's loader failed for "
-                        + name);
+                throw new SyscallException(notFound ? Errno.ENOENT : Errno.EIO, "the host's loader failed for " + name
+                        + (notFound ? " (not found)" : ""));
             }
             LOG.log(Level.INFO, () -> who + ": loaded the host's module " + name + " (" + command + ")" + output);
             return Response.value(0);

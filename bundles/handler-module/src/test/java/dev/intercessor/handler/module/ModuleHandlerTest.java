@@ -196,8 +196,9 @@ public class ModuleHandlerTest {
     }
 
     @Test
-    public void aDescriptorOfNoRegularFileIsEinval() throws Exception {
+    public void aDescriptorOfNoRegularFileOrAnEmptyOneIsEinval() throws Exception {
         assertEquals(Errno.EINVAL, refusal(finit(dir, target.putString(""), 0)));
+        assertEquals(Errno.EINVAL, refusal(finit(new byte[0])));
         assertTrue(host.runs.isEmpty());
     }
 
@@ -227,7 +228,7 @@ public class ModuleHandlerTest {
     public void malformedImagesAreEnoexecAndNothingRuns() throws Exception {
         assertEquals(ModuleHandler.ENOEXEC, refusal(init(new byte[64])));
         assertEquals(ModuleHandler.ENOEXEC, refusal(init(new byte[3])));
-        assertEquals(ModuleHandler.ENOEXEC, refusal(finit(new byte[0])));
+        assertEquals(ModuleHandler.ENOEXEC, refusal(finit(new byte[10])));
         assertEquals(ModuleHandler.ENOEXEC, refusal(finit(Elf.withShort(Elf.module("dummy"), 60, 0xff00))));
         assertEquals(ModuleHandler.ENOEXEC, refusal(init(new Elf().modinfo("name=dummy").build())));
         assertTrue(host.runs.isEmpty());
