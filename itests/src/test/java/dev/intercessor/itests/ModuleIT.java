@@ -71,6 +71,7 @@ public class ModuleIT extends HandlerIT {
         config.put("loader", loader.toString());
         config.put("sysModule", dir.resolve("sys-module").toString());
         config.put("timeoutMillis", 5000L);
+        config.put("params.allowed", new String[] {"dummy_allowed numdummies=2"});
         configAdmin.getConfiguration(PID, "?").update(config);
         TestSetup.waitFor(() -> {
             for (ServiceReference<SyscallHandler> r : context.getServiceReferences(SyscallHandler.class,
@@ -229,6 +230,13 @@ public class ModuleIT extends HandlerIT {
         assertEquals(r.toString(), "errno=EBADF\nerrno=EINVAL\nerrno=EINVAL\nerrno=EOPNOTSUPP\nerrno=EFAULT\n"
                 + "errno=EINVAL\nerrno=EINVAL\n", r.out());
         assertEquals(List.of(), loaderRuns());
+    }
+
+    @Test
+    public void parametersTheOperatorListsAreTheLoadersFurtherArguments() throws Exception {
+        Container.Result r = Container.run(id("params"), M + " finit /opt/m/allowed.ko 0 numdummies=2", enabled("dummy_allowed"));
+        assertEquals(r.toString(), "ok\n", r.out());
+        assertEquals(List.of("dummy_allowed", "numdummies=2"), loaderRuns());
     }
 
     @Test

@@ -83,7 +83,8 @@ public class ModuleHandler implements SyscallHandler {
         String sysModule() default "/sys/module";
 
         @AttributeDefinition(description = "Module parameters a container may pass, each as '<module> <parameters>' "
-                + "(e.g. 'dummy numdummies=2'): a call whose parameters are exactly those for that module has the "
+                + "(e.g. 'dummy numdummies=2'; several in one string separated by ';'): a call whose parameters are "
+                + "exactly those for that module has the "
                 + "loader run with them as further arguments. Any other non-empty parameters: EINVAL.")
         String[] params_allowed() default {};
     }
@@ -189,7 +190,16 @@ public class ModuleHandler implements SyscallHandler {
             loader = null;
         }
         Map<String, List<String>> params = new HashMap<>();
-        for (String entry : config.params_allowed()) {
+        List<String> entries = new ArrayList<>();
+        for (String value : config.params_allowed()) {
+            // An array, or one string of entries separated by ';' (a .cfg file has no arrays).
+            for (String entry : value.split(";")) {
+                if (!entry.isBlank()) {
+                    entries.add(entry);
+                }
+            }
+        }
+        for (String entry : entries) {
             String[] words = entry.trim().split("\\s+");
             boolean ok = words.length >= 2;
             String name = null;

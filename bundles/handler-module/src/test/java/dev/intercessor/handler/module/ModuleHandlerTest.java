@@ -300,9 +300,10 @@ public class ModuleHandlerTest {
     @Test
     public void theOperatorsParameterListIsChecked() {
         ModuleHandler.Settings s = ModuleHandler.settings(config("/sbin/modprobe",
-                "dummy numdummies=2", "dummy", "bad;name x=1", "dummy x=`id`", "dummy -v", "nf-nat a=1 b=2"));
-        assertEquals(Map.of("dummy numdummies=2", List.of("numdummies=2"), "nf_nat a=1 b=2", List.of("a=1", "b=2")),
-                s.params());
+                "dummy numdummies=2", "dummy", "bad/name x=1", "dummy x=`id`", "dummy -v", "nf-nat a=1 b=2",
+                "loop max_loop=8; veth x=1,2 ;"));
+        assertEquals(Map.of("dummy numdummies=2", List.of("numdummies=2"), "nf_nat a=1 b=2", List.of("a=1", "b=2"),
+                "loop max_loop=8", List.of("max_loop=8"), "veth x=1,2", List.of("x=1,2")), s.params());
     }
 
     @Test
