@@ -17,6 +17,7 @@ static const struct {
 	{ EIO, "EIO" },
 	{ ENXIO, "ENXIO" },
 	{ E2BIG, "E2BIG" },
+	{ ENOEXEC, "ENOEXEC" },
 	{ EBADF, "EBADF" },
 	{ EAGAIN, "EAGAIN" },
 	{ ENOMEM, "ENOMEM" },
@@ -49,6 +50,7 @@ static const struct {
 	{ EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ENOTSUP, "ENOTSUP" },
 	{ EDQUOT, "EDQUOT" },
+	{ ETIMEDOUT, "ETIMEDOUT" },
 };
 
 /* Returns "NAME" or the number as text; buf must hold 16 bytes. */

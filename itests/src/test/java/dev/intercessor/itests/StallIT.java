@@ -141,6 +141,8 @@ public class StallIT extends HandlerIT {
         properties.put(SyscallHandler.HANDLER, "holding");
         properties.put(SyscallHandler.SYSCALLS, new String[] {"init_module"});
         properties.put(SyscallHandler.ENABLED_BY_DEFAULT, true);
+        // Above the module handler of the distribution, which serves init_module too.
+        properties.put(org.osgi.framework.Constants.SERVICE_RANKING, 100);
         ServiceRegistration<SyscallHandler> registration = context.registerService(SyscallHandler.class, holding,
                 properties);
         ExecutorService callers = Executors.newFixedThreadPool(2);

@@ -37,6 +37,9 @@ final class TestSetup {
     static final String SYSINFO = "dev.intercessor.handler.sysinfo";
     static final String SETXATTR = "dev.intercessor.handler.setxattr";
     static final String SCHED = "dev.intercessor.handler.sched";
+    static final String MODULE = "dev.intercessor.handler.module";
+    /** The modules the tests' operator lets containers ask for (bound.module.allowed). */
+    static final String MODULES_BOUND = "dummy_allowed,dummy-failing,dummy_loaded";
 
     private TestSetup() {
     }
@@ -72,7 +75,9 @@ final class TestSetup {
                 .put("bound.mount.shift", "true")
                 .put("bound.mount.fuse", FUSE_SERVERS)
                 .put("bound.loop.enabled", "true")
-                .put("bound.loop.max", "4").asOption());
+                .put("bound.loop.max", "4")
+                .put("bound.module.enabled", "true")
+                .put("bound.module.allowed", MODULES_BOUND).asOption());
         for (Path jar : platform) {
             if (!jar.getFileName().toString().startsWith("org.")) {
                 options.add(bundle(jar.toUri().toString()));
