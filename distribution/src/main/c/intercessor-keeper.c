@@ -16,7 +16,8 @@
  *                       attached, then 'Z'
  *   'R'                 let every entry go (the supervisor is being removed for good)
  * An entry whose notify fd hangs up (every process of its filter has exited) is let go. The
- * keeper exits once it holds nothing and no client is connected, and on SIGTERM.
+ * keeper exits once it holds nothing and its client has gone (if none connects, after 5 s), and
+ * on SIGTERM (then the containers' calls fail with ENOSYS, as with no supervisor).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -121,6 +122,7 @@ static int serve(int client)
 	int fds[2], nfds;
 	ssize_t n = receive(client, fds, &nfds);
 	uint64_t key;
+	int i;
 
 	if (n <= 0)
 		return -1;
@@ -129,8 +131,7 @@ static int serve(int client)
 		if (n < 9 || nfds != 2 || count == MAX_ENTRIES)
 			goto refuse;
 		memcpy(&key, message + 1, 8);
-		int i = find(key);
-		if (i >= 0)
+		if ((i = find(key)) >= 0)
 			drop(i);
 		entries[count].key = key;
 		entries[count].notify = fds[0];
@@ -194,13 +195,13 @@ int main(int argc, char **argv)
 	dup2(devnull, 0);
 	close(devnull);
 
-	int client = -1;
+	int client = -1, served = 0;
 	static struct pollfd p[MAX_ENTRIES + 2];
 	for (;;) {
 		if (client < 0 && count == 0) {
-			/* Nothing held, nobody connected: a new client within 5 s, or the keeper's work is done. */
+			/* Nothing held, nobody connected: done, once a supervisor has been (the first gets 5 s). */
 			struct pollfd l = {.fd = listener, .events = POLLIN};
-			if (poll(&l, 1, 5000) == 0)
+			if (served || poll(&l, 1, 5000) == 0)
 				break;
 		}
 		int n = 0;
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 		if (p[0].revents) {
 			if (client < 0) {
 				client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+				served = 1;
 				struct ucred cred;
 				socklen_t len = sizeof(cred);
 				if (client >= 0 && (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)) {

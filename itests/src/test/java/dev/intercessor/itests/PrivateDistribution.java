@@ -33,7 +33,8 @@ final class PrivateDistribution {
         assertEquals(copy.toString(), 0, copy.exit());
         Container.execute(List.of("rm", "-rf", home.resolve("var").toString()));
         Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + run.resolve("oci.sock") + "\n");
-        Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"), "deviceStore=" + run.resolve("devices") + "\n");
+        Files.writeString(home.resolve("etc/dev.intercessor.core.cfg"), "deviceStore=" + run.resolve("devices") + "\n"
+                + "keeperSocket=" + run.resolve("keeper.sock") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + run.resolve("shell.sock") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.lxc.cfg"), "proxyPath=" + run.resolve("lxc.sock") + "\n");
         return new PrivateDistribution(home, run);

@@ -28,6 +28,7 @@ final class TestSetup {
     static final String DEVICE_STORE = "/run/intercessor-itest/devices";
     static final String SHELL_SOCKET = "/run/intercessor-itest/shell.sock";
     static final String LXC_PROXY = "/run/intercessor-itest/lxc.sock";
+    static final String KEEPER = "/run/intercessor-itest/keeper.sock";
     /** The audit log, in the build's target directory. */
     static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
@@ -61,7 +62,9 @@ final class TestSetup {
         }
         options.add(newConfiguration("dev.intercessor.oci").put("listenerPath", LISTENER).asOption());
         options.add(newConfiguration("dev.intercessor.core").put("deviceStore", DEVICE_STORE)
-                .put("fuseHelper", home.resolve("libexec/intercessor-fuse").toString()).asOption());
+                .put("fuseHelper", home.resolve("libexec/intercessor-fuse").toString())
+                .put("keeperSocket", KEEPER).put("keeperProgram", home.resolve("libexec/intercessor-keeper").toString())
+                .asOption());
         options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
         options.add(newConfiguration("dev.intercessor.lxc").put("proxyPath", LXC_PROXY).asOption());
         options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());

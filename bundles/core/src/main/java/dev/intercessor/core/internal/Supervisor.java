@@ -7,8 +7,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -27,6 +31,7 @@ import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.core.internal.acting.LxcfsViews;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
+import dev.intercessor.core.internal.keep.FdKeeper;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.Multiplexer;
@@ -98,6 +103,19 @@ public class Supervisor {
                 + "device nodes made usable for containers (see the mknod handler).")
         String deviceStore() default "/run/intercessor/devices";
 
+        @AttributeDefinition(description = "The fd keeper's socket: a small process that holds the running "
+                + "containers' notify fds while the supervisor restarts or is upgraded (calls wait meanwhile); "
+                + "empty: none, and containers then lose their emulation when the supervisor stops.")
+        String keeperSocket() default "/run/intercessor/keeper.sock";
+
+        @AttributeDefinition(description = "The fd keeper program, started if none listens on keeperSocket "
+                + "(relative: to the distribution's directory).")
+        String keeperProgram() default "libexec/intercessor-keeper";
+
+        @AttributeDefinition(description = "After a restart, how long the notify fds taken back from the keeper "
+                + "wait (their calls waiting in the kernel) for the handlers the last run had, in ms.")
+        int restoreWaitMillis() default 10_000;
+
         @AttributeDefinition(description = "How many device nodes one container may have made usable "
                 + "from the device store (counted for the container's life); beyond that mknod fails "
                 + "with ENOSPC and leaves no node.")
@@ -114,9 +132,20 @@ public class Supervisor {
     private GlobalPolicy globalPolicy;
 
     private Multiplexer multiplexer;
+    private FdKeeper keeper;
+    private BundleContext context;
+    /** The handlers the last run had (from the keeper's side), read once, before this run writes. */
+    private Set<String> expectedHandlers;
+    private Path handlersFile;
+    private volatile boolean active;
+    /** Kept channels taken back and not served yet: waiting for the expected handlers. */
+    private boolean restorePending;
+    private long restoreStarted;
+    private java.util.concurrent.ScheduledExecutorService restoreTimer;
 
     @Activate
-    void activate(Config config) throws LinuxException, IOException {
+    void activate(Config config, BundleContext context) throws LinuxException, IOException {
+        this.context = context;
         globalPolicy.useOptions(registry.options());
         DeviceNodeStore.mount(config.deviceStore());
         CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
@@ -131,6 +160,110 @@ public class Supervisor {
         multiplexer.onFirstAttach(LxcfsViews::prepare);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
                 + multiplexer.hotThreads() + " may stay with a busy container)");
+        if (!config.keeperSocket().isEmpty()) {
+            Path socket = Path.of(config.keeperSocket());
+            handlersFile = Path.of(config.keeperSocket() + ".handlers");
+            expected();
+            keeper = FdKeeper.connect(socket, Path.of(config.keeperProgram()).toAbsolutePath());
+        }
+        active = true;
+        if (keeper != null) {
+            multiplexer.keepWith(keeper);
+            int taken = multiplexer.restore(keeper.all());
+            if (taken > 0) {
+                synchronized (this) {
+                    restorePending = true;
+                    restoreStarted = System.nanoTime();
+                }
+                LOG.log(Level.INFO, "took back " + taken + " notify fd(s) of " + multiplexer.sessions().size()
+                        + " running container(s) from the fd keeper; served once handlers " + expected()
+                        + " are here (at most " + config.restoreWaitMillis() + " ms)");
+                restoreTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "intercessor-restore");
+                    t.setDaemon(true);
+                    return t;
+                });
+                restoreTimer.schedule(() -> serveRestored(true), config.restoreWaitMillis(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+                serveRestored(false);
+            }
+        }
+        writeHandlers();
+    }
+
+    /** @return whether the framework is stopping (or this component's context is no longer valid) */
+    private boolean frameworkStopping() {
+        if (context == null) {
+            return false;
+        }
+        try {
+            return context.getBundle(0).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    /** @return the handlers the last run had, read (once) from the keeper's side */
+    private synchronized Set<String> expected() {
+        if (expectedHandlers == null) {
+            expectedHandlers = Set.of();
+            if (handlersFile != null && Files.isRegularFile(handlersFile)) {
+                try {
+                    expectedHandlers = Set.copyOf(Files.readAllLines(handlersFile).stream()
+                            .filter(l -> !l.isBlank()).toList());
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot read " + handlersFile + ": " + e.getMessage());
+                }
+            }
+        }
+        return expectedHandlers;
+    }
+
+    /** Serves the channels taken back once every expected handler is bound, or at the deadline. */
+    private void serveRestored(boolean deadline) {
+        Set<String> missing;
+        synchronized (this) {
+            if (!restorePending) {
+                return;
+            }
+            missing = new java.util.TreeSet<>(expected());
+            for (HandlerBinding b : registry.bindings()) {
+                missing.remove(b.name());
+            }
+            if (!missing.isEmpty() && !deadline) {
+                return;
+            }
+            restorePending = false;
+        }
+        long waited = (System.nanoTime() - restoreStarted) / 1_000_000;
+        if (missing.isEmpty()) {
+            LOG.log(Level.INFO, "serving the containers taken back (their calls waited " + waited + " ms for the handlers)");
+        } else {
+            LOG.log(Level.WARNING, "serving the containers taken back without handlers " + missing + " (not here after "
+                    + waited + " ms)");
+        }
+        multiplexer.serveRestored();
+    }
+
+    /**
+     * Writes the handlers bound now next to the keeper's socket, for the next run to wait for:
+     * not while the framework stops (its handlers leave first, and would seem gone for good).
+     */
+    private void writeHandlers() {
+        if (!active || handlersFile == null || frameworkStopping()) {
+            return;
+        }
+        StringBuilder names = new StringBuilder();
+        new java.util.TreeSet<>(registry.bindings().stream().map(HandlerBinding::name)
+                .filter(java.util.Objects::nonNull).toList()).forEach(n -> names.append(n).append('\n'));
+        try {
+            Path tmp = handlersFile.resolveSibling(handlersFile.getFileName() + ".tmp");
+            Files.writeString(tmp, names);
+            Files.move(tmp, handlersFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "cannot write " + handlersFile + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -149,8 +282,15 @@ public class Supervisor {
 
     @Deactivate
     void deactivate() {
+        active = false;
+        if (restoreTimer != null) {
+            restoreTimer.shutdownNow();
+        }
         multiplexer.close();
         dispatcher.close();
+        if (keeper != null) {
+            keeper.close(); // it holds on to the running containers' fds for the next run
+        }
         DeviceNodeStore.unmount();
     }
 
@@ -161,6 +301,8 @@ public class Supervisor {
         List<HandlerRegistry.Rejection> before = registry.rejections();
         registry.add(binding);
         globalPolicy.check();
+        writeHandlers();
+        serveRestored(false);
         List<String> serving = registry.serving(binding);
         if (!serving.isEmpty()) {
             LOG.log(Level.INFO, () -> "handler " + describe(binding) + " is available for " + serving);
@@ -179,8 +321,15 @@ public class Supervisor {
     }
 
     void unbindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
+        if (frameworkStopping() && multiplexer != null) {
+            // The framework stops its bundles one by one, handlers first: stop serving before one
+            // goes, so no call meanwhile gets the kernel's answer. The keeper holds the fds; their
+            // calls wait for the next run.
+            multiplexer.close();
+        }
         registry.remove((Long) reference.getProperty(Constants.SERVICE_ID));
         globalPolicy.check();
+        writeHandlers();
         LOG.log(Level.INFO, () -> "handler " + reference.getProperty(SyscallHandler.HANDLER) + " is gone");
     }
 

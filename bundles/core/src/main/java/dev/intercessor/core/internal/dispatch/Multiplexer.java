@@ -53,6 +53,8 @@ public final class Multiplexer {
     private final AtomicInteger threadCount = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
+    /** Guarded by this. */
+    private boolean closed;
     /** The doorbell: listeners a container's processes hand over themselves. */
     private final ListenerHandOver handOver;
     /** The host's exec events; null if the proc connector cannot be read (then no memory handle is kept). */
@@ -821,8 +823,17 @@ public final class Multiplexer {
         }
     }
 
-    /** Stops the threads and closes every notify fd: the trapped calls then fail with ENOSYS. */
+    /**
+     * Stops the threads and closes every notify fd: the trapped calls then wait for the next run
+     * if the keeper holds the fds, else they fail with ENOSYS. Once; later calls do nothing.
+     */
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         running = false;
         wake.signal();
         for (HotThread t : hot) {

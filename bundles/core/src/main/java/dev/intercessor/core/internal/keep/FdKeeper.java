@@ -13,6 +13,7 @@ import java.util.List;
 
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.PrivateDirectories;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
 
 /**
@@ -58,10 +59,21 @@ public final class FdKeeper implements AutoCloseable {
             // none there (or a stale socket of one that was killed): start one
         }
         try {
+            if (socket.getParent() != null) {
+                PrivateDirectories.create(socket.getParent());
+            }
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(socket);
             }
-            new ProcessBuilder("setsid", "-f", program.toString(), socket.toString())
+            // Run from a copy beside its socket: the distribution's own file may then be replaced
+            // (an upgrade in place) while the keeper runs, which its busy text would refuse.
+            Path copy = socket.resolveSibling("intercessor-keeper");
+            Path tmp = socket.resolveSibling("intercessor-keeper.tmp");
+            Files.copy(program, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            new ProcessBuilder("setsid", "-f", copy.toString(), socket.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start().waitFor();
             long deadline = System.nanoTime() + START_MILLIS * 1_000_000L;
