@@ -233,5 +233,10 @@ int main(int argc, char **argv)
 		}
 	}
 	unlink(argv[1]);
+	/* The supervisor runs it from a copy beside its socket: that goes too. */
+	const char *slash = strrchr(argv[1], '/');
+	size_t dir = slash ? (size_t)(slash - argv[1] + 1) : 0;
+	if (strncmp(argv[0], argv[1], dir) == 0 && strcmp(argv[0] + dir, "intercessor-keeper") == 0)
+		unlink(argv[0]);
 	return 0;
 }

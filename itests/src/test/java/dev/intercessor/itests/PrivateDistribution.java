@@ -24,8 +24,17 @@ final class PrivateDistribution {
 
     /** Copies the distribution into the test work directory, without its var/. */
     static PrivateDistribution copy(String name) throws Exception {
+        return copy(name, name);
+    }
+
+    /**
+     * @param runName the run directory's name ({@code /run/intercessor-<runName>}): two copies with
+     *                one run directory share the sockets and the fd keeper, as an upgrade's new
+     *                distribution does the old one's
+     */
+    static PrivateDistribution copy(String name, String runName) throws Exception {
         Path home = Path.of(System.getProperty("intercessor.test.work"), name + "-distribution");
-        Path run = Path.of("/run/intercessor-" + name);
+        Path run = Path.of("/run/intercessor-" + runName);
         Container.execute(List.of("rm", "-rf", home.toString()));
         Files.createDirectories(home.getParent());
         Container.Result copy = Container.execute(List.of("cp", "-a", System.getProperty("intercessor.home"),
@@ -59,11 +68,17 @@ final class PrivateDistribution {
         return Container.execute(command);
     }
 
+    /** @return its run directory (sockets, the device store, the fd keeper) */
+    Path run() {
+        return run;
+    }
+
     /** Stops the daemon if it runs, and removes the copy and its run directory. */
     void remove() throws Exception {
         launcher("stop");
         TestSetup.removeEmptyParentCgroups();
         Container.execute(List.of("rm", "-rf", home.toString()));
-        Files.deleteIfExists(run);
+        // What the fd keeper leaves for the next run (the handlers it had), and it, if it still runs.
+        Container.execute(List.of("rm", "-rf", run.toString()));
     }
 }
