@@ -87,10 +87,13 @@ public class OciListener {
         acceptor.setDaemon(true);
         acceptor.start();
         LOG.log(Level.INFO, "OCI seccomp agent listening on " + socketPath);
+        // Ready for runtimes: tell a service manager that asked (intercessor daemon under systemd).
+        dev.intercessor.core.internal.linux.SdNotify.send("READY=1\nSTATUS=listening on " + socketPath);
     }
 
     @Deactivate
     void deactivate() throws IOException {
+        dev.intercessor.core.internal.linux.SdNotify.send("STOPPING=1");
         running = false;
         socket.shutdown();
         try {
