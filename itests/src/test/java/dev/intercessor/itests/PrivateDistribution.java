@@ -46,6 +46,8 @@ final class PrivateDistribution {
                 + "keeperSocket=" + run.resolve("keeper.sock") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.shell.cfg"), "socketPath=" + run.resolve("shell.sock") + "\n");
         Files.writeString(home.resolve("etc/dev.intercessor.lxc.cfg"), "proxyPath=" + run.resolve("lxc.sock") + "\n");
+        // Off: the default port may be a daemon's on this host, and copies run side by side.
+        Files.writeString(home.resolve("etc/dev.intercessor.metrics.cfg"), "address=\n");
         return new PrivateDistribution(home, run);
     }
 

@@ -29,6 +29,8 @@ final class TestSetup {
     static final String SHELL_SOCKET = "/run/intercessor-itest/shell.sock";
     static final String LXC_PROXY = "/run/intercessor-itest/lxc.sock";
     static final String KEEPER = "/run/intercessor-itest/keeper.sock";
+    /** The tests' metrics endpoint (not the default port, which a daemon on this host may use). */
+    static final String METRICS = "127.0.0.1:19464";
     /** The audit log, in the build's target directory. */
     static final Path AUDIT_LOG = Path.of("target", "audit", "audit.log").toAbsolutePath();
     static final String CORE = "dev.intercessor.core";
@@ -67,6 +69,7 @@ final class TestSetup {
                 .asOption());
         options.add(newConfiguration("dev.intercessor.shell").put("socketPath", SHELL_SOCKET).asOption());
         options.add(newConfiguration("dev.intercessor.lxc").put("proxyPath", LXC_PROXY).asOption());
+        options.add(newConfiguration("dev.intercessor.metrics").put("address", METRICS).asOption());
         options.add(newConfiguration("dev.intercessor.audit").put("path", AUDIT_LOG.toString()).asOption());
         // The operator's bounds: what the tests' containers may ask for with annotations and metadata.
         options.add(newConfiguration("dev.intercessor.policy")

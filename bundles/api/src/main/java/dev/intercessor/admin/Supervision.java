@@ -60,6 +60,20 @@ public interface Supervision {
     List<SyscallStats> stats();
 
     /**
+     * @return the counters a metrics exporter publishes (calls by decision, latency buckets,
+     *         containers, refused connections, threads)
+     * @since 1.3
+     */
+    SupervisorMetrics metrics();
+
+    /**
+     * @return the health checks: the runtime-facing sockets are there and accepting, the notify
+     *         threads run, handlers serve
+     * @since 1.3
+     */
+    List<HealthCheck> health();
+
+    /**
      * @param id  a container, or {@code null} for all
      * @param max at most this many, the newest last
      * @return recent decisions: every call a handler saw, and plain "continue"s while someone

@@ -5,7 +5,7 @@
  * else that administers Intercessor use it.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package dev.intercessor.admin;
 
 import org.osgi.annotation.bundle.Export;

@@ -31,11 +31,13 @@ final class ListenerSocket implements AutoCloseable {
     private final Path path;
     private final UnixSocketServer server;
     private final List<Path> madeDirectories;
+    private final Object boundInode;
 
-    private ListenerSocket(Path path, UnixSocketServer server, List<Path> madeDirectories) {
+    private ListenerSocket(Path path, UnixSocketServer server, List<Path> madeDirectories) throws IOException {
         this.path = path;
         this.server = server;
         this.madeDirectories = madeDirectories;
+        this.boundInode = Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -61,6 +63,16 @@ final class ListenerSocket implements AutoCloseable {
         } catch (IOException | LinuxException | RuntimeException e) {
             PrivateDirectories.removeIfEmpty(made);
             throw e;
+        }
+    }
+
+    /** @return null while the socket file is still the one bound here, else what happened to it */
+    String problem() {
+        try {
+            Object inode = Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+            return inode.equals(boundInode) ? null : path + " was replaced";
+        } catch (IOException e) {
+            return path + " is gone";
         }
     }
 

@@ -83,10 +83,12 @@ public class LxcListener {
         firstMessages.setDaemon(true);
         firstMessages.start();
         LOG.log(Level.INFO, "LXC seccomp notify proxy listening on " + socket.path());
+        supervisor.listenerHealth("lxc-listener", () -> acceptor.isAlive() ? socket.problem() : "its accepting thread ended");
     }
 
     @Deactivate
     void deactivate() throws IOException {
+        supervisor.listenerHealth("lxc-listener", null);
         running = false;
         socket.shutdown();
         try {
@@ -128,6 +130,7 @@ public class LxcListener {
             } catch (LinuxException e) {
                 peers.remove(connection);
                 Linux.close(connection);
+                supervisor.countRefused("lxc");
                 LOG.log(Level.WARNING, "refused LXC proxy connection: " + e.getMessage());
             }
         }
@@ -185,6 +188,7 @@ public class LxcListener {
             handedOver = true; // the notify fd and the connection: the channel's now, or closed by attachRelayed
             supervisor.attachRelayed(state, fds[2], new LxcRelay(connection, id));
         } catch (LinuxException | IllegalArgumentException e) {
+            supervisor.countRefused("lxc");
             LOG.log(Level.WARNING, "refused LXC proxy connection from monitor " + peer.pid() + ": " + e.getMessage());
             if (!handedOver) {
                 Linux.close(connection);

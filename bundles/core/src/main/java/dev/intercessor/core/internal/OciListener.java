@@ -87,12 +87,14 @@ public class OciListener {
         acceptor.setDaemon(true);
         acceptor.start();
         LOG.log(Level.INFO, "OCI seccomp agent listening on " + socketPath);
+        supervisor.listenerHealth("oci-listener", () -> acceptor.isAlive() ? socket.problem() : "its accepting thread ended");
         // Ready for runtimes: tell a service manager that asked (intercessor daemon under systemd).
         dev.intercessor.core.internal.linux.SdNotify.send("READY=1\nSTATUS=listening on " + socketPath);
     }
 
     @Deactivate
     void deactivate() throws IOException {
+        supervisor.listenerHealth("oci-listener", null);
         dev.intercessor.core.internal.linux.SdNotify.send("STOPPING=1");
         running = false;
         socket.shutdown();
@@ -125,7 +127,7 @@ public class OciListener {
                 readers.execute(() -> serve(connection));
             } catch (RejectedExecutionException e) {
                 Linux.close(connection);
-                LOG.log(Level.WARNING, "refused OCI agent connection: too many connections at once");
+                refuse("too many connections at once");
             }
         }
     }
@@ -214,7 +216,8 @@ public class OciListener {
         }
     }
 
-    private static void refuse(String reason) {
+    private void refuse(String reason) {
+        supervisor.countRefused("oci");
         LOG.log(Level.WARNING, "refused OCI agent connection: " + reason);
     }
 }

@@ -155,6 +155,7 @@ public class Supervisor {
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
+        threadsConfigured = threads;
         multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
                 config.burst(), hotThreads, config.hotIdleMillis(), config.stuckCallMillis());
         multiplexer.onFirstAttach(LxcfsViews::prepare);
@@ -405,6 +406,70 @@ public class Supervisor {
                 + ", runtime " + state.ociVersion() + " (relayed), " + channel.session().channels().size()
                 + " notify fd(s)");
         return channel;
+    }
+
+    /** The runtime-facing listeners' own checks: null when healthy, else what is wrong. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.function.Supplier<String>> listenerChecks =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile int threadsConfigured;
+
+    /** A listener's health ({@code check} says null when healthy); null {@code check}: it is gone. */
+    public void listenerHealth(String name, java.util.function.Supplier<String> check) {
+        if (check == null) {
+            listenerChecks.remove(name);
+        } else {
+            listenerChecks.put(name, check);
+        }
+    }
+
+    /** @return the health checks (see {@link dev.intercessor.admin.Supervision#health}) */
+    public List<dev.intercessor.admin.HealthCheck> health() {
+        List<dev.intercessor.admin.HealthCheck> checks = new ArrayList<>();
+        java.util.function.Supplier<String> oci = listenerChecks.get("oci-listener");
+        checks.add(oci == null ? new dev.intercessor.admin.HealthCheck("oci-listener", false, "not running")
+                : check("oci-listener", oci.get()));
+        java.util.function.Supplier<String> lxc = listenerChecks.get("lxc-listener");
+        if (lxc != null) {
+            checks.add(check("lxc-listener", lxc.get()));
+        }
+        int running = multiplexer.notifyThreads();
+        checks.add(new dev.intercessor.admin.HealthCheck("notify-threads", running >= threadsConfigured,
+                running + " of " + threadsConfigured + " running, " + multiplexer.hotThreadsNow() + " hot"));
+        List<String> serving = new ArrayList<>();
+        for (HandlerBinding b : registry.bindings()) {
+            if (!registry.serving(b).isEmpty()) {
+                serving.add(b.name());
+            }
+        }
+        java.util.Collections.sort(serving);
+        List<String> rejected = registry.rejections().stream().map(r -> r.binding().name() + ": " + r.reason()).toList();
+        checks.add(new dev.intercessor.admin.HealthCheck("handlers", !serving.isEmpty(),
+                (serving.isEmpty() ? "none serving" : "serving " + serving)
+                + (rejected.isEmpty() ? "" : "; rejected " + rejected)));
+        return checks;
+    }
+
+    private static dev.intercessor.admin.HealthCheck check(String name, String problem) {
+        return new dev.intercessor.admin.HealthCheck(name, problem == null, problem == null ? "accepting" : problem);
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> refused =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts a connection a runtime-facing socket refused ({@code listener}: oci, lxc). */
+    public void countRefused(String listener) {
+        refused.computeIfAbsent(listener, l -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /** @return the counters a metrics exporter publishes */
+    public dev.intercessor.admin.SupervisorMetrics metrics() {
+        java.util.Map<String, Long> connections = new java.util.TreeMap<>();
+        for (String listener : List.of("oci", "lxc")) {
+            java.util.concurrent.atomic.LongAdder n = refused.get(listener);
+            connections.put(listener, n == null ? 0 : n.sum());
+        }
+        return new dev.intercessor.admin.SupervisorMetrics(calls.metrics(), multiplexer.sessions().size(), connections,
+                multiplexer.notifyThreads(), multiplexer.hotThreadsNow());
     }
 
     public Collection<Session> sessions() {

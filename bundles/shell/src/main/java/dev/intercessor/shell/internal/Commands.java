@@ -36,6 +36,7 @@ import dev.intercessor.logging.LogText;
         "osgi.command.function=options",
         "osgi.command.function=policy",
         "osgi.command.function=stats",
+        "osgi.command.function=health",
         "osgi.command.function=trace" })
 public class Commands {
 
@@ -133,6 +134,17 @@ public class Commands {
     @Descriptor("per handler and syscall since the supervisor started: calls, errors, latency p50/p90/p99/max in µs")
     public RecordList<SyscallStats> stats() {
         return new RecordList<>(SyscallStats.class, supervision.stats());
+    }
+
+    @Descriptor("the supervisor's health checks (runtime sockets accepting, notify threads running, handlers "
+            + "serving); fails, with the failing checks, if one does (intercessor health: exit status 1)")
+    public RecordList<dev.intercessor.admin.HealthCheck> health() {
+        List<dev.intercessor.admin.HealthCheck> checks = supervision.health();
+        List<String> failing = checks.stream().filter(c -> !c.ok()).map(c -> c.name() + ": " + c.detail()).toList();
+        if (!failing.isEmpty()) {
+            throw new IllegalStateException("unhealthy: " + String.join("; ", failing));
+        }
+        return new RecordList<>(dev.intercessor.admin.HealthCheck.class, checks);
     }
 
     @Descriptor("show the recent decisions of every container, strace-like; -f: follow new ones until Ctrl-C")

@@ -37,6 +37,19 @@ public class CommandsTest {
 
     /** One attached container, "abc123", whose only policy key is mknod.enabled. */
     static final class StubSupervision implements Supervision {
+
+        @Override
+        public dev.intercessor.admin.SupervisorMetrics metrics() {
+            throw new UnsupportedOperationException("not used by the shell");
+        }
+
+        List<dev.intercessor.admin.HealthCheck> health = List.of();
+
+        @Override
+        public List<dev.intercessor.admin.HealthCheck> health() {
+            return health;
+        }
+
         final Map<String, String> runtime = new TreeMap<>();
         final List<CallRecord> recent = new ArrayList<>();
         volatile Consumer<CallRecord> follower;
@@ -136,6 +149,21 @@ public class CommandsTest {
     private static CallRecord call(int pid) {
         return new CallRecord(Instant.EPOCH, "abc123", pid, "x86_64", "sysinfo", "0x7ffe", "sysinfo",
                 Decision.EMULATED, 0, "", 0, 41_000);
+    }
+
+    @Test
+    public void healthListsTheChecksAndFailsWithTheFailingOnes() {
+        supervision.health = List.of(new dev.intercessor.admin.HealthCheck("oci-listener", true, "accepting"),
+                new dev.intercessor.admin.HealthCheck("handlers", true, "serving [mknod]"));
+        assertEquals(2, commands.health().size());
+        supervision.health = List.of(new dev.intercessor.admin.HealthCheck("oci-listener", false, "/run/x is gone"),
+                new dev.intercessor.admin.HealthCheck("handlers", true, "serving [mknod]"));
+        try {
+            commands.health();
+            fail("healthy with a failing check");
+        } catch (IllegalStateException e) {
+            assertEquals("unhealthy: oci-listener: /run/x is gone", e.getMessage());
+        }
     }
 
     @Test

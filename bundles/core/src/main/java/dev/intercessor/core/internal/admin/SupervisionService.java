@@ -161,6 +161,16 @@ public class SupervisionService implements Supervision {
     }
 
     @Override
+    public dev.intercessor.admin.SupervisorMetrics metrics() {
+        return supervisor.metrics();
+    }
+
+    @Override
+    public List<dev.intercessor.admin.HealthCheck> health() {
+        return supervisor.health();
+    }
+
+    @Override
     public List<CallRecord> recentCalls(String id, int max) {
         return supervisor.calls().recent(containerId(id), Math.max(0, max));
     }

@@ -797,6 +797,16 @@ public final class Multiplexer {
 
     private final Seccomp.Buffers watchdogBuffers = new Seccomp.Buffers();
 
+    /** @return the notify threads running now (a held one and its replacement both count) */
+    public int notifyThreads() {
+        return slots.size();
+    }
+
+    /** @return how many threads stay with one busy container now */
+    public int hotThreadsNow() {
+        return hot.size();
+    }
+
     /** @return how many threads may stay with a busy container at once */
     public int hotThreads() {
         return hotThreads;

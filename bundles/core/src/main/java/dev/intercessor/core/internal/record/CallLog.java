@@ -49,7 +49,7 @@ public final class CallLog {
         if (stats == null) {
             stats = plain.computeIfAbsent(syscall, s -> new CallStats(null, s));
         }
-        stats.record(nanos, false);
+        stats.record(nanos, false, true);
     }
 
     /** @return whether someone follows the calls live, so plain "continue"s need a record too */
@@ -71,7 +71,7 @@ public final class CallLog {
             if (stats == null) {
                 stats = handler.computeIfAbsent(call.syscall(), s -> new CallStats(call.handler(), s));
             }
-            stats.record(call.nanos(), call.decision() == Decision.REFUSED);
+            stats.record(call.nanos(), call.decision() == Decision.REFUSED, call.decision() == Decision.CONTINUED);
             recent.set((int) (recorded.getAndIncrement() % RECENT), call);
             Consumer<CallRecord> a = audit;
             if (a != null && call.decision() != Decision.CONTINUED) {
@@ -121,6 +121,14 @@ public final class CallLog {
     /** Sets where emulated and refused calls go besides the recent list ({@code null}: nowhere). */
     public void setAudit(Consumer<CallRecord> audit) {
         this.audit = audit;
+    }
+
+    /** @return the counters of every (handler, syscall) pair, plain "continue"s (handler null) first */
+    public List<dev.intercessor.admin.CallMetrics> metrics() {
+        List<dev.intercessor.admin.CallMetrics> out = new ArrayList<>();
+        plain.values().forEach(s -> out.add(s.metrics()));
+        byHandler.values().forEach(m -> m.values().forEach(s -> out.add(s.metrics())));
+        return out;
     }
 
     /** @return the statistics, plain "continue"s first, then by handler and syscall */

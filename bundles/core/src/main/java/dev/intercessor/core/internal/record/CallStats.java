@@ -10,6 +10,9 @@ final class CallStats {
     final String syscall;
     private final LongAdder count = new LongAdder();
     private final LongAdder errors = new LongAdder();
+    private final LongAdder continued = new LongAdder();
+    private final LongAdder timed = new LongAdder();
+    private final LongAdder timedNanos = new LongAdder();
     private final LongAccumulator max = new LongAccumulator(Math::max, 0);
     private final LatencyHistogram latency = new LatencyHistogram();
 
@@ -18,16 +21,33 @@ final class CallStats {
         this.syscall = syscall;
     }
 
-    /** @param nanos the latency, or -1 for a call that was counted but not timed */
-    void record(long nanos, boolean error) {
+    /**
+     * @param nanos     the latency, or -1 for a call that was counted but not timed
+     * @param error     answered with an errno
+     * @param continued run by the kernel
+     */
+    void record(long nanos, boolean error, boolean continued) {
         count.increment();
         if (error) {
             errors.increment();
+        } else if (continued) {
+            this.continued.increment();
         }
         if (nanos >= 0) {
             max.accumulate(nanos);
             latency.record(nanos);
+            timed.increment();
+            timedNanos.add(nanos);
         }
+    }
+
+    dev.intercessor.admin.CallMetrics metrics() {
+        long refused = errors.sum();
+        long kernel = continued.sum();
+        long all = count.sum();
+        return new dev.intercessor.admin.CallMetrics(handler, syscall, Math.max(0, all - refused - kernel), refused,
+                kernel, timed.sum(), timedNanos.sum(),
+                latency.cumulative(dev.intercessor.admin.CallMetrics.BUCKET_BOUNDS_NANOS));
     }
 
     dev.intercessor.admin.SyscallStats snapshot() {

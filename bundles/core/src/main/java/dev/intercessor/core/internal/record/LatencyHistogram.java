@@ -42,6 +42,23 @@ public final class LatencyHistogram {
         return (1L << exponent) + (sub << (exponent - SUB_BITS));
     }
 
+    /**
+     * @return for each bound (ascending, ns), how many latencies were at most that: a bucket
+     *         counts below a bound if its smallest value is (so within one bucket, about 6 %)
+     */
+    public java.util.List<Long> cumulative(java.util.List<Long> bounds) {
+        java.util.List<Long> out = new java.util.ArrayList<>(bounds.size());
+        long seen = 0;
+        int i = 0;
+        for (long bound : bounds) {
+            while (i < BUCKETS && lowest(i) <= bound) {
+                seen += counts.get(i++);
+            }
+            out.add(seen);
+        }
+        return out;
+    }
+
     /** @return the middle of the bucket that holds the {@code fraction} quantile, 0 if empty */
     public long percentile(double fraction) {
         long total = 0;
