@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Component;
         Converter.CONVERTER_CLASSES + "=dev.intercessor.admin.PolicyEntry",
         Converter.CONVERTER_CLASSES + "=dev.intercessor.admin.SyscallStats",
         Converter.CONVERTER_CLASSES + "=dev.intercessor.admin.CallRecord",
+        Converter.CONVERTER_CLASSES + "=dev.intercessor.admin.HealthCheck",
         Converter.CONVERTER_CLASSES + "=dev.intercessor.shell.internal.ContainerDetail",
         Converter.CONVERTER_CLASSES + "=dev.intercessor.shell.internal.RecordList" })
 public class AdminConverter implements Converter {

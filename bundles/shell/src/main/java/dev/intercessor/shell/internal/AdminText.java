@@ -14,6 +14,7 @@ import dev.intercessor.admin.ContainerInfo;
 import dev.intercessor.admin.HandlerInfo;
 import dev.intercessor.admin.OptionInfo;
 import dev.intercessor.admin.PolicyEntry;
+import dev.intercessor.admin.HealthCheck;
 import dev.intercessor.admin.SyscallStats;
 import dev.intercessor.logging.LogText;
 
@@ -104,6 +105,9 @@ final class AdminText {
         if (target instanceof CallRecord r) {
             return r.toString();
         }
+        if (target instanceof HealthCheck h) {
+            return h.name() + ": " + (h.ok() ? "ok" : "FAILING") + ", " + h.detail();
+        }
         return null;
     }
 
@@ -113,7 +117,7 @@ final class AdminText {
             return null;
         }
         for (Class<?> type : List.of(ContainerInfo.class, HandlerInfo.class, PolicyEntry.class, OptionInfo.class,
-                SyscallStats.class, CallRecord.class)) {
+                SyscallStats.class, CallRecord.class, HealthCheck.class)) {
             if (c.stream().allMatch(type::isInstance)) {
                 return type;
             }
@@ -140,6 +144,13 @@ final class AdminText {
         }
         if (type == CallRecord.class) {
             return calls((Collection<CallRecord>) items);
+        }
+        if (type == HealthCheck.class) {
+            TextTable table = new TextTable().left("CHECK").left("STATE").left("DETAIL");
+            for (HealthCheck h : (Collection<HealthCheck>) items) {
+                table.row(h.name(), h.ok() ? "ok" : "FAILING", h.detail());
+            }
+            return table.toString();
         }
         return null;
     }
