@@ -1,0 +1,89 @@
+package dev.intercessor.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.Test;
+
+/**
+ * The Debian package (issue 16), as on a fresh host: {@code dpkg -i} of the .deb the build made,
+ * the FHS layout it installs, the supervisor started as a service manager would start it
+ * ({@code intercessor daemon}, READY=1 on a notify socket), an unprivileged demo container whose
+ * mknod it emulates, SIGTERM, {@code dpkg --purge}, and nothing left. Skipped, saying why, where
+ * the build made no .deb (no dpkg-deb) or a package named intercessor is installed already (it is
+ * not this test's to replace).
+ */
+public class PackageIT {
+
+    private static final List<Path> INSTALLED = List.of(Path.of("/usr/lib/intercessor"), Path.of("/etc/intercessor"),
+            Path.of("/var/lib/intercessor"), Path.of("/var/log/intercessor"), Path.of("/usr/bin/intercessor"),
+            Path.of("/lib/systemd/system/intercessor.service"));
+
+    private static Path deb() throws Exception {
+        Path target = Path.of(System.getProperty("intercessor.home")).getParent();
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(p -> p.getFileName().toString().matches("intercessor_.*\\.deb")).findFirst().orElse(null);
+        }
+    }
+
+    @Test
+    public void installsStartsServesAndPurges() throws Exception {
+        Path deb = deb();
+        assumeTrue("the build made no .deb (dpkg-deb missing)", deb != null);
+        assumeTrue("a package named intercessor is installed here already", !Container.execute(
+                List.of("dpkg-query", "-W", "-f=${Status}", "intercessor")).out().contains("installed"));
+        Path work = Files.createTempDirectory(Path.of(System.getProperty("intercessor.test.work")), "package");
+        Process daemon = null;
+        try {
+            Container.Result installed = Container.execute(List.of("dpkg", "-i", deb.toString()));
+            assertEquals(installed.toString(), 0, installed.exit());
+            for (Path p : INSTALLED) {
+                assertTrue(p + " installed", Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            }
+            assertEquals(Path.of("/etc/intercessor"), Files.readSymbolicLink(Path.of("/usr/lib/intercessor/etc")));
+            assertTrue(Container.execute(List.of("/usr/bin/intercessor", "--version")).out().startsWith("intercessor "));
+            assertTrue(Files.readString(Path.of("/lib/systemd/system/intercessor.service"))
+                    .contains("ExecStart=/usr/lib/intercessor/bin/intercessor daemon"));
+
+            Path notify = work.resolve("notify.sock");
+            Process manager = new ProcessBuilder(System.getProperty("intercessor.test.programs") + "/notifylisten",
+                    notify.toString(), "60").redirectErrorStream(true).redirectOutput(work.resolve("notify").toFile()).start();
+            TestSetup.waitFor(() -> Files.exists(notify), "the notify socket");
+            ProcessBuilder pb = new ProcessBuilder("/usr/bin/intercessor", "daemon").redirectErrorStream(true)
+                    .redirectOutput(work.resolve("daemon.log").toFile());
+            pb.environment().put("NOTIFY_SOCKET", notify.toString());
+            daemon = pb.start();
+            assertTrue("READY=1 within 60 s", manager.waitFor(70, TimeUnit.SECONDS));
+            assertEquals(Files.readString(work.resolve("notify")), 0, manager.exitValue());
+
+            Container.Result demo = Container.execute(List.of("/usr/bin/intercessor", "run", "--", "sh", "-c",
+                    "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated"));
+            assertTrue(demo.toString(), demo.out().endsWith("emulated\n"));
+            assertTrue("the daemon's log on its stderr (journald's under systemd)", Files.readString(
+                    work.resolve("daemon.log")).contains("OCI seccomp agent listening on /run/intercessor/oci.sock"));
+
+            daemon.toHandle().destroy();
+            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(Files.readString(work.resolve("daemon.log")), 0, daemon.exitValue());
+        } finally {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.destroyForcibly();
+                daemon.waitFor(10, TimeUnit.SECONDS);
+            }
+            Container.Result purged = Container.execute(List.of("dpkg", "--purge", "intercessor"));
+            Container.execute(List.of("rm", "-rf", work.toString()));
+            assertEquals(purged.toString(), 0, purged.exit());
+        }
+        for (Path p : INSTALLED) {
+            assertFalse(p + " left after purge", Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+}
