@@ -192,6 +192,16 @@ public class Supervisor {
         writeHandlers();
     }
 
+    /** Whether containers were attached when serving stopped (their fds are then kept for the next run). */
+    private volatile boolean containersRunAtStop;
+
+    private synchronized void stopServing() {
+        if (!multiplexer.sessions().isEmpty()) {
+            containersRunAtStop = true;
+        }
+        multiplexer.close();
+    }
+
     /** @return whether the framework is stopping (or this component's context is no longer valid) */
     private boolean frameworkStopping() {
         if (context == null) {
@@ -287,10 +297,18 @@ public class Supervisor {
         if (restoreTimer != null) {
             restoreTimer.shutdownNow();
         }
-        multiplexer.close();
+        stopServing();
         dispatcher.close();
-        if (keeper != null) {
+        if (keeper != null && containersRunAtStop) {
             keeper.close(); // it holds on to the running containers' fds for the next run
+        } else if (keeper != null) {
+            // Nothing for a next run to take back, nor handlers to wait for: no state left behind.
+            try {
+                Files.deleteIfExists(handlersFile);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, () -> "cannot remove " + handlersFile + ": " + e.getMessage());
+            }
+            keeper.closeEmpty();
         }
         DeviceNodeStore.unmount();
     }
@@ -326,7 +344,7 @@ public class Supervisor {
             // The framework stops its bundles one by one, handlers first: stop serving before one
             // goes, so no call meanwhile gets the kernel's answer. The keeper holds the fds; their
             // calls wait for the next run.
-            multiplexer.close();
+            stopServing();
         }
         registry.remove((Long) reference.getProperty(Constants.SERVICE_ID));
         globalPolicy.check();

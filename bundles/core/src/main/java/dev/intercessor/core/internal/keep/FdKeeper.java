@@ -40,6 +40,8 @@ public final class FdKeeper implements AutoCloseable {
     private final Path socket;
     /** The connection, or -1 once it failed; guarded by this. */
     private int connection;
+    /** The directories made for its socket, removed when empty at {@link #close}. */
+    private List<Path> madeDirectories = List.of();
 
     private FdKeeper(Path socket, int connection) {
         this.socket = socket;
@@ -58,9 +60,10 @@ public final class FdKeeper implements AutoCloseable {
         } catch (LinuxException e) {
             // none there (or a stale socket of one that was killed): start one
         }
+        List<Path> made = List.of();
         try {
             if (socket.getParent() != null) {
-                PrivateDirectories.create(socket.getParent());
+                made = PrivateDirectories.create(socket.getParent());
             }
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(socket);
@@ -79,7 +82,10 @@ public final class FdKeeper implements AutoCloseable {
             long deadline = System.nanoTime() + START_MILLIS * 1_000_000L;
             while (true) {
                 try {
-                    return new FdKeeper(socket, UnixSocketServer.connect(socket.toString(), Linux.SOCK_SEQPACKET));
+                    FdKeeper keeper = new FdKeeper(socket, UnixSocketServer.connect(socket.toString(),
+                            Linux.SOCK_SEQPACKET));
+                    keeper.madeDirectories = made;
+                    return keeper;
                 } catch (LinuxException e) {
                     if (System.nanoTime() > deadline) {
                         throw e;
@@ -177,5 +183,23 @@ public final class FdKeeper implements AutoCloseable {
     public synchronized void close() {
         Linux.close(connection);
         connection = -1;
+    }
+
+    /**
+     * Disconnects when nothing is kept: the keeper then ends and removes its socket; once it has
+     * (a second at most), the directories made for it go too, if empty.
+     */
+    public synchronized void closeEmpty() {
+        close();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        PrivateDirectories.removeIfEmpty(madeDirectories);
     }
 }
