@@ -226,12 +226,13 @@ int main(int argc, char **argv)
 		if (p[0].revents) {
 			if (client < 0) {
 				client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-				served = 1;
 				struct ucred cred;
 				socklen_t len = sizeof(cred);
 				if (client >= 0 && (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)) {
-					close(client);
+					close(client); /* root only; it does not count as a supervisor */
 					client = -1;
+				} else if (client >= 0) {
+					served = 1;
 				}
 			} else if (serve(client) < 0) {
 				close(client);
