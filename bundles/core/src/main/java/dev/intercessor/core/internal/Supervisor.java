@@ -299,6 +299,7 @@ public class Supervisor {
         }
         stopServing();
         dispatcher.close();
+        DeviceNodeStore.unmount(); // first: the keeper's directory may then be left empty, and go
         if (keeper != null && containersRunAtStop) {
             keeper.close(); // it holds on to the running containers' fds for the next run
         } else if (keeper != null) {
@@ -310,7 +311,6 @@ public class Supervisor {
             }
             keeper.closeEmpty();
         }
-        DeviceNodeStore.unmount();
     }
 
     @Reference(service = SyscallHandler.class, cardinality = ReferenceCardinality.MULTIPLE,

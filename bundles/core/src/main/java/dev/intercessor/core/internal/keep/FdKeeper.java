@@ -201,5 +201,15 @@ public final class FdKeeper implements AutoCloseable {
             }
         }
         PrivateDirectories.removeIfEmpty(madeDirectories);
+        // Made by an earlier supervisor of this framework (a core update), and now empty too: an
+        // empty directory of the supervisor's sockets is remade at the next start.
+        Path parent = socket.getParent();
+        if (parent != null && madeDirectories.isEmpty()) {
+            try {
+                Files.deleteIfExists(parent);
+            } catch (java.io.IOException e) {
+                // not empty (a listener's socket, the store), or not ours to remove
+            }
+        }
     }
 }
