@@ -203,7 +203,10 @@ public final class Multiplexer {
      */
     public int restore(List<FdKeeper.Kept> kept) {
         int n = 0;
-        for (FdKeeper.Kept k : kept) {
+        // A channel without a process (crun exec) joins its container's session: those come last.
+        List<FdKeeper.Kept> ordered = new ArrayList<>(kept);
+        ordered.sort(java.util.Comparator.comparing(Multiplexer::withoutProcess));
+        for (FdKeeper.Kept k : ordered) {
             int initDir = k.initDir();
             try {
                 OciState state = OciState.parse(k.record());
@@ -229,6 +232,15 @@ public final class Multiplexer {
             }
         }
         return n;
+    }
+
+    /** @return whether a kept record names no process (crun exec), or cannot be read (it fails later) */
+    private static boolean withoutProcess(FdKeeper.Kept kept) {
+        try {
+            return OciState.parse(kept.record()).pid() == 0;
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
     }
 
     /** Serves the channels {@link #restore} took back. */
