@@ -192,4 +192,13 @@ public class OciStateTest {
                     e.getMessage().contains(reason));
         }
     }
+
+    /** What the fd keeper holds: the state as a runtime would send it, read back the same. */
+    @Test
+    public void aStateWrittenOutReadsBackTheSame() {
+        OciState state = new OciState("1.0.2", "web-1", 0, 4242, "sysinfo.enabled=true\nmount.allowed=ext4",
+                java.util.Map.of("dev.intercessor.mknod.enabled", "false", "quote\"back\\slash", "tab\tnl\n\u0001"),
+                "/run/bundle", 0);
+        org.junit.Assert.assertEquals(state, OciState.parse(state.toJson()));
+    }
 }
