@@ -117,6 +117,39 @@ final class ListenerSocket implements AutoCloseable {
         return made;
     }
 
+    /**
+     * Starts a thread that accepts connections and hands each to {@code connection} (which owns it
+     * then), until {@link #shutdown} while {@code running} says no more. A failed accept is logged
+     * and tried again a little later.
+     *
+     * @return the thread, started
+     */
+    Thread acceptInto(String threadName, java.util.function.BooleanSupplier running,
+            java.util.function.IntConsumer connection) {
+        Thread acceptor = new Thread(() -> {
+            while (running.getAsBoolean()) {
+                int accepted;
+                try {
+                    accepted = server.accept();
+                } catch (LinuxException e) {
+                    if (running.getAsBoolean()) {
+                        LOG.log(Level.ERROR, "accept on " + path + " failed: " + e.getMessage());
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                connection.accept(accepted);
+            }
+        }, threadName);
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return acceptor;
+    }
+
     /** Makes a blocked accept fail, so its thread can end. */
     void shutdown() {
         server.shutdown();

@@ -76,9 +76,7 @@ public class LxcListener {
             throw e;
         }
         running = true;
-        acceptor = new Thread(this::acceptLoop, "intercessor-lxc-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        acceptor = socket.acceptInto("intercessor-lxc-accept", () -> running, this::accepted);
         firstMessages = new Thread(this::firstMessageLoop, "intercessor-lxc");
         firstMessages.setDaemon(true);
         firstMessages.start();
@@ -104,35 +102,25 @@ public class LxcListener {
         peers.clear();
     }
 
-    private void acceptLoop() {
-        while (running) {
-            int connection;
-            try {
-                connection = socket.server().accept();
-            } catch (LinuxException e) {
-                if (running) {
-                    LOG.log(Level.ERROR, "accept on " + socket.path() + " failed: " + e.getMessage());
-                    sleep();
-                }
-                continue;
+    /** A new connection: root's, waiting (one thread for all) for its first notification. */
+    private void accepted(int connection) {
+        try {
+            UnixSocketServer.Peer peer = UnixSocketServer.peer(connection);
+            if (peer.uid() != 0) {
+                throw new LinuxException("peer uid " + peer.uid() + " (pid " + peer.pid() + ") is not root",
+                        dev.intercessor.api.Errno.EPERM);
             }
-            try {
-                UnixSocketServer.Peer peer = UnixSocketServer.peer(connection);
-                if (peer.uid() != 0) {
-                    throw new LinuxException("peer uid " + peer.uid() + " (pid " + peer.pid() + ") is not root", dev.intercessor.api.Errno.EPERM);
-                }
-                if (peers.size() >= config.maxWaiting()) {
-                    throw new LinuxException(config.maxWaiting() + " connections wait for their first notification "
-                            + "already (maxWaiting)", Linux.EAGAIN);
-                }
-                peers.put(connection, peer);
-                waiting.add(connection, Linux.EPOLLIN, connection);
-            } catch (LinuxException e) {
-                peers.remove(connection);
-                Linux.close(connection);
-                supervisor.countRefused("lxc");
-                LOG.log(Level.WARNING, "refused LXC proxy connection: " + e.getMessage());
+            if (peers.size() >= config.maxWaiting()) {
+                throw new LinuxException(config.maxWaiting() + " connections wait for their first notification "
+                        + "already (maxWaiting)", Linux.EAGAIN);
             }
+            peers.put(connection, peer);
+            waiting.add(connection, Linux.EPOLLIN, connection);
+        } catch (LinuxException e) {
+            peers.remove(connection);
+            Linux.close(connection);
+            supervisor.countRefused("lxc");
+            LOG.log(Level.WARNING, "refused LXC proxy connection: " + e.getMessage());
         }
     }
 

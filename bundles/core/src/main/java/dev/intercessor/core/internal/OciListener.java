@@ -63,7 +63,6 @@ public class OciListener {
     private Config config;
     private ListenerSocket socket;
     private Path socketPath;
-    private UnixSocketServer server;
     private Thread acceptor;
     private ThreadPoolExecutor readers;
     private volatile boolean running;
@@ -73,7 +72,6 @@ public class OciListener {
         this.config = config;
         socket = ListenerSocket.open(Path.of(config.listenerPath()), Linux.SOCK_STREAM, "listenerPath (" + PID + ")");
         socketPath = socket.path();
-        server = socket.server();
         AtomicInteger n = new AtomicInteger();
         readers = new ThreadPoolExecutor(config.connectionThreads(), config.connectionThreads(),
                 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
@@ -83,9 +81,7 @@ public class OciListener {
                 });
         readers.allowCoreThreadTimeOut(true);
         running = true;
-        acceptor = new Thread(this::acceptLoop, "intercessor-oci-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        acceptor = socket.acceptInto("intercessor-oci-accept", () -> running, this::accepted);
         LOG.log(Level.INFO, "OCI seccomp agent listening on " + socketPath);
         supervisor.listenerHealth("oci-listener", () -> acceptor.isAlive() ? socket.problem() : "its accepting thread ended");
         // Ready for runtimes: tell a service manager that asked (intercessor daemon under systemd).
@@ -107,28 +103,12 @@ public class OciListener {
         readers.shutdownNow();
     }
 
-    private void acceptLoop() {
-        while (running) {
-            int connection;
-            try {
-                connection = server.accept();
-            } catch (LinuxException e) {
-                if (running) {
-                    LOG.log(Level.ERROR, "accept on " + socketPath + " failed: " + e.getMessage());
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-                continue;
-            }
-            try {
-                readers.execute(() -> serve(connection));
-            } catch (RejectedExecutionException e) {
-                Linux.close(connection);
-                refuse("too many connections at once");
-            }
+    private void accepted(int connection) {
+        try {
+            readers.execute(() -> serve(connection));
+        } catch (RejectedExecutionException e) {
+            Linux.close(connection);
+            refuse("too many connections at once");
         }
     }
 
