@@ -112,18 +112,11 @@ public class ModuleIT extends HandlerIT {
     }
 
     private static String modinfo(String entry) {
-        return "static const char __modinfo_name[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \""
-                + entry.replace("\\", "\\\\").replace("\"", "\\\"") + "\";\n";
+        return TestImages.modinfo(entry);
     }
 
-    /** gcc -c of a .modinfo entry (if any) and a struct module whose name is at offset 24. */
     private static void module(Path images, String file, String modinfoEntry, String structName) throws Exception {
-        Path c = images.resolve(file + ".c");
-        Files.writeString(c, (modinfoEntry == null ? "" : modinfo(modinfoEntry))
-                + "struct module { char state_and_list[24]; char name[56]; char rest[1024]; };\n"
-                + "struct module __this_module __attribute__((section(\".gnu.linkonce.this_module\"), used)) = "
-                + "{ .name = \"" + structName + "\" };\n");
-        TestImages.run("gcc", "-c", "-o", images.resolve(file).toString(), c.toString());
+        TestImages.module(images.resolve(file), modinfoEntry, structName);
     }
 
     private String[] options(String... more) {

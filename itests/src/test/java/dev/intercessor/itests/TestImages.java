@@ -42,4 +42,23 @@ final class TestImages {
         Container.Result r = Container.execute(List.of(command));
         assertEquals(r.toString(), 0, r.exit());
     }
+
+    /** @return C for a {@code .modinfo} entry, e.g. {@code name=dummy} */
+    static String modinfo(String entry) {
+        return "static const char __modinfo_name[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \""
+                + entry.replace("\\", "\\\\").replace("\"", "\\\"") + "\";\n";
+    }
+
+    /**
+     * A kernel module's object as gcc -c makes one: a {@code .modinfo} entry (if any) and a struct
+     * module whose name is at offset 24, in {@code .gnu.linkonce.this_module}.
+     */
+    static void module(Path file, String modinfoEntry, String structName) throws Exception {
+        Path c = file.resolveSibling(file.getFileName() + ".c");
+        Files.writeString(c, (modinfoEntry == null ? "" : modinfo(modinfoEntry))
+                + "struct module { char state_and_list[24]; char name[56]; char rest[1024]; };\n"
+                + "struct module __this_module __attribute__((section(\".gnu.linkonce.this_module\"), used)) = "
+                + "{ .name = \"" + structName + "\" };\n");
+        run("gcc", "-c", "-o", file.toString(), c.toString());
+    }
 }

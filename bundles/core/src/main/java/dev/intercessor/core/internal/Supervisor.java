@@ -32,6 +32,7 @@ import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.core.internal.acting.LxcfsViews;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
 import dev.intercessor.core.internal.keep.FdKeeper;
+import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.Multiplexer;
@@ -133,6 +134,8 @@ public class Supervisor {
 
     private Multiplexer multiplexer;
     private FdKeeper keeper;
+    private InFlight inFlight;
+    private Path inFlightFile;
     private BundleContext context;
     /** The handlers the last run had (from the keeper's side), read once, before this run writes. */
     private Set<String> expectedHandlers;
@@ -170,7 +173,16 @@ public class Supervisor {
         active = true;
         if (keeper != null) {
             multiplexer.keepWith(keeper);
+            List<InFlight.Call> leftOver = new ArrayList<>();
+            inFlightFile = Path.of(config.keeperSocket() + ".inflight");
+            inFlight = InFlight.open(inFlightFile, leftOver);
+            dispatcher.recordInFlight(inFlight);
             int taken = multiplexer.restore(keeper.all());
+            if (!leftOver.isEmpty()) {
+                int answered = multiplexer.answerLeftOver(leftOver);
+                LOG.log(answered > 0 ? Level.WARNING : Level.INFO, "the last run ended while deciding " + leftOver.size()
+                        + " call(s); " + answered + " still waited and are answered EINTR");
+            }
             if (taken > 0) {
                 synchronized (this) {
                     restorePending = true;
@@ -299,6 +311,10 @@ public class Supervisor {
         }
         stopServing();
         dispatcher.close();
+        if (inFlight != null) {
+            dispatcher.recordInFlight(null);
+            inFlight.close(); // its file stays: a slow call still deciding is the next run's to answer
+        }
         DeviceNodeStore.unmount(); // first: the keeper's directory may then be left empty, and go
         if (keeper != null && containersRunAtStop) {
             keeper.close(); // it holds on to the running containers' fds for the next run
@@ -306,6 +322,7 @@ public class Supervisor {
             // Nothing for a next run to take back, nor handlers to wait for: no state left behind.
             try {
                 Files.deleteIfExists(handlersFile);
+                Files.deleteIfExists(inFlightFile);
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, () -> "cannot remove " + handlersFile + ": " + e.getMessage());
             }

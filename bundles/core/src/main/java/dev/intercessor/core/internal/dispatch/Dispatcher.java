@@ -18,6 +18,7 @@ import dev.intercessor.admin.Decision;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.api.SyscallException;
+import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.LinuxException;
@@ -66,6 +67,27 @@ public final class Dispatcher {
         this.handlers = handlers;
         this.calls = calls;
         this.sink = sink;
+    }
+
+    /** Where the calls being decided are recorded, to be answered after a crash; null: nowhere. */
+    private volatile InFlight inFlight;
+
+    public void recordInFlight(InFlight journal) {
+        this.inFlight = journal;
+    }
+
+    /** @return the journal slot of a handler's call on a kept channel, or -1 */
+    private int begin(NotifyChannel channel, long id) {
+        InFlight journal = inFlight;
+        long key = channel.keptAs();
+        return journal == null || key == 0 ? -1 : journal.begin(key, id);
+    }
+
+    private void end(int slot) {
+        InFlight journal = inFlight;
+        if (journal != null) {
+            journal.end(slot);
+        }
     }
 
     public void setDeferredTimeoutMillis(long millis) {
@@ -175,8 +197,9 @@ public final class Dispatcher {
         long id = call.id();
         // A slow handler runs on another thread, later: `seen` belongs to this one.
         ProcTarget target = target(channel, id, call.pid(), channel.callers(), binding.slow() ? null : seen);
+        int slot = begin(channel, id);
         if (binding.slow()) {
-            dispatchSlow(channel, buffers, call, binding, target, received);
+            dispatchSlow(channel, buffers, call, binding, target, received, slot);
             return;
         }
         Response response;
@@ -186,7 +209,7 @@ public final class Dispatcher {
             response = handle(binding, call, target, session);
             if (response.kind() == Response.Kind.LATER) {
                 closeTarget = false;
-                answerLater(channel, call, binding, target, response, received, true);
+                answerLater(channel, call, binding, target, response, received, true, slot);
                 return;
             }
         } catch (CallerIdentity.IdentityStuck e) {
@@ -200,6 +223,7 @@ public final class Dispatcher {
             }
         }
         long injected = send(channel, buffers, id, response);
+        end(slot);
         record(call, binding, target, response, injected, received);
         if (stuck != null) {
             throw stuck;
@@ -302,7 +326,7 @@ public final class Dispatcher {
      * whichever comes first. The target is closed only when the handler has returned.
      */
     private void dispatchSlow(NotifyChannel channel, Seccomp.Buffers buffers, NotificationView call,
-            HandlerBinding binding, ProcTarget target, long received) {
+            HandlerBinding binding, ProcTarget target, long received, int slot) {
         Session session = channel.session();
         if (session.slowCalls.incrementAndGet() > slowCallsPerContainer || !channel.acquire()) {
             session.slowCalls.decrementAndGet();
@@ -310,7 +334,9 @@ public final class Dispatcher {
             LOG.log(Level.WARNING, () -> session.containerId() + " " + call.pid() + " " + call.syscall() + ": "
                     + slowCallsPerContainer + " slow calls of this container are running already: EAGAIN");
             Response busy = Response.errno(Errno.EAGAIN);
-            record(call, binding, target, busy, send(channel, buffers, call.id(), busy), received);
+            long sent = send(channel, buffers, call.id(), busy);
+            end(slot);
+            record(call, binding, target, busy, sent, received);
             return;
         }
         CompletableFuture<Response> answer = new CompletableFuture<>();
@@ -334,16 +360,20 @@ public final class Dispatcher {
             channel.releaseReference();
             answer.complete(Response.errno(Errno.ENOSYS));
         }
-        answerLater(channel, call, binding, target, Response.later(answer), received, false);
+        answerLater(channel, call, binding, target, Response.later(answer), received, false, slot);
     }
 
-    /** @param closeTarget whether the target is closed once answered (else its user closes it) */
+    /**
+     * @param closeTarget whether the target is closed once answered (else its user closes it)
+     * @param slot        its in-flight journal slot, ended once answered
+     */
     private void answerLater(NotifyChannel channel, NotificationView call, HandlerBinding binding,
-            ProcTarget target, Response deferred, long received, boolean closeTarget) {
+            ProcTarget target, Response deferred, long received, boolean closeTarget, int slot) {
         if (!channel.acquire()) {
             if (closeTarget) {
                 target.close();
             }
+            end(slot);
             return;
         }
         CompletableFuture<Response> future = deferred.deferred().toCompletableFuture()
@@ -368,6 +398,7 @@ public final class Dispatcher {
                     answer = Response.errno(Errno.ENOSYS);
                 }
                 long injected = send(channel, new Seccomp.Buffers(), call.id(), answer);
+                end(slot);
                 record(call, binding, target, answer, injected, received);
             } finally {
                 if (closeTarget) {

@@ -164,8 +164,8 @@ public final class Multiplexer {
                     + "(pid 0: crun exec); served once a caller is seen in the container's pid namespace");
         }
         session.add(channel);
+        keep(channel, state); // first: its calls are journaled from the first on
         serve(channel);
-        keep(channel, state);
         return channel;
     }
 
@@ -232,6 +232,35 @@ public final class Multiplexer {
             }
         }
         return n;
+    }
+
+    /**
+     * Answers with EINTR each call an earlier run was deciding when it ended (its in-flight
+     * journal) that still waits, on the channels {@link #restore} took back: no caller waits for
+     * an answer that will never come.
+     *
+     * @return how many were answered
+     */
+    public int answerLeftOver(List<dev.intercessor.core.internal.keep.InFlight.Call> calls) {
+        int answered = 0;
+        Seccomp.Buffers buffers = new Seccomp.Buffers();
+        List<NotifyChannel> taken;
+        synchronized (restored) {
+            taken = List.copyOf(restored);
+        }
+        for (dev.intercessor.core.internal.keep.InFlight.Call call : calls) {
+            for (NotifyChannel channel : taken) {
+                if (channel.keptAs() == call.key() && Seccomp.idValid(channel.fd(), buffers.resp, call.id())) {
+                    try {
+                        Seccomp.send(channel.fd(), buffers, call.id(), 0, Errno.EINTR, false);
+                        answered++;
+                    } catch (LinuxException e) {
+                        // answered meanwhile, or the caller died
+                    }
+                }
+            }
+        }
+        return answered;
     }
 
     /** @return whether a kept record names no process (crun exec), or cannot be read (it fails later) */
