@@ -17,7 +17,9 @@ import org.junit.Test;
  * The Debian package (issue 16), as on a fresh host: {@code dpkg -i} of the .deb the build made,
  * the FHS layout it installs, the supervisor started as a service manager would start it
  * ({@code intercessor daemon}, READY=1 on a notify socket), an unprivileged demo container whose
- * mknod it emulates, SIGTERM, {@code dpkg --purge}, and nothing left. Skipped, saying why, where
+ * mknod it emulates, SIGTERM; then an upgrade over a running {@code intercessor start} with a
+ * container calling throughout (every answer emulated, the daemon running again after it);
+ * {@code dpkg --purge}, and nothing left. Skipped, saying why, where
  * the build made no .deb (no dpkg-deb) or a package named intercessor is installed already (it is
  * not this test's to replace).
  */
@@ -73,6 +75,25 @@ public class PackageIT {
             daemon.toHandle().destroy();
             assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
             assertEquals(Files.readString(work.resolve("daemon.log")), 0, daemon.exitValue());
+
+            // An upgrade (the package installed over itself) with a container calling all along:
+            // without systemd, it stops the daemon `intercessor start` began and starts it again.
+            assertEquals(0, Container.execute(List.of("/usr/bin/intercessor", "start")).exit());
+            Path calls = work.resolve("calls");
+            Process caller = new ProcessBuilder("/usr/bin/intercessor", "run", "--memory", "256m", "--bind",
+                    System.getProperty("intercessor.test.programs") + ":/opt/t:ro", "--", "sh", "-c",
+                    "mkdir /tmp/d && /opt/t/calltest 12 emulated " + (256L << 20) + " /tmp/d")
+                    .redirectErrorStream(true).redirectOutput(calls.toFile()).start();
+            Thread.sleep(4000);
+            Container.Result upgraded = Container.execute(List.of("dpkg", "-i", deb.toString()));
+            assertEquals(upgraded.toString(), 0, upgraded.exit());
+            assertTrue("the caller finished", caller.waitFor(60, TimeUnit.SECONDS));
+            List<String> lines = Files.readAllLines(calls);
+            String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+            assertTrue(lines.toString(), last.matches("calls=\\d+ nodes=\\d+ unexpected=0"));
+            assertEquals("running again after the upgrade", 0,
+                    Container.execute(List.of("/usr/bin/intercessor", "status")).exit());
+            assertEquals(0, Container.execute(List.of("/usr/bin/intercessor", "stop")).exit());
         } finally {
             if (daemon != null && daemon.isAlive()) {
                 daemon.destroyForcibly();
