@@ -60,7 +60,13 @@ public class MetricsEndpoint {
             return;
         }
         InetSocketAddress address = parse(config.address());
-        server = HttpServer.create(address, 16);
+        try {
+            server = HttpServer.create(address, 16);
+        } catch (NoClassDefFoundError e) {
+            LOG.log(Level.ERROR, "metrics endpoint off: the framework does not export com.sun.net.httpserver (add it "
+                    + "to org.osgi.framework.system.packages.extra; under Karaf in etc/custom.properties)");
+            return;
+        }
         thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "intercessor-metrics");
             t.setDaemon(true);
