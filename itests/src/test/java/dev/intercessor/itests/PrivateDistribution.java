@@ -33,12 +33,16 @@ final class PrivateDistribution {
      *                distribution does the old one's
      */
     static PrivateDistribution copy(String name, String runName) throws Exception {
+        return copy(Path.of(System.getProperty("intercessor.home")), name, runName);
+    }
+
+    /** @param source a distribution directory (this build's, or another build's) */
+    static PrivateDistribution copy(Path source, String name, String runName) throws Exception {
         Path home = Path.of(System.getProperty("intercessor.test.work"), name + "-distribution");
         Path run = Path.of("/run/intercessor-" + runName);
         Container.execute(List.of("rm", "-rf", home.toString()));
         Files.createDirectories(home.getParent());
-        Container.Result copy = Container.execute(List.of("cp", "-a", System.getProperty("intercessor.home"),
-                home.toString()));
+        Container.Result copy = Container.execute(List.of("cp", "-a", source.toString(), home.toString()));
         assertEquals(copy.toString(), 0, copy.exit());
         Container.execute(List.of("rm", "-rf", home.resolve("var").toString()));
         Files.writeString(home.resolve("etc/dev.intercessor.oci.cfg"), "listenerPath=" + run.resolve("oci.sock") + "\n");

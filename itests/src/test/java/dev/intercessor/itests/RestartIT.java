@@ -16,21 +16,54 @@ import org.junit.Test;
 
 /**
  * No call lost across restarts and an upgrade (issue 16): a container calls sysinfo (and mknod, a
- * new node every 100 ms) in a loop while the daemon is restarted twice, stopped for two seconds,
- * and then replaced by another distribution directory sharing its run directory (an upgrade's
- * layout); every answer is the emulated one (the 256 MiB limit, a node made: the kernel would say
- * the host's memory and EPERM), and {@code containers} lists it after each start.
+ * new node every 100 ms) in a loop while the daemon of an <em>older build</em> — commit
+ * {@value #OLDER}, the first with the fd keeper and {@code restart}, built here from the
+ * repository's history — is restarted twice, stopped for two seconds, and then replaced by this
+ * build's distribution, in another directory sharing its run directory (an upgrade's layout); every
+ * answer is the emulated one (the 256 MiB limit, a node made: the kernel would say the host's
+ * memory and EPERM), and {@code containers} lists it after each start. Without that commit in the
+ * history (a shallow clone) the older build is this one, and the test says so.
  */
 public class RestartIT {
 
+    /** The older release the upgrade starts from. */
+    static final String OLDER = "29148e3";
     private static final long LIMIT = 256L << 20;
     private static PrivateDistribution first;
     private static PrivateDistribution upgrade;
+    private static Path olderSource;
 
     @BeforeClass
     public static void copyDistributions() throws Exception {
-        first = PrivateDistribution.copy("restart-it");
+        Path older = olderBuild();
+        first = older == null ? PrivateDistribution.copy("restart-it")
+                : PrivateDistribution.copy(older, "restart-it", "restart-it");
         upgrade = PrivateDistribution.copy("restart-it-upgrade", "restart-it");
+    }
+
+    /**
+     * @return the older build's distribution, built from {@code git archive} of {@value #OLDER} in
+     *         the work directory; null if the history lacks it
+     */
+    private static Path olderBuild() throws Exception {
+        Path repository = Path.of(System.getProperty("user.dir")).getParent();
+        if (Container.execute(List.of("git", "-C", repository.toString(), "cat-file", "-e", OLDER + "^{commit}")).exit() != 0) {
+            System.err.println("RestartIT: commit " + OLDER + " is not in this clone's history: the upgrade starts "
+                    + "from this build, not an older one");
+            return null;
+        }
+        olderSource = Path.of(System.getProperty("intercessor.test.work"), "restart-it-older-source");
+        Container.execute(List.of("rm", "-rf", olderSource.toString()));
+        Files.createDirectories(olderSource);
+        Container.Result unpacked = Container.execute(List.of("sh", "-c", "git -C '" + repository + "' archive " + OLDER
+                + " | tar -x -C '" + olderSource + "'"));
+        assertEquals(unpacked.toString(), 0, unpacked.exit());
+        // Its own reactor, nothing installed: the older build never replaces this one's artifacts.
+        Container.Result built = Container.execute(List.of("mvn", "-B", "-q", "-ntp", "-f",
+                olderSource.resolve("pom.xml").toString(), "package", "-DskipTests", "-Dmaven.install.skip=true",
+                "-pl", "distribution", "-am"));
+        assertEquals(built.toString(), 0, built.exit());
+        return olderSource.resolve("distribution/target/intercessor");
     }
 
     @AfterClass
@@ -43,6 +76,9 @@ public class RestartIT {
         }
         if (upgrade != null) {
             upgrade.remove();
+        }
+        if (olderSource != null) {
+            Container.execute(List.of("rm", "-rf", olderSource.toString()));
         }
     }
 
@@ -86,6 +122,10 @@ public class RestartIT {
             assertTrue(result, Long.parseLong(m.group(2)) > 100);
             String log = Files.readString(upgrade.home().resolve("var/log/intercessor.log"));
             assertTrue(log, log.contains("took back 1 notify fd(s) of 1 running container(s) from the fd keeper"));
+            if (olderSource != null) {
+                assertTrue("the older build ran first: no metrics bundle in it", !Files.exists(first.home()
+                        .resolve("bundle").resolve("metrics-0.1.0-SNAPSHOT.jar")));
+            }
         } finally {
             container.destroy();
             Container.execute(List.of("runc", "kill", name, "KILL"));
