@@ -54,7 +54,9 @@ public class FdKeeperIT {
         Container.execute(List.of("chmod", "0777", socket.toString()));
         Container.Result nobody = Container.execute(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 client(), socket.toString(), "garbage"));
-        assertEquals(nobody.toString(), "closed\n", nobody.out());
+        // Turned away at once: the connection is closed before or after the client's message went
+        // (EPIPE, ECONNRESET: the keeper closed it first).
+        assertTrue(nobody.toString(), List.of("closed\n", "errno=32\n", "errno=104\n").contains(nobody.out()));
         Thread.sleep(500);
         assertTrue("still running after a refused client", keeper.isAlive());
     }
