@@ -2,7 +2,6 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -56,7 +55,6 @@ final class ListenerHandOver {
     static final String POLICY_KEY = ENABLED.key();
     private static final long POLL_MILLIS = 2;
     private static final long GIVE_UP_MILLIS = 5_000;
-    private static final String NOTIFY_FD_LINK = "anon_inode:seccomp notify";
 
     /** {@code ioctl}'s number per table, -1 where an architecture has none. */
     private static final int[] IOCTL = new int[SyscallTable.all().length];
@@ -163,7 +161,7 @@ final class ListenerHandOver {
                         + " ended or closed fd " + fd + " before handing over a listener (" + e.getMessage() + ")");
                 return;
             }
-            if (isNotifyFd(copy)) {
+            if (Seccomp.isNotifyFd(copy)) {
                 try {
                     multiplexer.attachHandedOver(session, copy, pid);
                     attached = true;
@@ -212,13 +210,10 @@ final class ListenerHandOver {
         }
     }
 
-    static boolean isNotifyFd(int fd) {
-        return NOTIFY_FD_LINK.equals(readLink(fd));
-    }
-
     private static String readLink(int fd) {
         try {
-            return new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + fd), StandardCharsets.ISO_8859_1);
+            return new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + fd),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
         } catch (LinuxException e) {
             return "";
         }

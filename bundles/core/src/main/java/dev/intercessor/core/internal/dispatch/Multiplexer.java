@@ -137,11 +137,7 @@ public final class Multiplexer {
      */
     public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
         try {
-            String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
-                    java.nio.charset.StandardCharsets.ISO_8859_1);
-            if (!link.equals("anon_inode:seccomp notify")) {
-                throw new LinuxException("not a seccomp notify fd (" + link + ")", Errno.EINVAL);
-            }
+            Seccomp.checkNotifyFd(notifyFd);
             Seccomp.setSyncWakeUp(notifyFd);
         } catch (LinuxException e) {
             Linux.close(notifyFd);
@@ -299,11 +295,7 @@ public final class Multiplexer {
     public NotifyChannel attachRelayed(OciState state, int notifyFd, RelayedNotifications relay) throws LinuxException {
         Session session;
         try {
-            String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + notifyFd),
-                    java.nio.charset.StandardCharsets.ISO_8859_1);
-            if (!link.equals("anon_inode:seccomp notify")) {
-                throw new LinuxException("not a seccomp notify fd (" + link + ")", Errno.EINVAL);
-            }
+            Seccomp.checkNotifyFd(notifyFd);
             session = session(state);
         } catch (LinuxException | RuntimeException e) {
             Linux.close(notifyFd);
@@ -580,14 +572,9 @@ public final class Multiplexer {
                     }
                     continue;
                 }
-                HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-                if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
-                } else {
-                    // After a linger, its poll vouches for the cached caller handles; else none did.
-                    dispatchWatched(slot, channel, buffers, binding, System.nanoTime(),
-                            served > 0 && lingerNanos > 0 ? slot.seen : null);
-                }
+                // After a linger, its poll vouches for the cached caller handles; else none did.
+                decide(slot, channel, buffers, dispatcher.handlerFor(channel, buffers), 0,
+                        served > 0 && lingerNanos > 0 ? slot.seen : null);
             }
             if (hotThreads > 0 && running) {
                 serveHot(slot, channel, buffers);
@@ -610,13 +597,7 @@ public final class Multiplexer {
             if (!channel.relay().receive(buffers)) {
                 return;
             }
-            long received = System.nanoTime();
-            HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-            if (binding == null) {
-                dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
-            } else {
-                dispatchWatched(slot, channel, buffers, binding, received, null);
-            }
+            decide(slot, channel, buffers, dispatcher.handlerFor(channel, buffers), 0, null);
         } catch (LinuxException e) {
             detach(channel); // the runtime closed the socket: the container stopped
             detached = true;
@@ -624,6 +605,24 @@ public final class Multiplexer {
             if (!detached) {
                 rearm(channel, rearm);
             }
+        }
+    }
+
+    /**
+     * The one step after a call is received and admitted: the kernel runs it (no handler) or its
+     * handler does, watched.
+     *
+     * @param binding  {@link Dispatcher#handlerFor} of the call
+     * @param received {@link System#nanoTime()} when it was received, or 0 if not read yet (a plain
+     *                 continue then reads the clock only for its sample)
+     * @param seen     what a linger's poll saw of the channel's cached caller handles, or null
+     */
+    private void decide(Slot slot, NotifyChannel channel, Seccomp.Buffers buffers, HandlerBinding binding,
+            long received, CallerHandles.Seen seen) {
+        if (binding == null) {
+            dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
+        } else {
+            dispatchWatched(slot, channel, buffers, binding, received != 0 ? received : System.nanoTime(), seen);
         }
     }
 
@@ -702,22 +701,17 @@ public final class Multiplexer {
                             }
                             return;
                         }
-                        HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-                        if (binding == null) {
-                            dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
-                        } else {
-                            dispatchWatched(slot, channel, buffers, binding, received, null);
-                        }
+                        decide(slot, channel, buffers, dispatcher.handlerFor(channel, buffers), received, null);
                     }
                     return;
                 }
                 HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-                if (binding == null) {
-                    dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, received));
-                } else {
-                    Linux.acceptWake(false);
+                if (binding != null) {
+                    Linux.acceptWake(false); // a handler switches identity, opens files: out of hot mode
                     accepting = false;
-                    dispatchWatched(slot, channel, buffers, binding, received, null);
+                }
+                decide(slot, channel, buffers, binding, received, null);
+                if (binding != null) {
                     return;
                 }
             }

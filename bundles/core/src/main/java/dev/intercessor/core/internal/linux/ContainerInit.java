@@ -187,7 +187,7 @@ public final class ContainerInit implements AutoCloseable {
         if (procDir < 0) {
             throw new LinuxException("the container has detached", dev.intercessor.api.Errno.ESRCH);
         }
-        return Linux.check("F_DUPFD_CLOEXEC", Linux.libc().fcntl(procDir, Linux.F_DUPFD_CLOEXEC, 0));
+        return Linux.check("F_DUPFD_CLOEXEC", Linux.duplicate(procDir));
     }
 
     /** @return whether the container has detached */

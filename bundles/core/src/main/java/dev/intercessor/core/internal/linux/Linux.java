@@ -181,6 +181,11 @@ public final class Linux {
         return result;
     }
 
+    /** @return a close-on-exec duplicate of {@code fd}, or -1 (errno set) */
+    public static int duplicate(int fd) {
+        return LIBC.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    }
+
     public static void close(int fd) {
         if (fd >= 0) {
             LIBC.close(fd);

@@ -108,6 +108,27 @@ public final class Seccomp {
         return Linux.check("NOTIF_ADDFD", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ADDFD, a));
     }
 
+    private static final String NOTIFY_FD_LINK = "anon_inode:seccomp notify";
+
+    /** @return whether {@code fd} is a seccomp notify fd (what /proc/self/fd says it is) */
+    public static boolean isNotifyFd(int fd) {
+        try {
+            checkNotifyFd(fd);
+            return true;
+        } catch (LinuxException e) {
+            return false;
+        }
+    }
+
+    /** @throws LinuxException {@code EINVAL}, naming what it is, if {@code fd} is not a seccomp notify fd */
+    public static void checkNotifyFd(int fd) throws LinuxException {
+        String link = new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + fd),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (!link.equals(NOTIFY_FD_LINK)) {
+            throw new LinuxException("not a seccomp notify fd (" + link + ")", dev.intercessor.api.Errno.EINVAL);
+        }
+    }
+
     /** @return whether the kernel still waits for an answer to {@code id} */
     public static boolean idValid(int notifyFd, Pointer idBuffer, long id) {
         idBuffer.putLong(0, id);

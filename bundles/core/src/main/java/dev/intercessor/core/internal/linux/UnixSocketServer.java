@@ -50,17 +50,25 @@ public final class UnixSocketServer implements AutoCloseable {
         }
     }
 
-    /** @return a connection (close-on-exec) to the socket at {@code path} */
+    /**
+     * @param path a socket's path, or {@code @name} for an abstract one
+     * @return a connection (close-on-exec) to it
+     */
     public static int connect(String path, int type) throws LinuxException {
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
             throw new LinuxException("socket path longer than 107 bytes: " + path, Linux.ENAMETOOLONG);
         }
+        boolean isAbstract = name.length > 0 && name[0] == '@';
+        if (isAbstract) {
+            name[0] = 0;
+        }
         int fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
         Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
         address.putShort(0, (short) Linux.AF_UNIX);
         address.put(2, name, 0, name.length);
-        if (Linux.libc().connect(fd, address, 2 + name.length + 1) != 0) {
+        // A path ends with its NUL; an abstract name is exactly its bytes.
+        if (Linux.libc().connect(fd, address, 2 + name.length + (isAbstract ? 0 : 1)) != 0) {
             int errno = Linux.errno();
             Linux.close(fd);
             throw new LinuxException("connect " + path, errno);

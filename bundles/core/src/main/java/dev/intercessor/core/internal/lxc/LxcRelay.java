@@ -2,7 +2,6 @@ package dev.intercessor.core.internal.lxc;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
@@ -61,7 +60,7 @@ public final class LxcRelay implements RelayedNotifications {
         ProxyMessage message;
         try {
             message = ProxyMessage.parse(received, r.length);
-            if (notifyFd < 0 || !isNotifyFd(notifyFd)) {
+            if (notifyFd < 0 || !Seccomp.isNotifyFd(notifyFd)) {
                 throw new IllegalArgumentException(r.fds.length + " fds, the third not a seccomp notify fd");
             }
         } catch (IllegalArgumentException e) {
@@ -130,16 +129,7 @@ public final class LxcRelay implements RelayedNotifications {
 
     @Override
     public synchronized int duplicateNotifyFd() {
-        return outstandingFd < 0 ? -1 : Linux.libc().fcntl(outstandingFd, Linux.F_DUPFD_CLOEXEC, 0);
-    }
-
-    private static boolean isNotifyFd(int fd) {
-        try {
-            return new String(Linux.readlinkat(Linux.AT_FDCWD, "/proc/self/fd/" + fd), StandardCharsets.ISO_8859_1)
-                    .equals("anon_inode:seccomp notify");
-        } catch (LinuxException e) {
-            return false;
-        }
+        return outstandingFd < 0 ? -1 : Linux.duplicate(outstandingFd);
     }
 
     @Override
