@@ -30,7 +30,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.core.internal.acting.LxcfsViews;
+import dev.intercessor.core.internal.dispatch.AnswerSink;
+import dev.intercessor.core.internal.dispatch.Channels;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
+import dev.intercessor.core.internal.dispatch.ListenerHandOver;
+import dev.intercessor.core.internal.dispatch.Sessions;
 import dev.intercessor.core.internal.keep.FdKeeper;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
@@ -127,7 +131,9 @@ public class Supervisor {
 
     private final HandlerRegistry registry = new HandlerRegistry();
     private final CallLog calls = new CallLog();
-    private final Dispatcher dispatcher = new Dispatcher(registry, calls);
+    private Dispatcher dispatcher;
+    private Sessions sessions;
+    private Channels channels;
 
     @Reference
     private GlobalPolicy globalPolicy;
@@ -155,13 +161,17 @@ public class Supervisor {
         ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
-        dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
         threadsConfigured = threads;
-        multiplexer = new Multiplexer(dispatcher, globalPolicy::values, threads, config.lingerMicros(),
-                config.burst(), hotThreads, config.hotIdleMillis(), config.stuckCallMillis());
-        multiplexer.onFirstAttach(LxcfsViews::prepare);
+        sessions = new Sessions(globalPolicy::values, registry.options(), LxcfsViews::prepare);
+        multiplexer = new Multiplexer(threads, config.lingerMicros(), config.burst(), hotThreads,
+                config.hotIdleMillis(), config.stuckCallMillis());
+        channels = new Channels(sessions, multiplexer);
+        dispatcher = new Dispatcher(registry, calls, AnswerSink.KERNEL,
+                new ListenerHandOver(channels, multiplexer.timer()));
+        dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
+        dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
+        multiplexer.start(dispatcher, channels);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
                 + multiplexer.hotThreads() + " may stay with a busy container)");
         if (!config.keeperSocket().isEmpty()) {
@@ -172,14 +182,14 @@ public class Supervisor {
         }
         active = true;
         if (keeper != null) {
-            multiplexer.keepWith(keeper);
+            channels.keepWith(keeper);
             List<InFlight.Call> leftOver = new ArrayList<>();
             inFlightFile = Path.of(config.keeperSocket() + ".inflight");
             inFlight = InFlight.open(inFlightFile, leftOver);
             dispatcher.recordInFlight(inFlight);
-            int taken = multiplexer.restore(keeper.all());
+            int taken = channels.restore(keeper.all());
             if (!leftOver.isEmpty()) {
-                int answered = multiplexer.answerLeftOver(leftOver);
+                int answered = channels.answerLeftOver(leftOver);
                 LOG.log(answered > 0 ? Level.WARNING : Level.INFO, "the last run ended while deciding " + leftOver.size()
                         + " call(s); " + answered + " still waited and are answered EINTR");
             }
@@ -188,7 +198,7 @@ public class Supervisor {
                     restorePending = true;
                     restoreStarted = System.nanoTime();
                 }
-                LOG.log(Level.INFO, "took back " + taken + " notify fd(s) of " + multiplexer.sessions().size()
+                LOG.log(Level.INFO, "took back " + taken + " notify fd(s) of " + sessions.all().size()
                         + " running container(s) from the fd keeper; served once handlers " + expected()
                         + " are here (at most " + config.restoreWaitMillis() + " ms)");
                 restoreTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -208,7 +218,7 @@ public class Supervisor {
     private volatile boolean containersRunAtStop;
 
     private synchronized void stopServing() {
-        if (!multiplexer.sessions().isEmpty()) {
+        if (!sessions.all().isEmpty()) {
             containersRunAtStop = true;
         }
         multiplexer.close();
@@ -265,7 +275,7 @@ public class Supervisor {
             LOG.log(Level.WARNING, "serving the containers taken back without handlers " + missing + " (not here after "
                     + waited + " ms)");
         }
-        multiplexer.serveRestored();
+        channels.serveRestored();
     }
 
     /**
@@ -309,8 +319,11 @@ public class Supervisor {
         if (restoreTimer != null) {
             restoreTimer.shutdownNow();
         }
-        stopServing();
-        dispatcher.close();
+        if (multiplexer != null) {
+            stopServing();
+            channels.close();
+            dispatcher.close();
+        }
         if (inFlight != null) {
             dispatcher.recordInFlight(null);
             inFlight.close(); // its file stays: a slow call still deciding is the next run's to answer
@@ -427,7 +440,7 @@ public class Supervisor {
 
     /** Takes over a notify fd; on failure the fd is closed. */
     public NotifyChannel attach(OciState state, int notifyFd) throws LinuxException {
-        NotifyChannel channel = multiplexer.attach(state, notifyFd);
+        NotifyChannel channel = channels.attach(state, notifyFd);
         LOG.log(Level.INFO, () -> "container " + state.containerId() + " attached: pid " + state.pid()
                 + ", runtime " + state.ociVersion() + ", " + channel.session().channels().size()
                 + " notify fd(s)");
@@ -436,7 +449,7 @@ public class Supervisor {
 
     /** Takes over a container whose runtime relays its notifications; on failure fd and relay are closed. */
     public NotifyChannel attachRelayed(OciState state, int notifyFd, RelayedNotifications relay) throws LinuxException {
-        NotifyChannel channel = multiplexer.attachRelayed(state, notifyFd, relay);
+        NotifyChannel channel = channels.attachRelayed(state, notifyFd, relay);
         LOG.log(Level.INFO, () -> "container " + state.containerId() + " attached: init " + state.pid()
                 + ", runtime " + state.ociVersion() + " (relayed), " + channel.session().channels().size()
                 + " notify fd(s)");
@@ -503,17 +516,17 @@ public class Supervisor {
             java.util.concurrent.atomic.LongAdder n = refused.get(listener);
             connections.put(listener, n == null ? 0 : n.sum());
         }
-        return new dev.intercessor.admin.SupervisorMetrics(calls.metrics(), multiplexer.sessions().size(), connections,
+        return new dev.intercessor.admin.SupervisorMetrics(calls.metrics(), sessions.all().size(), connections,
                 multiplexer.notifyThreads(), multiplexer.hotThreadsNow());
     }
 
     public Collection<Session> sessions() {
-        return multiplexer.sessions();
+        return sessions.all();
     }
 
     /** @return the attached container {@code containerId}, or {@code null} */
     public Session session(String containerId) {
-        return multiplexer.session(containerId);
+        return sessions.get(containerId);
     }
 
     public HandlerRegistry handlers() {

@@ -21,7 +21,7 @@ import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.ContainerInit;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.Seccomp;
+import dev.intercessor.core.internal.linux.SeccompNotif;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 import dev.intercessor.core.internal.record.CallLog;
 
@@ -44,7 +44,8 @@ public class DispatchBenchmark {
 
     private Dispatcher dispatcher;
     private NotifyChannel channel;
-    private Seccomp.Buffers buffers;
+    private ServingThread thread;
+    private jnr.ffi.Pointer notif;
     private long answered;
     private long id = 42;
     private Process init;
@@ -58,15 +59,17 @@ public class DispatchBenchmark {
         dispatcher = new Dispatcher(registry, new CallLog(), (fd, b, id, response) -> {
             answered++;
             return 0;
-        });
+        }, null);
         ContainerInit init = userNamespacedInit();
         Session session = new Session("bench", "1.0.2", init,
                 new ContainerPolicy("bench", Map.of(), "", Map::of));
         channel = new NotifyChannel(1, -1, 1, session, new CallerHandles.Cache(null));
-        buffers = new Seccomp.Buffers();
-        buffers.notif.putLong(Seccomp.NOTIF_ID, 42);
-        buffers.notif.putInt(Seccomp.NOTIF_PID, 4242);
-        buffers.notif.putInt(Seccomp.NOTIF_ARCH, AUDIT_ARCH_X86_64);
+        thread = new ServingThread();
+        // struct seccomp_notif as the kernel fills it: id at 0, pid at 8, nr at 16, arch at 20.
+        notif = thread.buffers.notif;
+        notif.putLong(0, 42);
+        notif.putInt(8, 4242);
+        notif.putInt(20, AUDIT_ARCH_X86_64);
     }
 
     /** A process in a user namespace of its own stands in for a container's init (else no handler runs). */
@@ -93,26 +96,22 @@ public class DispatchBenchmark {
     }
 
     /**
-     * getppid, no handler: lookup, then "continue", counted, one in 16 timed (the kernel numbers
-     * notifications one by one, as here).
+     * getppid, no handler: decoding the received struct, lookup, then "continue", counted, one in
+     * 16 timed (the kernel numbers notifications one by one, as here).
      */
     @Benchmark
     public void continueWithoutHandler(Blackhole bh) {
-        buffers.notif.putLong(Seccomp.NOTIF_ID, ++id);
-        buffers.notif.putInt(Seccomp.NOTIF_NR, 110);
-        HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-        if (binding == null) {
-            dispatcher.continueSyscall(channel, buffers, Dispatcher.sampledStart(buffers, 0));
-        }
+        notif.putLong(0, ++id);
+        notif.putInt(16, 110);
+        dispatcher.serve(thread, channel, SeccompNotif.decode(notif), 0, null);
         bh.consume(answered);
     }
 
-    /** sysinfo with a handler: lookup, policy, handler, answer. */
+    /** sysinfo with a handler: decoding, lookup, policy, handler, answer, record. */
     @Benchmark
     public void emulatedByHandler(Blackhole bh) {
-        buffers.notif.putInt(Seccomp.NOTIF_NR, 99);
-        HandlerBinding binding = dispatcher.handlerFor(channel, buffers);
-        dispatcher.dispatch(channel, buffers, binding, System.nanoTime(), null);
+        notif.putInt(16, 99);
+        dispatcher.serve(thread, channel, SeccompNotif.decode(notif), System.nanoTime(), null);
         bh.consume(answered);
     }
 }

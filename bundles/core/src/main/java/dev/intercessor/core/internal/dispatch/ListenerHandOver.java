@@ -10,7 +10,8 @@ import dev.intercessor.api.HandlerOption;
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.Seccomp;
-import jnr.ffi.Pointer;
+import dev.intercessor.core.internal.linux.SeccompNotif;
+import dev.intercessor.api.Response;
 
 /**
  * The doorbell: how a container process hands the supervisor a seccomp listener of its own, so a
@@ -37,7 +38,7 @@ import jnr.ffi.Pointer;
  * beyond {@link #LIMIT} such channels per container, {@code EBADF} if the caller has no fd
  * {@code fd}.
  */
-final class ListenerHandOver {
+public final class ListenerHandOver {
 
     private static final Logger LOG = System.getLogger("dev.intercessor.core.notify");
 
@@ -65,35 +66,35 @@ final class ListenerHandOver {
         }
     }
 
-    private final Multiplexer multiplexer;
+    private final Channels channels;
     private final ScheduledExecutorService timer;
 
-    ListenerHandOver(Multiplexer multiplexer, ScheduledExecutorService timer) {
-        this.multiplexer = multiplexer;
+    /**
+     * @param channels where a listener handed over is attached
+     * @param timer    runs the attempts to take it
+     */
+    public ListenerHandOver(Channels channels, ScheduledExecutorService timer) {
+        this.channels = channels;
         this.timer = timer;
     }
 
-    /** @return whether the notification in {@code notif} is the doorbell */
-    static boolean rings(Pointer notif) {
-        int nr = notif.getInt(Seccomp.NOTIF_NR);
-        SyscallTable arch = SyscallTable.forCall(notif.getInt(Seccomp.NOTIF_ARCH), nr);
+    /** @return whether {@code call} (of table {@code arch}, null if none) is the doorbell */
+    static boolean rings(SyscallTable arch, SeccompNotif call) {
         // The kernel's ioctl takes an unsigned int request: the upper half is not part of it.
-        return arch != null && IOCTL[arch.index()] == nr
-                && (notif.getLong(Seccomp.NOTIF_ARGS + 8) & 0xffffffffL) == MAGIC;
+        return arch != null && IOCTL[arch.index()] == call.nr() && (call.arg(1) & 0xffffffffL) == MAGIC;
     }
 
     /**
-     * Answers the doorbell in {@code buffers.notif}.
+     * Answers the doorbell {@code call}.
      *
      * @return whether {@code channel} was let go of (the caller is making its own listener)
      */
-    boolean answer(NotifyChannel channel, Seccomp.Buffers buffers) {
-        Pointer n = buffers.notif;
-        long id = n.getLong(Seccomp.NOTIF_ID);
-        int pid = n.getInt(Seccomp.NOTIF_PID);
-        int fd = (int) n.getLong(Seccomp.NOTIF_ARGS);
+    boolean answer(NotifyChannel channel, Seccomp.Buffers buffers, SeccompNotif call) {
+        long id = call.id();
+        int pid = call.pid();
+        int fd = (int) call.arg(0);
         Session session = channel.session();
-        session.seen.increment();
+        session.received();
         if (channel.handedOver()) {
             reply(channel, buffers, id, 0); // the confirmation: this listener is served
             return false;
@@ -163,7 +164,7 @@ final class ListenerHandOver {
             }
             if (Seccomp.isNotifyFd(copy)) {
                 try {
-                    multiplexer.attachHandedOver(session, copy, pid);
+                    channels.attachHandedOver(session, copy, pid);
                     attached = true;
                     LOG.log(Level.INFO, () -> "container " + session.containerId() + ": process " + pid
                             + "'s own listener is served");
@@ -189,7 +190,7 @@ final class ListenerHandOver {
             if (!again) {
                 Linux.close(pidfd);
                 if (!attached) {
-                    multiplexer.abandonHandOver(session);
+                    channels.abandonHandOver(session);
                 }
             }
         }
@@ -221,17 +222,7 @@ final class ListenerHandOver {
 
     /** @return whether the caller got the answer */
     private static boolean reply(NotifyChannel channel, Seccomp.Buffers buffers, long id, int errno) {
-        Session session = channel.session();
-        if (errno == 0) {
-            session.emulated.increment();
-        } else {
-            session.refused.increment();
-        }
-        try {
-            Seccomp.send(channel.fd(), buffers, id, 0, errno, false);
-            return true;
-        } catch (LinuxException e) {
-            return false; // ENOENT: the caller is gone
-        }
+        // -1: ENOENT, the caller is gone
+        return channel.answer(AnswerSink.KERNEL, buffers, id, errno == 0 ? Response.value(0) : Response.errno(errno)) >= 0;
     }
 }

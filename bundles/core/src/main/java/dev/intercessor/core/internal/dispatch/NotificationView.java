@@ -1,6 +1,7 @@
 package dev.intercessor.core.internal.dispatch;
 
 import dev.intercessor.api.Notification;
+import dev.intercessor.core.internal.linux.SeccompNotif;
 
 /** An immutable copy of one received {@code seccomp_notif}. */
 final class NotificationView implements Notification {
@@ -12,6 +13,11 @@ final class NotificationView implements Notification {
     private final long ip;
     private final long[] args;
     private final String containerId;
+
+    /** @param arch the table of the call ({@link SyscallTable#forCall}) */
+    NotificationView(SeccompNotif call, SyscallTable arch, String containerId) {
+        this(call.id(), call.pid(), arch, call.nr(), call.ip(), call.args(), containerId);
+    }
 
     /**
      * @param arch      the table of the call ({@link SyscallTable#forCall})

@@ -3,8 +3,15 @@ package dev.intercessor.core.internal.dispatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+import dev.intercessor.api.Errno;
+import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.Linux;
+import dev.intercessor.core.internal.linux.LinuxException;
+import dev.intercessor.core.internal.linux.Seccomp;
 
 /**
  * One seccomp notify fd of a session. Reference-counted: the fd is closed only when it has been
@@ -12,6 +19,8 @@ import dev.intercessor.core.internal.linux.Linux;
  * number.
  */
 public final class NotifyChannel {
+
+    private static final Logger LOG = System.getLogger("dev.intercessor.core.dispatch");
 
     private final long key;
     private final int fd;
@@ -95,9 +104,25 @@ public final class NotifyChannel {
         return relay;
     }
 
-    /** @return where answers go: the relay, or {@code direct} (the kernel) */
-    AnswerSink answers(AnswerSink direct) {
-        return relay != null ? relay : direct;
+    /**
+     * Answers call {@code id} of this channel: the one way an answer goes out (to the relay, or
+     * to {@code direct}: the kernel), counted in its session.
+     *
+     * @return for an injected fd the caller's new descriptor, else 0; -1 if the answer could not
+     *         be given (the caller was killed meanwhile: ENOENT)
+     */
+    long answer(AnswerSink direct, Seccomp.Buffers buffers, long id, Response response) {
+        session.answered(response.kind());
+        try {
+            return (relay != null ? relay : direct).answer(fd, buffers, id, response);
+        } catch (LinuxException e) {
+            // ENOENT: the caller was killed while we decided. Nothing else is expected here.
+            if (e.errno() != Errno.ENOENT) {
+                LOG.log(Level.WARNING, () -> "container " + session.containerId() + ": cannot answer notification "
+                        + id + ": " + e.getMessage());
+            }
+            return -1;
+        }
     }
 
     /** @return what the channel waits on: the relay's socket, or the notify fd */

@@ -6,6 +6,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.linux.ContainerInit;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 
@@ -20,14 +21,14 @@ public final class Session {
     private final List<NotifyChannel> channels = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicBoolean prepared = new java.util.concurrent.atomic.AtomicBoolean();
 
-    final LongAdder seen = new LongAdder();
-    final LongAdder emulated = new LongAdder();
-    final LongAdder refused = new LongAdder();
-    final LongAdder continued = new LongAdder();
+    private final LongAdder seen = new LongAdder();
+    private final LongAdder emulated = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder continued = new LongAdder();
     /** Slow handlers' calls of this container running now. */
-    final AtomicInteger slowCalls = new AtomicInteger();
+    private final AtomicInteger slowCalls = new AtomicInteger();
     /** Notify threads held by a call of this container that the watchdog answered. */
-    final AtomicInteger stuckCalls = new AtomicInteger();
+    private final AtomicInteger stuckCalls = new AtomicInteger();
 
     Session(String containerId, String runtimeVersion, ContainerInit init, ContainerPolicy policy) {
         this.init = init;
@@ -116,6 +117,46 @@ public final class Session {
             handOvers--;
         }
         return channels.isEmpty() && pendingHandOvers == 0;
+    }
+
+    /** Counts a call received (before it is decided). */
+    void received() {
+        seen.increment();
+    }
+
+    /** Counts the answer a call got. */
+    void answered(Response.Kind kind) {
+        switch (kind) {
+            case CONTINUE -> continued.increment();
+            case ERRNO -> refused.increment();
+            default -> emulated.increment();
+        }
+    }
+
+    /** @return false if {@code limit} slow calls of this container run already (then nothing is counted) */
+    boolean startSlowCall(int limit) {
+        if (slowCalls.incrementAndGet() > limit) {
+            slowCalls.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void endSlowCall() {
+        slowCalls.decrementAndGet();
+    }
+
+    /** @return how many notify threads a call of this container holds after the watchdog answered it */
+    int stuckCalls() {
+        return stuckCalls.get();
+    }
+
+    void stuckCallStarted() {
+        stuckCalls.incrementAndGet();
+    }
+
+    void stuckCallEnded() {
+        stuckCalls.decrementAndGet();
     }
 
     public long seen() {

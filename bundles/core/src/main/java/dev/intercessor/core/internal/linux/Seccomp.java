@@ -3,7 +3,9 @@ package dev.intercessor.core.internal.linux;
 import jnr.ffi.Pointer;
 
 /**
- * The seccomp user-notification ioctls. Buffer sizes come from the kernel
+ * The seccomp user-notification ioctls, and the one place that knows the layout of their structs
+ * ({@code seccomp_notif} through {@link SeccompNotif}, {@code seccomp_notif_resp},
+ * {@code seccomp_notif_addfd}, {@code seccomp_notif_sizes}). Buffer sizes come from the kernel
  * ({@code SECCOMP_GET_NOTIF_SIZES}); field offsets are those of the stable uapi structs.
  */
 public final class Seccomp {
@@ -21,13 +23,21 @@ public final class Seccomp {
     private static final int USER_NOTIF_FLAG_CONTINUE = 1;
     private static final int ADDFD_FLAG_SEND = 1 << 1;
 
-    // struct seccomp_notif: id u64, pid u32, flags u32, data { nr s32, arch u32, ip u64, args u64[6] }
-    public static final int NOTIF_ID = 0;
-    public static final int NOTIF_PID = 8;
-    public static final int NOTIF_NR = 16;
-    public static final int NOTIF_ARCH = 20;
-    public static final int NOTIF_IP = 24;
-    public static final int NOTIF_ARGS = 32;
+    // struct seccomp_notif_resp: id u64, val s64, error s32, flags u32.
+    private static final int RESP_ID = 0;
+    private static final int RESP_VAL = 8;
+    private static final int RESP_ERROR = 16;
+    private static final int RESP_FLAGS = 20;
+    // struct seccomp_notif_addfd: id u64, flags u32, srcfd u32, newfd u32, newfd_flags u32.
+    private static final int ADDFD_ID = 0;
+    private static final int ADDFD_FLAGS = 8;
+    private static final int ADDFD_SRCFD = 12;
+    private static final int ADDFD_NEWFD = 16;
+    private static final int ADDFD_NEWFD_FLAGS = 20;
+    private static final int ADDFD_SIZE = 24;
+    // struct pollfd: fd s32, events s16, revents s16; struct timespec: tv_sec s64, tv_nsec s64.
+    private static final int POLLFD_EVENTS = 4;
+    private static final int POLLFD_REVENTS = 6;
 
     /** The kernel's sizes of seccomp_notif and seccomp_notif_resp, asked once. */
     public static final int NOTIF_SIZE;
@@ -40,7 +50,7 @@ public final class Seccomp {
         } catch (LinuxException e) {
             throw new IllegalStateException("seccomp user notification unsupported: " + e.getMessage());
         }
-        NOTIF_SIZE = Math.max(80, Short.toUnsignedInt(sizes.getShort(0)));
+        NOTIF_SIZE = Math.max(SeccompNotif.SIZE, Short.toUnsignedInt(sizes.getShort(0)));
         RESP_SIZE = Math.max(24, Short.toUnsignedInt(sizes.getShort(2)));
     }
 
@@ -51,16 +61,35 @@ public final class Seccomp {
     public static final class Buffers {
         public final Pointer notif = Linux.allocate(NOTIF_SIZE);
         public final Pointer resp = Linux.allocate(RESP_SIZE);
-        final Pointer addfd = Linux.allocate(24);
+        final Pointer addfd = Linux.allocate(ADDFD_SIZE);
         /** For waiting on a notify fd with ppoll: struct pollfd[3] (with the fds that wait watches), struct timespec. */
         public final Pointer pollfd = Linux.allocate(24);
         public final Pointer timespec = Linux.allocate(16);
     }
 
-    /** Receives one notification into {@code buffers.notif}; the kernel wants it zeroed. */
-    public static void receive(int notifyFd, Buffers buffers) throws LinuxException {
+    /** Receives one notification (into {@code buffers.notif}, which the kernel wants zeroed). */
+    public static SeccompNotif receive(int notifyFd, Buffers buffers) throws LinuxException {
         buffers.notif.setMemory(0, NOTIF_SIZE, (byte) 0);
         Linux.check("NOTIF_RECV", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_RECV, buffers.notif));
+        return SeccompNotif.decode(buffers.notif);
+    }
+
+    /**
+     * Waits up to {@code nanos} for {@code notifyFd} to have a call (ppoll: a thread waiting on the
+     * notify fd itself is woken on the caller's CPU, with {@link #setSyncWakeUp}).
+     *
+     * @return the poll events seen ({@code POLLIN}, {@code POLLHUP}: every caller gone), 0 if none
+     */
+    public static int await(int notifyFd, Buffers buffers, long nanos) {
+        Pointer pollfd = buffers.pollfd;
+        pollfd.putInt(0, notifyFd);
+        pollfd.putShort(POLLFD_EVENTS, Linux.POLLIN);
+        pollfd.putShort(POLLFD_REVENTS, (short) 0);
+        Pointer timeout = buffers.timespec;
+        timeout.putLong(0, 0);
+        timeout.putLong(8, nanos);
+        int n = Linux.libc().ppoll(pollfd, 1, timeout, null);
+        return n > 0 ? pollfd.getShort(POLLFD_REVENTS) : 0;
     }
 
     /** Sends a plain answer: {@code error} is a positive errno or 0. */
@@ -68,10 +97,10 @@ public final class Seccomp {
             boolean continueSyscall) throws LinuxException {
         Pointer resp = buffers.resp;
         resp.setMemory(0, RESP_SIZE, (byte) 0);
-        resp.putLong(0, id);
-        resp.putLong(8, value);
-        resp.putInt(16, -error);
-        resp.putInt(20, continueSyscall ? USER_NOTIF_FLAG_CONTINUE : 0);
+        resp.putLong(RESP_ID, id);
+        resp.putLong(RESP_VAL, value);
+        resp.putInt(RESP_ERROR, -error);
+        resp.putInt(RESP_FLAGS, continueSyscall ? USER_NOTIF_FLAG_CONTINUE : 0);
         Linux.check("NOTIF_SEND", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_SEND, resp));
     }
 
@@ -83,13 +112,7 @@ public final class Seccomp {
      */
     public static int addFdAndSend(int notifyFd, Buffers buffers, long id, int fd, boolean cloexec)
             throws LinuxException {
-        Pointer a = buffers.addfd;
-        a.putLong(0, id);
-        a.putInt(8, ADDFD_FLAG_SEND);
-        a.putInt(12, fd);
-        a.putInt(16, 0);
-        a.putInt(20, cloexec ? Linux.O_CLOEXEC : 0);
-        return Linux.check("NOTIF_ADDFD", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ADDFD, a));
+        return addFd(notifyFd, buffers, id, fd, cloexec, ADDFD_FLAG_SEND);
     }
 
     /**
@@ -99,12 +122,17 @@ public final class Seccomp {
      * @return the descriptor number in the caller
      */
     public static int addFd(int notifyFd, Buffers buffers, long id, int fd, boolean cloexec) throws LinuxException {
+        return addFd(notifyFd, buffers, id, fd, cloexec, 0);
+    }
+
+    private static int addFd(int notifyFd, Buffers buffers, long id, int fd, boolean cloexec, int flags)
+            throws LinuxException {
         Pointer a = buffers.addfd;
-        a.putLong(0, id);
-        a.putInt(8, 0);
-        a.putInt(12, fd);
-        a.putInt(16, 0);
-        a.putInt(20, cloexec ? Linux.O_CLOEXEC : 0);
+        a.putLong(ADDFD_ID, id);
+        a.putInt(ADDFD_FLAGS, flags);
+        a.putInt(ADDFD_SRCFD, fd);
+        a.putInt(ADDFD_NEWFD, 0);
+        a.putInt(ADDFD_NEWFD_FLAGS, cloexec ? Linux.O_CLOEXEC : 0);
         return Linux.check("NOTIF_ADDFD", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_ADDFD, a));
     }
 
