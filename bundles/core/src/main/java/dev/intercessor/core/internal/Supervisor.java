@@ -139,18 +139,11 @@ public class Supervisor {
     private GlobalPolicy globalPolicy;
 
     private Multiplexer multiplexer;
-    private FdKeeper keeper;
-    private InFlight inFlight;
-    private Path inFlightFile;
+    /** Carries the containers over a restart; null: no keeper configured. */
+    private Restore restore;
+    private final Health health = new Health(registry, calls);
     private BundleContext context;
-    /** The handlers the last run had (from the keeper's side), read once, before this run writes. */
-    private Set<String> expectedHandlers;
-    private Path handlersFile;
     private volatile boolean active;
-    /** Kept channels taken back and not served yet: waiting for the expected handlers. */
-    private boolean restorePending;
-    private long restoreStarted;
-    private java.util.concurrent.ScheduledExecutorService restoreTimer;
 
     @Activate
     void activate(Config config, BundleContext context) throws LinuxException, IOException {
@@ -162,7 +155,6 @@ public class Supervisor {
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
-        threadsConfigured = threads;
         sessions = new Sessions(globalPolicy::values, registry.options(), LxcfsViews::prepare);
         multiplexer = new Multiplexer(threads, config.lingerMicros(), config.burst(), hotThreads,
                 config.hotIdleMillis(), config.stuckCallMillis());
@@ -174,42 +166,13 @@ public class Supervisor {
         multiplexer.start(dispatcher, channels);
         LOG.log(Level.INFO, "supervisor started with " + threads + " notify threads ("
                 + multiplexer.hotThreads() + " may stay with a busy container)");
+        health.serving(multiplexer, sessions, threads);
         if (!config.keeperSocket().isEmpty()) {
-            Path socket = Path.of(config.keeperSocket());
-            handlersFile = Path.of(config.keeperSocket() + ".handlers");
-            expected();
-            keeper = FdKeeper.connect(socket, Path.of(config.keeperProgram()).toAbsolutePath());
+            restore = Restore.connect(config.keeperSocket(), Path.of(config.keeperProgram()).toAbsolutePath(), registry);
         }
         active = true;
-        if (keeper != null) {
-            channels.keepWith(keeper);
-            List<InFlight.Call> leftOver = new ArrayList<>();
-            inFlightFile = Path.of(config.keeperSocket() + ".inflight");
-            inFlight = InFlight.open(inFlightFile, leftOver);
-            dispatcher.recordInFlight(inFlight);
-            int taken = channels.restore(keeper.all());
-            if (!leftOver.isEmpty()) {
-                int answered = channels.answerLeftOver(leftOver);
-                LOG.log(answered > 0 ? Level.WARNING : Level.INFO, "the last run ended while deciding " + leftOver.size()
-                        + " call(s); " + answered + " still waited and are answered EINTR");
-            }
-            if (taken > 0) {
-                synchronized (this) {
-                    restorePending = true;
-                    restoreStarted = System.nanoTime();
-                }
-                LOG.log(Level.INFO, "took back " + taken + " notify fd(s) of " + sessions.all().size()
-                        + " running container(s) from the fd keeper; served once handlers " + expected()
-                        + " are here (at most " + config.restoreWaitMillis() + " ms)");
-                restoreTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "intercessor-restore");
-                    t.setDaemon(true);
-                    return t;
-                });
-                restoreTimer.schedule(() -> serveRestored(true), config.restoreWaitMillis(),
-                        java.util.concurrent.TimeUnit.MILLISECONDS);
-                serveRestored(false);
-            }
+        if (restore != null) {
+            restore.takeBack(channels, sessions, dispatcher, config.restoreWaitMillis());
         }
         writeHandlers();
     }
@@ -236,66 +199,10 @@ public class Supervisor {
         }
     }
 
-    /** @return the handlers the last run had, read (once) from the keeper's side */
-    private synchronized Set<String> expected() {
-        if (expectedHandlers == null) {
-            expectedHandlers = Set.of();
-            if (handlersFile != null && Files.isRegularFile(handlersFile)) {
-                try {
-                    expectedHandlers = Set.copyOf(Files.readAllLines(handlersFile).stream()
-                            .filter(l -> !l.isBlank()).toList());
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "cannot read " + handlersFile + ": " + e.getMessage());
-                }
-            }
-        }
-        return expectedHandlers;
-    }
-
-    /** Serves the channels taken back once every expected handler is bound, or at the deadline. */
-    private void serveRestored(boolean deadline) {
-        Set<String> missing;
-        synchronized (this) {
-            if (!restorePending) {
-                return;
-            }
-            missing = new java.util.TreeSet<>(expected());
-            for (HandlerBinding b : registry.bindings()) {
-                missing.remove(b.name());
-            }
-            if (!missing.isEmpty() && !deadline) {
-                return;
-            }
-            restorePending = false;
-        }
-        long waited = (System.nanoTime() - restoreStarted) / 1_000_000;
-        if (missing.isEmpty()) {
-            LOG.log(Level.INFO, "serving the containers taken back (their calls waited " + waited + " ms for the handlers)");
-        } else {
-            LOG.log(Level.WARNING, "serving the containers taken back without handlers " + missing + " (not here after "
-                    + waited + " ms)");
-        }
-        channels.serveRestored();
-    }
-
-    /**
-     * Writes the handlers bound now next to the keeper's socket, for the next run to wait for:
-     * not while the framework stops (its handlers leave first, and would seem gone for good).
-     */
+    /** Writes the handlers bound now for the next run (not while the framework stops: they leave first). */
     private void writeHandlers() {
-        if (!active || handlersFile == null || frameworkStopping()) {
-            return;
-        }
-        StringBuilder names = new StringBuilder();
-        new java.util.TreeSet<>(registry.bindings().stream().map(HandlerBinding::name)
-                .filter(java.util.Objects::nonNull).toList()).forEach(n -> names.append(n).append('\n'));
-        try {
-            Path tmp = handlersFile.resolveSibling(handlersFile.getFileName() + ".tmp");
-            Files.writeString(tmp, names);
-            Files.move(tmp, handlersFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, () -> "cannot write " + handlersFile + ": " + e.getMessage());
+        if (active && restore != null && !frameworkStopping()) {
+            restore.writeHandlers();
         }
     }
 
@@ -316,30 +223,17 @@ public class Supervisor {
     @Deactivate
     void deactivate() {
         active = false;
-        if (restoreTimer != null) {
-            restoreTimer.shutdownNow();
+        if (restore != null) {
+            restore.cancel();
         }
         if (multiplexer != null) {
             stopServing();
             channels.close();
             dispatcher.close();
         }
-        if (inFlight != null) {
-            dispatcher.recordInFlight(null);
-            inFlight.close(); // its file stays: a slow call still deciding is the next run's to answer
-        }
         DeviceNodeStore.unmount(); // first: the keeper's directory may then be left empty, and go
-        if (keeper != null && containersRunAtStop) {
-            keeper.close(); // it holds on to the running containers' fds for the next run
-        } else if (keeper != null) {
-            // Nothing for a next run to take back, nor handlers to wait for: no state left behind.
-            try {
-                Files.deleteIfExists(handlersFile);
-                Files.deleteIfExists(inFlightFile);
-            } catch (IOException e) {
-                LOG.log(Level.DEBUG, () -> "cannot remove " + handlersFile + ": " + e.getMessage());
-            }
-            keeper.closeEmpty();
+        if (restore != null) {
+            restore.close(containersRunAtStop);
         }
     }
 
@@ -351,7 +245,9 @@ public class Supervisor {
         registry.add(binding);
         globalPolicy.check();
         writeHandlers();
-        serveRestored(false);
+        if (restore != null) {
+            restore.handlersChanged();
+        }
         List<String> serving = registry.serving(binding);
         if (!serving.isEmpty()) {
             LOG.log(Level.INFO, () -> "handler " + describe(binding) + " is available for " + serving);
@@ -456,68 +352,24 @@ public class Supervisor {
         return channel;
     }
 
-    /** The runtime-facing listeners' own checks: null when healthy, else what is wrong. */
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.function.Supplier<String>> listenerChecks =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile int threadsConfigured;
-
     /** A listener's health ({@code check} says null when healthy); null {@code check}: it is gone. */
     public void listenerHealth(String name, java.util.function.Supplier<String> check) {
-        if (check == null) {
-            listenerChecks.remove(name);
-        } else {
-            listenerChecks.put(name, check);
-        }
+        health.listener(name, check);
     }
 
     /** @return the health checks (see {@link dev.intercessor.admin.Supervision#health}) */
     public List<dev.intercessor.admin.HealthCheck> health() {
-        List<dev.intercessor.admin.HealthCheck> checks = new ArrayList<>();
-        java.util.function.Supplier<String> oci = listenerChecks.get("oci-listener");
-        checks.add(oci == null ? new dev.intercessor.admin.HealthCheck("oci-listener", false, "not running")
-                : check("oci-listener", oci.get()));
-        java.util.function.Supplier<String> lxc = listenerChecks.get("lxc-listener");
-        if (lxc != null) {
-            checks.add(check("lxc-listener", lxc.get()));
-        }
-        int running = multiplexer.notifyThreads();
-        checks.add(new dev.intercessor.admin.HealthCheck("notify-threads", running >= threadsConfigured,
-                running + " of " + threadsConfigured + " running, " + multiplexer.hotThreadsNow() + " hot"));
-        List<String> serving = new ArrayList<>();
-        for (HandlerBinding b : registry.bindings()) {
-            if (!registry.serving(b).isEmpty()) {
-                serving.add(b.name());
-            }
-        }
-        java.util.Collections.sort(serving);
-        List<String> rejected = registry.rejections().stream().map(r -> r.binding().name() + ": " + r.reason()).toList();
-        checks.add(new dev.intercessor.admin.HealthCheck("handlers", !serving.isEmpty(),
-                (serving.isEmpty() ? "none serving" : "serving " + serving)
-                + (rejected.isEmpty() ? "" : "; rejected " + rejected)));
-        return checks;
+        return health.checks();
     }
-
-    private static dev.intercessor.admin.HealthCheck check(String name, String problem) {
-        return new dev.intercessor.admin.HealthCheck(name, problem == null, problem == null ? "accepting" : problem);
-    }
-
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> refused =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Counts a connection a runtime-facing socket refused ({@code listener}: oci, lxc). */
     public void countRefused(String listener) {
-        refused.computeIfAbsent(listener, l -> new java.util.concurrent.atomic.LongAdder()).increment();
+        health.countRefused(listener);
     }
 
     /** @return the counters a metrics exporter publishes */
     public dev.intercessor.admin.SupervisorMetrics metrics() {
-        java.util.Map<String, Long> connections = new java.util.TreeMap<>();
-        for (String listener : List.of("oci", "lxc")) {
-            java.util.concurrent.atomic.LongAdder n = refused.get(listener);
-            connections.put(listener, n == null ? 0 : n.sum());
-        }
-        return new dev.intercessor.admin.SupervisorMetrics(calls.metrics(), sessions.all().size(), connections,
-                multiplexer.notifyThreads(), multiplexer.hotThreadsNow());
+        return health.metrics();
     }
 
     public Collection<Session> sessions() {
