@@ -97,7 +97,6 @@ public final class Linux {
 
     /** A real-time signal HotSpot does not use: it only interrupts a blocking call. */
     public static final int WAKE_SIGNAL = 40;
-    private static boolean wakeSignalInstalled;
 
     private Linux() {
     }
@@ -297,12 +296,9 @@ public final class Linux {
      * Makes {@link #WAKE_SIGNAL} interrupt a blocking system call (EINTR, no SA_RESTART) and do
      * nothing else. The handler is libc's own getpid: async-signal-safe, harmless, and no Java
      * code runs in signal context. glibc's struct sigaction: handler, 128-byte mask, flags,
-     * restorer (glibc fills in the restorer).
+     * restorer (glibc fills in the restorer). Installing it again changes nothing.
      */
-    public static synchronized void installWakeSignal() throws LinuxException {
-        if (wakeSignalInstalled) {
-            return;
-        }
+    public static void installWakeSignal() throws LinuxException {
         long handler = com.kenai.jffi.Library.getDefault().getSymbolAddress("getpid");
         if (handler == 0) {
             throw new LinuxException("dlsym getpid", Errno.ENOSYS);
@@ -310,7 +306,6 @@ public final class Linux {
         Pointer action = allocate(152);
         action.putLong(0, handler);
         check("sigaction", LIBC.sigaction(WAKE_SIGNAL, action, null));
-        wakeSignalInstalled = true;
     }
 
     public static int unshare(int flags) throws LinuxException {
