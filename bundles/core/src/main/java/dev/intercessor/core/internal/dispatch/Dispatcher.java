@@ -39,16 +39,6 @@ public final class Dispatcher {
     private static final int SAMPLE = 16;
     private static final Response CONTINUE = Response.continueSyscall();
 
-    /** What the serving thread does next with its channel. */
-    enum Served {
-        /** Continued without leaving hot mode: the thread may stay with the channel. */
-        CONTINUED,
-        /** Answered otherwise (a handler, a check that read /proc): hot mode is over. */
-        ANSWERED,
-        /** The channel is let go: its caller makes a listener of its own ({@link ListenerHandOver}). */
-        LET_GO
-    }
-
     private final HandlerRegistry handlers;
     private final CallLog calls;
     private final AnswerSink sink;
@@ -98,26 +88,28 @@ public final class Dispatcher {
      * @param received {@link System#nanoTime()} when it was received, or 0 if not read yet (a plain
      *                 continue then reads the clock only for its sample)
      * @param seen     what a linger's poll saw of the channel's cached caller handles, or null
+     * @return whether the channel is to be let go of: its caller makes a listener of its own
+     *         ({@link ListenerHandOver})
      * @throws ServingThread.Abandoned if the watchdog answered the call while its handler held this thread
      */
-    Served serve(ServingThread thread, NotifyChannel channel, SeccompNotif call, long received,
+    boolean serve(ServingThread thread, NotifyChannel channel, SeccompNotif call, long received,
             CallerHandles.Seen seen) {
         if (!channel.admitted()) {
             thread.leaveHot(); // its check reads /proc
             if (!admit(channel, thread, call)) {
-                return Served.ANSWERED;
+                return false;
             }
         }
         SyscallTable arch = SyscallTable.forCall(call.arch(), call.nr());
         if (handOver != null && ListenerHandOver.rings(arch, call)) {
             thread.leaveHot();
-            return handOver.answer(channel, thread.buffers, call) ? Served.LET_GO : Served.ANSWERED;
+            return handOver.answer(channel, thread.buffers, call);
         }
         Session session = channel.session();
         HandlerBinding binding = arch == null ? null : handlers.lookup(arch, call.nr());
         if (binding == null || session.kernelOnly() || !session.policy().value(binding.enabled())) {
             continueSyscall(channel, thread, call, arch, received);
-            return Served.CONTINUED;
+            return false;
         }
         thread.leaveHot(); // a handler switches identity, opens files
         long start = received != 0 ? received : System.nanoTime();
@@ -125,7 +117,7 @@ public final class Dispatcher {
         NotificationView view = new NotificationView(call, arch, session.containerId());
         if (session.stuckCalls() >= STUCK_PER_CONTAINER) {
             handlerCalls.refuse(channel, thread.buffers, view, binding, Errno.EAGAIN, start);
-            return Served.ANSWERED;
+            return false;
         }
         thread.watch(channel, call.id(), start);
         try {
@@ -138,7 +130,7 @@ public final class Dispatcher {
                 throw new ServingThread.Abandoned();
             }
         }
-        return Served.ANSWERED;
+        return false;
     }
 
     /** The fast path: the kernel runs the call. */

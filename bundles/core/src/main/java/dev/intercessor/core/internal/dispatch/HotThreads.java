@@ -55,7 +55,8 @@ final class HotThreads {
 
     /**
      * Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free, until it goes
-     * quiet or a call takes the thread out of hot mode (a handler, a check that reads /proc).
+     * quiet. Its calls that need more than RECV and SEND (a handler, a check that reads /proc) run
+     * with the wake signal held back ({@link ServingThread#leaveHot}), and the thread stays hot.
      *
      * @return whether the channel is to be let go of
      */
@@ -85,12 +86,12 @@ final class HotThreads {
                 }
                 long received = System.nanoTime();
                 thread.lastServed = received;
-                if (dispatcher.serve(thread, channel, call, received, null) == Dispatcher.Served.LET_GO) {
+                if (dispatcher.serve(thread, channel, call, received, null)) {
                     return true;
                 }
-                if (!thread.accepting()) {
-                    return false; // left hot mode for that call
-                }
+                // A handler or a check held the signal back while it ran (a signal meanwhile stays
+                // pending, and is taken now, and the loop sees leave): the thread stays with its container.
+                thread.resumeHot();
             }
             return false;
         } finally {

@@ -227,8 +227,7 @@ public final class Multiplexer {
                 continue; // ENOENT: the caller was killed before we got to it
             }
             // After a linger, its poll vouches for the cached caller handles; else none did.
-            if (dispatcher.serve(thread, channel, call, 0, served > 0 && lingerNanos > 0 ? thread.seen : null)
-                    == Dispatcher.Served.LET_GO) {
+            if (dispatcher.serve(thread, channel, call, 0, served > 0 && lingerNanos > 0 ? thread.seen : null)) {
                 return true; // the caller makes its own listener once this one is closed
             }
         }

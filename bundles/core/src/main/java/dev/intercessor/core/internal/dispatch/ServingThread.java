@@ -37,6 +37,14 @@ final class ServingThread {
         accepting = true;
     }
 
+    /** Back to accepting the wake signal after {@link #leaveHot}, while it stays hot. */
+    void resumeHot() {
+        if (!accepting) {
+            Linux.acceptWake(true);
+            accepting = true;
+        }
+    }
+
     /**
      * Before anything that may block or that a signal must not interrupt (an identity switch, a
      * file, /proc): the wake signal stays pending from here on. A signal that comes late stays
@@ -47,11 +55,6 @@ final class ServingThread {
             Linux.acceptWake(false);
             accepting = false;
         }
-    }
-
-    /** @return whether it still accepts the wake signal: false once something left hot mode */
-    boolean accepting() {
-        return accepting;
     }
 
     /** Marks the start of a handler's call, for the watchdog. */
