@@ -101,8 +101,8 @@ public class DispatcherTest {
     /** Dispatches one call of {@code nr} and returns its id. */
     private long call(int nr) {
         long id = nextId++;
-        dispatcher.serve(thread, channel, new SeccompNotif(id, (int) initProcess.pid(), nr,
-                SyscallTable.AUDIT_ARCH_X86_64, 0, new long[6]), 0, null);
+        dispatcher.serve(thread, channel, SeccompNotif.of(id, (int) initProcess.pid(), nr,
+                SyscallTable.AUDIT_ARCH_X86_64), 0, null);
         return id;
     }
 
