@@ -30,6 +30,18 @@ final class LogCapture extends Handler implements AutoCloseable {
         return records.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
     }
 
+    /**
+     * @return the warnings once one contains {@code text}, or as they are after 5 s (a listener
+     *         may log a refusal just after it closed the connection the test waits on)
+     */
+    List<String> awaitWarning(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (warnings().stream().noneMatch(w -> w.contains(text)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return warnings();
+    }
+
     void clear() {
         records.clear();
     }

@@ -206,7 +206,8 @@ public class LxcIT extends HandlerIT {
             int init = supervision.container(id).orElseThrow().initPid();
             assertEquals("closed\n", Container.execute(List.of(client, TestSetup.LXC_PROXY, "forged",
                     Integer.toString(init))).out());
-            List<String> warnings = capture.warnings();
+            capture.awaitWarning("a message of 10 bytes");
+            List<String> warnings = capture.awaitWarning("not a seccomp notify fd");
             assertTrue(warnings.toString(), warnings.stream().anyMatch(w -> w.contains("a message of 10 bytes")));
             assertTrue(warnings.toString(), warnings.stream().anyMatch(w -> w.contains("not a seccomp notify fd")));
             assertEquals("the real container is still served", "ok\n",
