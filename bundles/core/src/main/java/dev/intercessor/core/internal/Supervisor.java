@@ -39,10 +39,8 @@ import dev.intercessor.core.internal.dispatch.Multiplexer;
 import dev.intercessor.core.internal.dispatch.NotifyChannel;
 import dev.intercessor.core.internal.dispatch.RelayedNotifications;
 import dev.intercessor.core.internal.dispatch.Session;
-import dev.intercessor.core.internal.linux.CallerIdentity;
-import dev.intercessor.core.internal.linux.DeviceNodeStore;
+import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.oci.OciState;
 import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallLog;
@@ -127,7 +125,9 @@ public class Supervisor {
 
     private final HandlerRegistry registry = new HandlerRegistry();
     private final CallLog calls = new CallLog();
-    private final Dispatcher dispatcher = new Dispatcher(registry, calls);
+    /** The device store, FUSE helper and host cgroup mounts every call is served with. */
+    private final HostFacilities host = new HostFacilities();
+    private final Dispatcher dispatcher = new Dispatcher(registry, calls, host);
 
     @Reference
     private GlobalPolicy globalPolicy;
@@ -150,9 +150,9 @@ public class Supervisor {
     void activate(Config config, BundleContext context) throws LinuxException, IOException {
         this.context = context;
         globalPolicy.useOptions(registry.options());
-        DeviceNodeStore.mount(config.deviceStore());
-        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
-        ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
+        host.deviceStore().mount(config.deviceStore());
+        host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
+        host.useFuseHelper(java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath());
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
@@ -295,7 +295,7 @@ public class Supervisor {
      */
     @Modified
     void modified(Config config) {
-        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
+        host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis and slowCallsPerContainer apply now; threads, "
@@ -315,7 +315,7 @@ public class Supervisor {
             dispatcher.recordInFlight(null);
             inFlight.close(); // its file stays: a slow call still deciding is the next run's to answer
         }
-        DeviceNodeStore.unmount(); // first: the keeper's directory may then be left empty, and go
+        host.deviceStore().unmount(); // first: the keeper's directory may then be left empty, and go
         if (keeper != null && containersRunAtStop) {
             keeper.close(); // it holds on to the running containers' fds for the next run
         } else if (keeper != null) {

@@ -21,6 +21,7 @@ import dev.intercessor.api.SyscallException;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
+import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
@@ -59,14 +60,26 @@ public final class Dispatcher {
                 }
             });
 
+    /** What the host gives every call (device store, FUSE helper, cgroup mounts): the supervisor's. */
+    private final HostFacilities host;
+
     public Dispatcher(HandlerRegistry handlers, CallLog calls) {
         this(handlers, calls, AnswerSink.KERNEL);
     }
 
+    public Dispatcher(HandlerRegistry handlers, CallLog calls, HostFacilities host) {
+        this(handlers, calls, AnswerSink.KERNEL, host);
+    }
+
     public Dispatcher(HandlerRegistry handlers, CallLog calls, AnswerSink sink) {
+        this(handlers, calls, sink, new HostFacilities());
+    }
+
+    public Dispatcher(HandlerRegistry handlers, CallLog calls, AnswerSink sink, HostFacilities host) {
         this.handlers = handlers;
         this.calls = calls;
         this.sink = sink;
+        this.host = host;
     }
 
     /** Where the calls being decided are recorded, to be answered after a crash; null: nowhere. */
@@ -249,13 +262,13 @@ public final class Dispatcher {
      * @return the target for a call on {@code channel}: on the channel's notify fd, or for a relayed
      *         call on a duplicate of its own listener's, which the target closes
      */
-    private static ProcTarget target(NotifyChannel channel, long id, int pid, CallerHandles.Cache cache,
+    private ProcTarget target(NotifyChannel channel, long id, int pid, CallerHandles.Cache cache,
             CallerHandles.Seen seen) {
         if (channel.relay() == null) {
-            return new ProcTarget(channel.fd(), id, pid, channel.session().init(), cache, seen);
+            return new ProcTarget(host, channel.fd(), id, pid, channel.session().init(), cache, seen);
         }
-        return new ProcTarget(channel.relay().duplicateNotifyFd(), id, pid, channel.session().init(), cache, seen)
-                .closingNotifyFd();
+        return new ProcTarget(host, channel.relay().duplicateNotifyFd(), id, pid, channel.session().init(), cache,
+                seen).closingNotifyFd();
     }
 
     /** Records a handler's decision, after the answer went out (so off the caller's path). */

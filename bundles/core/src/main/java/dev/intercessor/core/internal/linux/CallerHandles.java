@@ -26,6 +26,53 @@ public final class CallerHandles {
         this.procDir = procDir;
     }
 
+    /**
+     * Opens thread {@code tid}'s /proc directory, then a pidfd for it.
+     *
+     * @return null if the thread is gone
+     */
+    static CallerHandles open(int tid) {
+        int dir;
+        try {
+            dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + tid, Linux.O_PATH | Linux.O_DIRECTORY);
+        } catch (LinuxException e) {
+            return null;
+        }
+        try {
+            return new CallerHandles(tid, Linux.pidfdOpenThread(tid), dir);
+        } catch (LinuxException e) {
+            Linux.close(dir);
+            return null;
+        }
+    }
+
+    /** @return /proc/<tid>/mem, opened on first use */
+    int mem(Cache cache) throws LinuxException {
+        if (mem < 0) {
+            startMemory(cache);
+            // Read-write: writes go through it too, bound to the caller's process, not its pid.
+            mem = Linux.openat(procDir, "mem", Linux.O_RDWR);
+        }
+        return mem;
+    }
+
+    /** @return /proc/<tid>/maps, opened on first use */
+    int maps(Cache cache) throws LinuxException {
+        if (maps < 0) {
+            startMemory(cache);
+            maps = Linux.openat(procDir, "maps", Linux.O_RDONLY);
+        }
+        return maps;
+    }
+
+    /** Before the first memory handle is opened: the exec generation both are good for. */
+    private void startMemory(Cache cache) {
+        if (mem < 0 && maps < 0 && cache != null) {
+            // While the caller waits on this call it cannot exec: both handles reach the same memory.
+            generation = cache.generation();
+        }
+    }
+
     void closeMemory() {
         Linux.close(mem);
         Linux.close(maps);
