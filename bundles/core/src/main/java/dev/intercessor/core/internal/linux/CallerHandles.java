@@ -142,7 +142,7 @@ public final class CallerHandles {
             if (execs != null) {
                 n = entry(fds, n, execs.fd());
             }
-            if (Linux.libc().ppoll(fds, n, scratch.zeroTimeout, null) != 0) {
+            if (PollFds.pollNow(fds, n, scratch.zeroTimeout) != 0) {
                 if (revents(fds, 0) != 0) {
                     return false;
                 }
@@ -180,9 +180,7 @@ public final class CallerHandles {
                     exec = n;
                     n = entry(fds, n, execs.fd());
                 }
-                timeout.putLong(0, left / 1_000_000_000L);
-                timeout.putLong(8, left % 1_000_000_000L);
-                if (Linux.libc().ppoll(fds, n, timeout, null) <= 0) {
+                if (PollFds.poll(fds, n, timeout, left) <= 0) {
                     return 0; // time is up (or a signal)
                 }
                 if (thread >= 0 && revents(fds, thread) != 0) {
@@ -203,13 +201,11 @@ public final class CallerHandles {
         }
 
         private static int entry(Pointer fds, int index, int fd) {
-            fds.putInt(8 * index, fd);
-            fds.putInt(8 * index + 4, Linux.POLLIN); // events; revents zeroed
-            return index + 1;
+            return PollFds.watchReadable(fds, index, fd);
         }
 
         private static int revents(Pointer fds, int index) {
-            return fds.getShort(8 * index + 6);
+            return PollFds.revents(fds, index);
         }
 
         /** @return the generation memory handles opened now are valid for */
