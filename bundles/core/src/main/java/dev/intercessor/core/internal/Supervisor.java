@@ -35,18 +35,14 @@ import dev.intercessor.core.internal.dispatch.Channels;
 import dev.intercessor.core.internal.dispatch.Dispatcher;
 import dev.intercessor.core.internal.dispatch.ListenerHandOver;
 import dev.intercessor.core.internal.dispatch.Sessions;
-import dev.intercessor.core.internal.keep.FdKeeper;
-import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.dispatch.HandlerBinding;
 import dev.intercessor.core.internal.dispatch.HandlerRegistry;
 import dev.intercessor.core.internal.dispatch.Multiplexer;
 import dev.intercessor.core.internal.dispatch.NotifyChannel;
 import dev.intercessor.core.internal.dispatch.RelayedNotifications;
 import dev.intercessor.core.internal.dispatch.Session;
-import dev.intercessor.core.internal.linux.CallerIdentity;
-import dev.intercessor.core.internal.linux.DeviceNodeStore;
+import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.oci.OciState;
 import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallLog;
@@ -131,6 +127,8 @@ public class Supervisor {
 
     private final HandlerRegistry registry = new HandlerRegistry();
     private final CallLog calls = new CallLog();
+    /** The device store, FUSE helper and host cgroup mounts every call is served with. */
+    private final HostFacilities host = new HostFacilities();
     private Dispatcher dispatcher;
     private Sessions sessions;
     private Channels channels;
@@ -149,9 +147,9 @@ public class Supervisor {
     void activate(Config config, BundleContext context) throws LinuxException, IOException {
         this.context = context;
         globalPolicy.useOptions(registry.options());
-        DeviceNodeStore.mount(config.deviceStore());
-        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
-        ProcTarget.fuseHelper = java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath();
+        host.deviceStore().mount(config.deviceStore());
+        host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
+        host.useFuseHelper(java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath());
         int threads = config.threads() > 0 ? config.threads()
                 : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
@@ -160,7 +158,7 @@ public class Supervisor {
                 config.hotIdleMillis(), config.stuckCallMillis());
         channels = new Channels(sessions, multiplexer);
         dispatcher = new Dispatcher(registry, calls, AnswerSink.KERNEL,
-                new ListenerHandOver(channels, multiplexer.timer()));
+                new ListenerHandOver(channels, multiplexer.timer()), host);
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         multiplexer.start(dispatcher, channels);
@@ -212,7 +210,7 @@ public class Supervisor {
      */
     @Modified
     void modified(Config config) {
-        CallerIdentity.deviceNodesPerContainer = Math.max(0, config.deviceNodesPerContainer());
+        host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
         dispatcher.setDeferredTimeoutMillis(config.deferredTimeoutMillis());
         dispatcher.setSlowCallsPerContainer(config.slowCallsPerContainer());
         LOG.log(Level.INFO, "configuration changed: deferredTimeoutMillis and slowCallsPerContainer apply now; threads, "
@@ -231,7 +229,7 @@ public class Supervisor {
             channels.close();
             dispatcher.close();
         }
-        DeviceNodeStore.unmount(); // first: the keeper's directory may then be left empty, and go
+        host.deviceStore().unmount(); // first: the keeper's directory may then be left empty, and go
         if (restore != null) {
             restore.close(containersRunAtStop);
         }

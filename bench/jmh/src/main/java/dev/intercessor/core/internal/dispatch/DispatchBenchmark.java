@@ -59,7 +59,7 @@ public class DispatchBenchmark {
         dispatcher = new Dispatcher(registry, new CallLog(), (fd, b, id, response) -> {
             answered++;
             return 0;
-        }, null);
+        }, null, new dev.intercessor.core.internal.linux.HostFacilities());
         ContainerInit init = userNamespacedInit();
         Session session = new Session("bench", "1.0.2", init,
                 new ContainerPolicy("bench", Map.of(), "", Map::of));

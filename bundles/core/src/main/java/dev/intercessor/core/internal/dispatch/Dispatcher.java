@@ -10,6 +10,7 @@ import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
+import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
@@ -49,13 +50,15 @@ public final class Dispatcher {
     /**
      * @param sink     where answers go: {@link AnswerSink#KERNEL}, or elsewhere to measure this step alone
      * @param handOver the doorbell, or null for none
+     * @param host     what the host gives every handler's call (device store, FUSE helper, cgroup mounts)
      */
-    public Dispatcher(HandlerRegistry handlers, CallLog calls, AnswerSink sink, ListenerHandOver handOver) {
+    public Dispatcher(HandlerRegistry handlers, CallLog calls, AnswerSink sink, ListenerHandOver handOver,
+            HostFacilities host) {
         this.handlers = handlers;
         this.calls = calls;
         this.sink = sink;
         this.handOver = handOver;
-        this.handlerCalls = new HandlerCalls(handlers, calls, sink);
+        this.handlerCalls = new HandlerCalls(handlers, calls, sink, host);
     }
 
     /** @param journal where the calls being decided are recorded, to be answered after a crash; null: nowhere */

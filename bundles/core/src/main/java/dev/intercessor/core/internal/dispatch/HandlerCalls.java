@@ -20,6 +20,7 @@ import dev.intercessor.api.SyscallException;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.CallerIdentity;
+import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.record.CallFormat;
@@ -38,6 +39,8 @@ final class HandlerCalls {
     private final HandlerRegistry handlers;
     private final AnswerSink sink;
     private final CallLog calls;
+    /** What the host gives every call (device store, FUSE helper, cgroup mounts): the supervisor's. */
+    private final HostFacilities host;
     private volatile long deferredTimeoutMillis = 30_000;
     private volatile int slowCallsPerContainer = 4;
     /** Where the calls being decided are recorded, to be answered after a crash; null: nowhere. */
@@ -59,7 +62,8 @@ final class HandlerCalls {
                 }
             });
 
-    HandlerCalls(HandlerRegistry handlers, CallLog calls, AnswerSink sink) {
+    HandlerCalls(HandlerRegistry handlers, CallLog calls, AnswerSink sink, HostFacilities host) {
+        this.host = host;
         this.handlers = handlers;
         this.calls = calls;
         this.sink = sink;
@@ -146,12 +150,12 @@ final class HandlerCalls {
      * @return the target for a call on {@code channel}: on the channel's notify fd, or for a relayed
      *         call on a duplicate of its own listener's, which the target closes
      */
-    private static ProcTarget target(NotifyChannel channel, NotificationView call, CallerHandles.Cache cache,
+    private ProcTarget target(NotifyChannel channel, NotificationView call, CallerHandles.Cache cache,
             CallerHandles.Seen seen) {
         if (channel.relay() == null) {
-            return new ProcTarget(channel.fd(), call.id(), call.pid(), channel.session().init(), cache, seen);
+            return new ProcTarget(host, channel.fd(), call.id(), call.pid(), channel.session().init(), cache, seen);
         }
-        return new ProcTarget(channel.relay().duplicateNotifyFd(), call.id(), call.pid(), channel.session().init(),
+        return new ProcTarget(host, channel.relay().duplicateNotifyFd(), call.id(), call.pid(), channel.session().init(),
                 cache, seen).closingNotifyFd();
     }
 

@@ -26,6 +26,53 @@ public final class CallerHandles {
         this.procDir = procDir;
     }
 
+    /**
+     * Opens thread {@code tid}'s /proc directory, then a pidfd for it.
+     *
+     * @return null if the thread is gone
+     */
+    static CallerHandles open(int tid) {
+        int dir;
+        try {
+            dir = Linux.openat(Linux.AT_FDCWD, "/proc/" + tid, Linux.O_PATH | Linux.O_DIRECTORY);
+        } catch (LinuxException e) {
+            return null;
+        }
+        try {
+            return new CallerHandles(tid, Linux.pidfdOpenThread(tid), dir);
+        } catch (LinuxException e) {
+            Linux.close(dir);
+            return null;
+        }
+    }
+
+    /** @return /proc/<tid>/mem, opened on first use */
+    int mem(Cache cache) throws LinuxException {
+        if (mem < 0) {
+            startMemory(cache);
+            // Read-write: writes go through it too, bound to the caller's process, not its pid.
+            mem = Linux.openat(procDir, "mem", Linux.O_RDWR);
+        }
+        return mem;
+    }
+
+    /** @return /proc/<tid>/maps, opened on first use */
+    int maps(Cache cache) throws LinuxException {
+        if (maps < 0) {
+            startMemory(cache);
+            maps = Linux.openat(procDir, "maps", Linux.O_RDONLY);
+        }
+        return maps;
+    }
+
+    /** Before the first memory handle is opened: the exec generation both are good for. */
+    private void startMemory(Cache cache) {
+        if (mem < 0 && maps < 0 && cache != null) {
+            // While the caller waits on this call it cannot exec: both handles reach the same memory.
+            generation = cache.generation();
+        }
+    }
+
     void closeMemory() {
         Linux.close(mem);
         Linux.close(maps);
@@ -95,7 +142,7 @@ public final class CallerHandles {
             if (execs != null) {
                 n = entry(fds, n, execs.fd());
             }
-            if (Linux.libc().ppoll(fds, n, scratch.zeroTimeout, null) != 0) {
+            if (PollFds.pollNow(fds, n, scratch.zeroTimeout) != 0) {
                 if (revents(fds, 0) != 0) {
                     return false;
                 }
@@ -133,9 +180,7 @@ public final class CallerHandles {
                     exec = n;
                     n = entry(fds, n, execs.fd());
                 }
-                timeout.putLong(0, left / 1_000_000_000L);
-                timeout.putLong(8, left % 1_000_000_000L);
-                if (Linux.libc().ppoll(fds, n, timeout, null) <= 0) {
+                if (PollFds.poll(fds, n, timeout, left) <= 0) {
                     return 0; // time is up (or a signal)
                 }
                 if (thread >= 0 && revents(fds, thread) != 0) {
@@ -156,13 +201,11 @@ public final class CallerHandles {
         }
 
         private static int entry(Pointer fds, int index, int fd) {
-            fds.putInt(8 * index, fd);
-            fds.putInt(8 * index + 4, Linux.POLLIN); // events; revents zeroed
-            return index + 1;
+            return PollFds.watchReadable(fds, index, fd);
         }
 
         private static int revents(Pointer fds, int index) {
-            return fds.getShort(8 * index + 6);
+            return PollFds.revents(fds, index);
         }
 
         /** @return the generation memory handles opened now are valid for */

@@ -10,40 +10,32 @@ import java.util.List;
  * A small tmpfs of the supervisor's, mounted in the host's mount namespace (so its superblock
  * belongs to the initial user namespace and device nodes on it open), holding the nodes that are
  * bind-mounted into containers. A node lives here only until it is mounted: then its name is
- * removed and the mount keeps the inode.
+ * removed and the mount keeps the inode. One per supervisor ({@link HostFacilities}).
  */
 public final class DeviceNodeStore {
 
-    private static final long MS_NOSUID = 2;
-    private static final long MS_NOEXEC = 8;
-    private static final int MNT_DETACH = 2;
-
-    private static volatile int directory = -1;
-    private static String mountedAt;
-    private static List<Path> made = List.of();
-
-    private DeviceNodeStore() {
-    }
+    private volatile int directory = -1;
+    private String mountedAt;
+    private List<Path> made = List.of();
 
     /** Mounts a fresh store at {@code path} (replacing one left by an earlier run). */
-    public static synchronized void mount(String path) throws IOException, LinuxException {
+    public synchronized void mount(String path) throws IOException, LinuxException {
         unmount();
         Path dir = Path.of(path);
         made = PrivateDirectories.create(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        Linux.libc().umount2(path, MNT_DETACH); // an earlier run's store, if it crashed
-        Linux.check("mount tmpfs at " + path, Linux.libc().mount("intercessor-devices", path, "tmpfs",
-                MS_NOSUID | MS_NOEXEC, "mode=0700,size=64k,nr_inodes=65536"));
+        MountCalls.detach(path); // an earlier run's store, if it crashed
+        MountCalls.mountTmpfs("intercessor-devices", path, "mode=0700,size=64k,nr_inodes=65536");
         directory = Linux.openat(Linux.AT_FDCWD, path, Linux.O_PATH | Linux.O_DIRECTORY);
         mountedAt = path;
     }
 
     /** Detaches the store; nodes already mounted into containers keep working. */
-    public static synchronized void unmount() {
+    public synchronized void unmount() {
         if (mountedAt != null) {
             Linux.close(directory);
             directory = -1;
-            Linux.libc().umount2(mountedAt, MNT_DETACH);
+            MountCalls.detach(mountedAt);
             PrivateDirectories.removeIfEmpty(made);
             made = List.of();
             mountedAt = null;
@@ -51,7 +43,15 @@ public final class DeviceNodeStore {
     }
 
     /** @return the store's directory fd, or -1 if there is none */
-    static int directory() {
+    int directory() {
         return directory;
+    }
+
+    /** Removes a replica kept in the store (see {@link DeviceReplicas#mountUsableNode}); its mounts stay. */
+    public void remove(String replica) {
+        int store = directory;
+        if (store >= 0) {
+            FileCalls.unlinkat(store, Linux.cPath(replica));
+        }
     }
 }

@@ -51,8 +51,6 @@ public final class LoopAssignments {
     private final ContainerInit container;
     /** Device number → the supervisor's descriptor of it; guarded by this. */
     private final Map<Integer, Held> devices = new TreeMap<>();
-    /** The names of the container's replicas in the device store, removed when it ends; guarded by this. */
-    private final java.util.List<String> replicas = new java.util.ArrayList<>();
 
     private static final class Held {
         int fd;
@@ -300,8 +298,9 @@ public final class LoopAssignments {
                     throw e;
                 }
                 fs.mknod(path, FileStat.S_IFBLK | 0660, LOOP_MAJOR, n);
-                // Kept in the store: the FUSE helper clones the caller's node and attaches it again.
-                replicas.add(((CallerIdentity) fs).mountUsableNode(path, FileStat.S_IFBLK, LOOP_MAJOR, n, true));
+                // Kept in the store (until the container detaches): the FUSE helper clones the
+                // caller's node and attaches it again.
+                ((CallerFiles) fs).mountUsableNode(path, FileStat.S_IFBLK, LOOP_MAJOR, n, true);
                 return null;
             }
             if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFBLK || st.major() != LOOP_MAJOR || st.minor() != n) {
@@ -430,13 +429,6 @@ public final class LoopAssignments {
         for (Integer n : devices.keySet().toArray(new Integer[0])) {
             giveBack(n);
         }
-        int store = DeviceNodeStore.directory();
-        for (String replica : replicas) {
-            if (store >= 0) {
-                Linux.libc().unlinkat(store, Linux.cPath(replica), 0);
-            }
-        }
-        replicas.clear();
         LOG.log(Level.FINE, () -> "container " + container.pid() + ": its loop devices are given back");
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 
 import dev.intercessor.api.CgroupDirectory;
 import dev.intercessor.api.Errno;
-import jnr.ffi.Pointer;
 
 /**
  * Runs an action with the calling thread in another cgroup v1 memory cgroup, so that the kernel
@@ -23,8 +22,6 @@ import jnr.ffi.Pointer;
  * disabled ({@code memory.oom_control}): only a user page fault does.
  */
 public final class ThreadMemoryCgroup {
-
-    private static volatile CgroupMounts hostMounts;
 
     private ThreadMemoryCgroup() {
     }
@@ -61,11 +58,8 @@ public final class ThreadMemoryCgroup {
 
     private static Path ownMemoryCgroup() throws LinuxException {
         try {
-            CgroupMounts mounts = hostMounts;
-            if (mounts == null) {
-                mounts = hostMounts = CgroupMounts.ofHost();
-            }
-            return mounts.locate("memory", Files.readString(Path.of("/proc/thread-self/cgroup")))
+            // Read each time (no state kept here): a thread moves for a bpf load, which is rare.
+            return CgroupMounts.ofHost().locate("memory", Files.readString(Path.of("/proc/thread-self/cgroup")))
                     .filter(d -> d.version() == 1)
                     .orElseThrow(() -> new LinuxException("the supervisor has no cgroup v1 memory cgroup",
                             Errno.ENOENT))
@@ -79,10 +73,7 @@ public final class ThreadMemoryCgroup {
     private static void join(Path cgroup, int tid) throws LinuxException {
         int fd = Linux.openat(Linux.AT_FDCWD, cgroup.resolve("tasks").toString(), Linux.O_WRONLY);
         try {
-            byte[] text = Integer.toString(tid).getBytes(StandardCharsets.US_ASCII);
-            Pointer buffer = Linux.allocate(text.length);
-            buffer.put(0, text, 0, text.length);
-            Linux.check("write " + cgroup + "/tasks", Linux.libc().write(fd, buffer, text.length));
+            FileCalls.write(fd, Integer.toString(tid).getBytes(StandardCharsets.US_ASCII), cgroup + "/tasks");
         } finally {
             Linux.close(fd);
         }

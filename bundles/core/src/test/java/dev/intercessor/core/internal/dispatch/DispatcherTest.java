@@ -86,7 +86,7 @@ public class DispatcherTest {
         dispatcher = new Dispatcher(registry, calls, (fd, buffers, id, response) -> {
             answers.add(new Answer(id, response));
             return 0;
-        }, null);
+        }, null, new dev.intercessor.core.internal.linux.HostFacilities());
         Session session = new Session("test", "1.0.2", init, new ContainerPolicy("test", Map.of(), "", Map::of,
                 registry.options()));
         channel = new NotifyChannel(1, -1, (int) initProcess.pid(), session, new CallerHandles.Cache(null));
