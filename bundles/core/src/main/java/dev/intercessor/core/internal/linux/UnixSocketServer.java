@@ -1,5 +1,6 @@
 package dev.intercessor.core.internal.linux;
 
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Pointer;
@@ -121,26 +122,34 @@ public final class UnixSocketServer implements AutoCloseable {
         Pointer iov = Linux.allocate(IoVec.SIZE);
         IoVec.put(iov, buffer, data.length);
         Pointer msg = Linux.allocate(MsgHdr.SIZE);
+        Pointer control = null;
         if (fds.length > 0) {
             // One SCM_RIGHTS message: the fds, padded to its CMSG_SPACE.
             int space = CmsgHdr.space(4 * fds.length);
-            Pointer control = Linux.allocate(space);
+            control = Linux.allocate(space);
             CmsgHdr.putRights(control, fds);
             MsgHdr.set(msg, iov, 1, control, space);
         } else {
             MsgHdr.set(msg, iov, 1, null, 0);
         }
-        while (true) {
-            long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
-            if (n == data.length) {
-                return;
+        try {
+            while (true) {
+                long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
+                if (n == data.length) {
+                    return;
+                }
+                if (n >= 0) {
+                    throw new LinuxException("sendmsg: " + n + " of " + data.length + " bytes sent", Linux.EMSGSIZE);
+                }
+                if (Linux.errno() != Linux.EINTR) {
+                    throw new LinuxException("sendmsg", Linux.errno());
+                }
             }
-            if (n >= 0) {
-                throw new LinuxException("sendmsg: " + n + " of " + data.length + " bytes sent", Linux.EMSGSIZE);
-            }
-            if (Linux.errno() != Linux.EINTR) {
-                throw new LinuxException("sendmsg", Linux.errno());
-            }
+        } finally {
+            // msg holds them by address only: freed by a GC before sendmsg, the kernel would read freed memory.
+            Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(iov);
+            Reference.reachabilityFence(control);
         }
     }
 
