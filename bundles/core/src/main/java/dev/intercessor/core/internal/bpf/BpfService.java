@@ -16,9 +16,9 @@ import dev.intercessor.core.internal.linux.ThreadMemoryCgroup;
 import jnr.ffi.Pointer;
 
 /**
- * The supervisor's {@code bpf(2)} for handlers: builds each {@code union bpf_attr} in native
- * memory of its own, so every pointer the kernel follows points into the supervisor, never into
- * a caller.
+ * The supervisor's {@code bpf(2)} for handlers: each command goes through {@link BpfCommands},
+ * which builds its {@code union bpf_attr} in native memory of its own, so every pointer the kernel
+ * follows points into the supervisor, never into a caller.
  *
  * <p>Programs are loaded with {@link #LOAD_CAPABILITIES} alone in the loading thread's effective
  * set, so the verifier applies its unprivileged rules: {@code bpf_check} relaxes them with
@@ -30,11 +30,6 @@ import jnr.ffi.Pointer;
 @Component(service = Bpf.class)
 public class BpfService implements Bpf {
 
-    private static final int BPF_PROG_LOAD = 5;
-    private static final int BPF_PROG_ATTACH = 8;
-    private static final int BPF_PROG_DETACH = 9;
-    private static final int BPF_PROG_GET_FD_BY_ID = 13;
-    private static final int BPF_OBJ_GET_INFO_BY_FD = 15;
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_BPF = 39;
     /**
@@ -45,8 +40,6 @@ public class BpfService implements Bpf {
      * CAP_SYS_ADMIN alone, all three load).
      */
     static final long LOAD_CAPABILITIES = 1L << CAP_BPF | 1L << CAP_NET_ADMIN;
-    /** Up to {@code log_true_size}: every field this code sets, the rest zero. */
-    private static final int ATTR_SIZE = 144;
     /** The largest verifier log the supervisor holds for a caller. */
     public static final int MAX_LOG = 1 << 20;
 
@@ -61,28 +54,13 @@ public class BpfService implements Bpf {
             return new Loaded(-1, Errno.EINVAL, new byte[0]);
         }
         int logSize = p.logLevel() == 0 ? 0 : Math.min(Math.max(0, p.logSize()), MAX_LOG);
-        Pointer insns = Linux.allocate(p.instructions().length);
-        insns.put(0, p.instructions(), 0, p.instructions().length);
-        byte[] license = Linux.cPath(p.license());
-        Pointer licenseBuf = Linux.allocate(license.length);
-        licenseBuf.put(0, license, 0, license.length);
         Pointer log = logSize == 0 ? null : Linux.allocate(logSize);
-
-        Pointer attr = Linux.allocate(ATTR_SIZE);
-        attr.putInt(0, p.type());
-        attr.putInt(4, p.instructions().length / 8);
-        attr.putLong(8, insns.address());
-        attr.putLong(16, licenseBuf.address());
-        attr.putInt(24, logSize == 0 ? 0 : p.logLevel());
-        attr.putInt(28, logSize);
-        attr.putLong(32, log == null ? 0 : log.address());
-        byte[] name = p.name() == null ? new byte[0] : p.name().getBytes(StandardCharsets.US_ASCII);
-        attr.put(48, name, 0, Math.min(name.length, 15)); // prog_name[16], NUL-terminated
+        byte[] name = p.name() == null ? null : p.name().getBytes(StandardCharsets.US_ASCII);
 
         int fd = -1;
         int errno = 0;
         LinuxCall<Long> unprivileged = () -> ThreadCapabilities.run(LOAD_CAPABILITIES,
-                () -> Linux.bpf(BPF_PROG_LOAD, attr, ATTR_SIZE));
+                () -> (long) BpfCommands.progLoad(p.type(), p.instructions(), p.license(), p.logLevel(), log, name));
         try {
             fd = (int) (long) (memory == null ? unprivileged.run() : ThreadMemoryCgroup.run(memory, unprivileged));
         } catch (LinuxException e) {
@@ -107,21 +85,17 @@ public class BpfService implements Bpf {
 
     @Override
     public int programId(int fd) throws SyscallException {
-        Pointer info = Linux.allocate(8); // struct bpf_prog_info up to id: the kernel fills what fits
-        Pointer attr = Linux.allocate(ATTR_SIZE);
-        attr.putInt(0, fd);
-        attr.putInt(4, 8);
-        attr.putLong(8, info.address());
-        call(BPF_OBJ_GET_INFO_BY_FD, attr);
-        return info.getInt(4);
+        try {
+            return BpfCommands.progId(fd);
+        } catch (LinuxException e) {
+            throw new SyscallException(e.errno(), e.getMessage());
+        }
     }
 
     @Override
     public boolean isLoaded(int id) {
-        Pointer attr = Linux.allocate(ATTR_SIZE);
-        attr.putInt(0, id);
         try {
-            Linux.close((int) Linux.bpf(BPF_PROG_GET_FD_BY_ID, attr, ATTR_SIZE));
+            Linux.close(BpfCommands.progFdById(id));
             return true;
         } catch (LinuxException e) {
             return e.errno() != Errno.ENOENT; // anything else: count it still, rather than lose it
@@ -130,26 +104,17 @@ public class BpfService implements Bpf {
 
     @Override
     public void attach(int targetFd, int programFd, int attachType, int flags) throws SyscallException {
-        Pointer attr = Linux.allocate(ATTR_SIZE);
-        attr.putInt(0, targetFd);
-        attr.putInt(4, programFd);
-        attr.putInt(8, attachType);
-        attr.putInt(12, flags);
-        call(BPF_PROG_ATTACH, attr);
+        try {
+            BpfCommands.progAttach(targetFd, programFd, attachType, flags);
+        } catch (LinuxException e) {
+            throw new SyscallException(e.errno(), e.getMessage());
+        }
     }
 
     @Override
     public void detach(int targetFd, int programFd, int attachType) throws SyscallException {
-        Pointer attr = Linux.allocate(ATTR_SIZE);
-        attr.putInt(0, targetFd);
-        attr.putInt(4, programFd);
-        attr.putInt(8, attachType);
-        call(BPF_PROG_DETACH, attr);
-    }
-
-    private static void call(int cmd, Pointer attr) throws SyscallException {
         try {
-            Linux.bpf(cmd, attr, ATTR_SIZE);
+            BpfCommands.progDetach(targetFd, programFd, attachType);
         } catch (LinuxException e) {
             throw new SyscallException(e.errno(), e.getMessage());
         }

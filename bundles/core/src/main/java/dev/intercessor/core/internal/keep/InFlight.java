@@ -27,7 +27,10 @@ public final class InFlight implements AutoCloseable {
     private static final Logger LOG = System.getLogger("dev.intercessor.core.keeper");
     /** Calls decided at once, at most: beyond it a call is simply not recorded. */
     static final int SLOTS = 4096;
+    /** A slot: the kept channel's key (u64, 0 when free) at {@link #KEY}, the call's id (u64) at {@link #ID}. */
     private static final int SLOT = 16;
+    private static final int KEY = 0;
+    private static final int ID = 8;
 
     /** A call recorded by an earlier run. */
     public record Call(long key, long id) {
@@ -58,13 +61,13 @@ public final class InFlight implements AutoCloseable {
             MappedByteBuffer slots = file.map(FileChannel.MapMode.READ_WRITE, 0, (long) SLOTS * SLOT);
             slots.order(ByteOrder.nativeOrder());
             for (int i = 0; i < SLOTS; i++) {
-                long key = slots.getLong(i * SLOT);
-                long id = slots.getLong(i * SLOT + 8);
+                long key = slots.getLong(i * SLOT + KEY);
+                long id = slots.getLong(i * SLOT + ID);
                 if (key != 0) {
                     leftOver.add(new Call(key, id));
                 }
-                slots.putLong(i * SLOT, 0);
-                slots.putLong(i * SLOT + 8, 0);
+                slots.putLong(i * SLOT + KEY, 0);
+                slots.putLong(i * SLOT + ID, 0);
             }
             return new InFlight(file, slots);
         } catch (IOException | RuntimeException e) {
@@ -79,8 +82,8 @@ public final class InFlight implements AutoCloseable {
         for (int tries = 0; tries < SLOTS; tries++) {
             int i = Math.floorMod(next.getAndIncrement(), SLOTS);
             if (taken.compareAndSet(i, 0, 1)) {
-                slots.putLong(i * SLOT + 8, id);
-                slots.putLong(i * SLOT, key); // last: a slot with its key set is whole
+                slots.putLong(i * SLOT + ID, id);
+                slots.putLong(i * SLOT + KEY, key); // last: a slot with its key set is whole
                 return i;
             }
         }
@@ -92,7 +95,7 @@ public final class InFlight implements AutoCloseable {
         if (slot < 0) {
             return;
         }
-        slots.putLong(slot * SLOT, 0);
+        slots.putLong(slot * SLOT + KEY, 0);
         taken.set(slot, 0);
     }
 
@@ -100,8 +103,8 @@ public final class InFlight implements AutoCloseable {
     List<Call> now() {
         List<Call> calls = new ArrayList<>();
         for (int i = 0; i < SLOTS; i++) {
-            if (slots.getLong(i * SLOT) != 0) {
-                calls.add(new Call(slots.getLong(i * SLOT), slots.getLong(i * SLOT + 8)));
+            if (slots.getLong(i * SLOT + KEY) != 0) {
+                calls.add(new Call(slots.getLong(i * SLOT + KEY), slots.getLong(i * SLOT + ID)));
             }
         }
         return calls;

@@ -3,13 +3,12 @@ package dev.intercessor.core.internal.linux;
 import jnr.ffi.Pointer;
 
 /**
- * An epoll instance. {@code struct epoll_event} is packed (12 bytes) on x86_64 and naturally
- * aligned (16 bytes) elsewhere; the data word carries a caller-chosen 64-bit key.
+ * An epoll instance. Each event ({@link EpollEvent}) carries a caller-chosen 64-bit key in its data
+ * word.
  */
 public final class Epoll implements AutoCloseable {
 
-    public static final int EVENT_SIZE = "x86_64".equals(Linux.HOST_ARCH) ? 12 : 16;
-    private static final int DATA_OFFSET = "x86_64".equals(Linux.HOST_ARCH) ? 4 : 8;
+    public static final int EVENT_SIZE = EpollEvent.SIZE;
 
     private final int fd;
 
@@ -36,8 +35,7 @@ public final class Epoll implements AutoCloseable {
 
     private void control(int op, int target, int events, long key, Pointer event)
             throws LinuxException {
-        event.putInt(0, events);
-        event.putLong(DATA_OFFSET, key);
+        EpollEvent.put(event, events, key);
         Linux.check("epoll_ctl", Linux.libc().epoll_ctl(fd, op, target, event));
     }
 
@@ -55,11 +53,11 @@ public final class Epoll implements AutoCloseable {
     }
 
     public static int events(Pointer events, int index) {
-        return events.getInt((long) index * EVENT_SIZE);
+        return EpollEvent.events(events, index);
     }
 
     public static long key(Pointer events, int index) {
-        return events.getLong((long) index * EVENT_SIZE + DATA_OFFSET);
+        return EpollEvent.data(events, index);
     }
 
     @Override

@@ -9,9 +9,12 @@ public final class EventFd implements AutoCloseable {
     private static final int EFD_NONBLOCK = Linux.O_NONBLOCK;
 
     private final int fd;
+    /** The 8-byte counter value 1, written by every signal (the kernel only reads it). */
+    private final Pointer one = Linux.allocate(8);
 
     public EventFd() throws LinuxException {
         fd = Linux.check("eventfd", Linux.libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        one.putLong(0, 1);
     }
 
     public int fd() {
@@ -19,8 +22,6 @@ public final class EventFd implements AutoCloseable {
     }
 
     public void signal() {
-        Pointer one = Linux.allocate(8);
-        one.putLong(0, 1);
         Linux.libc().write(fd, one, 8);
     }
 

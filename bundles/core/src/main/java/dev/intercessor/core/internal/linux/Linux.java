@@ -341,4 +341,9 @@ public final class Linux {
         buffer.get(0, target, 0, target.length);
         return target;
     }
+
+    /** {@code unlinkat(dirfd, path, 0)}: removes a file; the caller does not mind if it is gone. */
+    public static int unlinkat(int dirfd, String path) {
+        return LIBC.unlinkat(dirfd, cPath(path), 0);
+    }
 }

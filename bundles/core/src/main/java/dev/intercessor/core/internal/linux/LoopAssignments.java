@@ -1,7 +1,6 @@
 package dev.intercessor.core.internal.linux;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -17,7 +16,6 @@ import dev.intercessor.api.Capability;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.FileStat;
 import dev.intercessor.api.SyscallException;
-import jnr.ffi.Pointer;
 
 /**
  * The host loop devices each container has been lent ({@link dev.intercessor.api.LoopDevices}).
@@ -35,16 +33,7 @@ public final class LoopAssignments {
 
     private static final Logger LOG = Logger.getLogger(LoopAssignments.class.getName());
 
-    static final int LOOP_MAJOR = 7;
-    private static final long LOOP_SET_FD = 0x4C00;
-    private static final long LOOP_CLR_FD = 0x4C01;
-    private static final long LOOP_SET_STATUS64 = 0x4C04;
-    private static final long LOOP_GET_STATUS64 = 0x4C05;
-    private static final int LO_FLAGS_PARTSCAN = 8;
-    private static final long LOOP_CTL_ADD = 0x4C80;
-    private static final int O_EXCL = 0200;
-    private static final int LO_FLAGS_DIRECT_IO = 16;
-    private static final int CONFIG_SIZE = 304;
+    static final int LOOP_MAJOR = LoopDevice.MAJOR;
 
     private static final Map<ContainerInit, LoopAssignments> CONTAINERS = new ConcurrentHashMap<>();
 
@@ -112,16 +101,14 @@ public final class LoopAssignments {
             Held held = null;
             int n = -1;
             try {
-                int control = Linux.openat(Linux.AT_FDCWD, "/dev/loop-control", Linux.O_RDWR | Linux.O_CLOEXEC);
+                int control = LoopDevice.openControl();
                 try {
                     for (int attempt = 0; held == null; attempt++) {
                         // The kernel's first free device may be one lent to a container and not bound
                         // yet (claimed): then a new device (LOOP_CTL_ADD of -1: the first unused number).
-                        n = Linux.check(attempt == 0 ? "LOOP_CTL_GET_FREE" : "LOOP_CTL_ADD", Linux.libc().ioctl(control,
-                                attempt == 0 ? Linux.LOOP_CTL_GET_FREE : LOOP_CTL_ADD, attempt == 0 ? 0L : -1L));
-                        int fd = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/dev/loop" + n),
-                                Linux.O_RDWR | O_EXCL | Linux.O_CLOEXEC, 0);
-                        if (fd >= 0 && !isBound(fd)) {
+                        n = attempt == 0 ? LoopDevice.firstFree(control) : LoopDevice.addNew(control);
+                        int fd = LoopDevice.openExclusive(n);
+                        if (fd >= 0 && !LoopDevice.isBound(fd)) {
                             held = new Held(fd);
                         } else {
                             Linux.close(fd); // taken meanwhile (bound, or claimed: EBUSY)
@@ -151,15 +138,15 @@ public final class LoopAssignments {
     public static boolean lent(ProcTarget caller, int fd) throws SyscallException {
         LoopAssignments loops = of(caller.containerInit());
         try (CallerFd taken = caller.takeFd(fd)) {
-            FileStat st = Statx.stat(taken.fd(), Linux.allocate(Statx.SIZE));
-            if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFBLK || st.major() != LOOP_MAJOR) {
+            int n = LoopDevice.minorOf(Statx.stat(taken.fd(), Linux.allocate(Statx.SIZE)));
+            if (n < 0) {
                 return false;
             }
             for (LoopAssignments other : CONTAINERS.values()) {
                 synchronized (other) {
-                    if (other.devices.containsKey(st.minor())) {
+                    if (other.devices.containsKey(n)) {
                         if (other != loops) {
-                            throw new SyscallException(Errno.EPERM, "loop" + st.minor() + " is another container's");
+                            throw new SyscallException(Errno.EPERM, "loop" + n + " is another container's");
                         }
                         return true;
                     }
@@ -179,34 +166,24 @@ public final class LoopAssignments {
             synchronized (loops) {
                 int n = loops.deviceOf(loop);
                 Held held = loops.devices.get(n);
-                Pointer buffer = Linux.allocate(Statx.SIZE);
-                FileStat file = Statx.stat(backing.fd(), buffer);
+                FileStat file = Statx.stat(backing.fd(), Linux.allocate(Statx.SIZE));
                 if ((file.mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
                     throw new SyscallException(Errno.EINVAL, "a loop device of the container is backed by a regular file only");
                 }
-                Pointer c = Linux.allocate(CONFIG_SIZE);
-                int flags = 0;
-                boolean autoclear = false;
-                if (config != null) {
-                    c.put(0, config, 0, 240); // fd, block_size, loop_info64; the reserved words stay 0
-                    flags = c.getInt(60) & (Linux.LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO);
-                    autoclear = (c.getInt(60) & Linux.LO_FLAGS_AUTOCLEAR) != 0;
-                }
-                if (!writable(loop.fd())) {
+                LoopConfig c = config == null ? LoopConfig.allocate() : LoopConfig.of(config);
+                int asked = c.info.flags.intValue();
+                int flags = asked & (Linux.LO_FLAGS_READ_ONLY | LoopDevice.LO_FLAGS_DIRECT_IO);
+                boolean autoclear = (asked & Linux.LO_FLAGS_AUTOCLEAR) != 0;
+                if (!LoopDevice.writable(loop.fd())) {
                     flags |= Linux.LO_FLAGS_READ_ONLY; // as the kernel does for a read-only opener
                 }
-                c.putInt(0, backing.fd());
-                c.putInt(60, flags | Linux.LO_FLAGS_AUTOCLEAR);
-                Linux.check("LOOP_CONFIGURE", Linux.libc().ioctl(held.fd, Linux.LOOP_CONFIGURE, c));
+                c.fd.set(backing.fd());
+                c.info.flags.set(flags | Linux.LO_FLAGS_AUTOCLEAR);
+                LoopDevice.configure(held.fd, c);
                 held.bound = true;
                 held.autoclear = autoclear;
                 // A mount claims the device exclusively: hold it shared from now on.
-                int shared = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/dev/loop" + n),
-                        Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-                if (shared < 0) {
-                    shared = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/proc/self/fd/" + held.fd),
-                            Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-                }
+                int shared = LoopDevice.openShared(n, held.fd);
                 if (shared >= 0) {
                     Linux.close(held.fd);
                     held.fd = shared;
@@ -227,11 +204,9 @@ public final class LoopAssignments {
                 if (!held.bound) {
                     throw new SyscallException(Errno.ENXIO, "loop" + n + " is not bound");
                 }
-                Pointer i = Linux.allocate(232);
-                i.put(0, info, 0, 232);
-                i.putInt(52, i.getInt(52) & ~LO_FLAGS_PARTSCAN);
-                Linux.check("LOOP_SET_STATUS64", Linux.libc().ioctl(held.fd, LOOP_SET_STATUS64, i));
-                held.autoclear = (i.getInt(52) & Linux.LO_FLAGS_AUTOCLEAR) != 0;
+                LoopInfo64 status = LoopInfo64.of(info);
+                LoopDevice.setStatus(held.fd, status);
+                held.autoclear = (status.flags.intValue() & Linux.LO_FLAGS_AUTOCLEAR) != 0;
             }
         } catch (LinuxException e) {
             throw e.toSyscallException();
@@ -255,35 +230,14 @@ public final class LoopAssignments {
     /** @return the number of the assigned loop device {@code loop} is, else ENXIO */
     private int deviceOf(CallerFd loop) throws SyscallException {
         try {
-            FileStat st = Statx.stat(loop.fd(), Linux.allocate(Statx.SIZE));
-            if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == LOOP_MAJOR
-                    && devices.containsKey(st.minor())) {
-                return st.minor();
+            int n = LoopDevice.minorOf(Statx.stat(loop.fd(), Linux.allocate(Statx.SIZE)));
+            if (n >= 0 && devices.containsKey(n)) {
+                return n;
             }
             throw new SyscallException(Errno.ENXIO, "not a loop device of this container");
         } catch (LinuxException e) {
             throw e.toSyscallException();
         }
-    }
-
-    private static boolean isBound(int fd) {
-        Pointer info = Linux.allocate(232);
-        return Linux.libc().ioctl(fd, LOOP_GET_STATUS64, info) == 0 || Linux.errno() != Errno.ENXIO;
-    }
-
-    /** @return whether the descriptor was opened for writing (its fdinfo's flags) */
-    private static boolean writable(int fd) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd), StandardCharsets.ISO_8859_1)) {
-                if (line.startsWith("flags:")) {
-                    int accmode = Integer.parseInt(line.substring(6).trim(), 8) & 3;
-                    return accmode == Linux.O_WRONLY || accmode == Linux.O_RDWR;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // unknown: read-only
-        }
-        return false;
     }
 
     /** The caller's /dev/loopN: made (a usable node) unless it is that device already. */
@@ -362,10 +316,7 @@ public final class LoopAssignments {
         java.util.List<Integer> candidates = new java.util.ArrayList<>();
         for (Map.Entry<Integer, Held> e : devices.entrySet()) {
             if (e.getValue().bound && e.getValue().autoclear) {
-                int claim = Linux.libc().openat(Linux.AT_FDCWD, Linux.cPath("/proc/self/fd/" + e.getValue().fd),
-                        Linux.O_RDONLY | O_EXCL | Linux.O_CLOEXEC, 0);
-                if (claim >= 0) { // EBUSY while a mount holds it
-                    Linux.close(claim);
+                if (LoopDevice.unclaimed(e.getValue().fd)) {
                     candidates.add(e.getKey());
                 }
             }
@@ -373,45 +324,13 @@ public final class LoopAssignments {
         if (candidates.isEmpty()) {
             return;
         }
-        java.util.Optional<java.util.Set<Integer>> open = openLoopDevices();
+        java.util.Optional<java.util.Set<Integer>> open = LoopDevice.openElsewhere();
         for (int n : candidates) {
             if (open.isPresent() && !open.get().contains(n)) {
                 LOG.log(Level.FINE, () -> "container " + container.pid() + ": loop" + n + " (autoclear) is unused: given back");
                 giveBack(n);
             }
         }
-    }
-
-    /** @return the loop devices some process other than the supervisor has a descriptor of; empty if unknown */
-    private static java.util.Optional<java.util.Set<Integer>> openLoopDevices() {
-        java.util.Set<Integer> open = new java.util.HashSet<>();
-        String self = Long.toString(ProcessHandle.current().pid());
-        Pointer buffer = Linux.allocate(Statx.SIZE);
-        try (java.nio.file.DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path process : processes) {
-                if (process.getFileName().toString().equals(self)) {
-                    continue;
-                }
-                try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(process.resolve("fd"))) {
-                    for (Path fd : fds) {
-                        try {
-                            FileStat st = Statx.stat(Linux.AT_FDCWD, Linux.cPath(fd.toString()), 0, buffer);
-                            if ((st.mode() & FileStat.S_IFMT) == FileStat.S_IFBLK && st.major() == LOOP_MAJOR) {
-                                open.add(st.minor());
-                            }
-                        } catch (LinuxException e) {
-                            // closed meanwhile
-                        }
-                    }
-                } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-                    // the process ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot list /proc: " + e.getMessage() + "; no loop device given back");
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(open);
     }
 
     /** Denies, clears and lets go of device {@code n} (nothing if it is not the container's). */
@@ -421,7 +340,7 @@ public final class LoopAssignments {
             return;
         }
         deny(held, n); // first: from now on no opener of the container's can be new
-        Linux.libc().ioctl(held.fd, LOOP_CLR_FD, 0L); // ENXIO if unbound; deferred while others have it open
+        LoopDevice.clear(held.fd); // deferred while others have it open
         Linux.close(held.fd);
     }
 

@@ -135,25 +135,17 @@ public final class LxcfsMount {
         String[] failure = {null};
         Pointer how = Linux.allocate(24);
         Pointer stat = Linux.allocate(Statx.SIZE);
-        Pointer empty = Linux.allocate(1);
-        Pointer[] pathPointers = new Pointer[n];
-        for (int i = 0; i < n; i++) {
-            pathPointers[i] = Linux.allocate(paths[i].length);
-            pathPointers[i].put(0, paths[i], 0, paths[i].length);
-        }
         Thread worker = new Thread(() -> {
             try {
                 Linux.unshare(Linux.CLONE_FS); // setns(CLONE_NEWNS) needs an fs_struct of its own
                 for (int i = 0; i < n; i++) {
-                    long tree = Linux.libc().syscall(Linux.SYS_OPEN_TREE, lxcfs, pathPointers[i],
-                            Linux.OPEN_TREE_CLONE | Linux.OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW, 0, 0);
-                    if (tree < 0) {
-                        errnos[i] = Linux.errno();
+                    try {
+                        trees[i] = MountTrees.cloneTree(lxcfs, paths[i], AT_SYMLINK_NOFOLLOW);
+                    } catch (LinuxException e) {
+                        errnos[i] = e.errno();
                         if (errnos[i] == ENOTCONN) {
                             return; // LXCFS is mounted, but its daemon is gone
                         }
-                    } else {
-                        trees[i] = (int) tree;
                     }
                 }
                 if (abandoned.get()) {
@@ -173,9 +165,7 @@ public final class LxcfsMount {
                                 errnos[i] = Errno.EINVAL;
                                 continue;
                             }
-                            Linux.check("move_mount", Linux.libc().syscall(Linux.SYS_MOVE_MOUNT, trees[i], empty,
-                                    target, empty.address(),
-                                    Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
+                            MountTrees.move(trees[i], target); // loaded by cloneTree, on the host's side
                         } catch (LinuxException e) {
                             errnos[i] = e.errno();
                         } finally {

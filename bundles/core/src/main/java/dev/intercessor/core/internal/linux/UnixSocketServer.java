@@ -1,5 +1,6 @@
 package dev.intercessor.core.internal.linux;
 
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Pointer;
@@ -10,7 +11,7 @@ import jnr.ffi.Pointer;
  */
 public final class UnixSocketServer implements AutoCloseable {
 
-    private static final int SUN_PATH_MAX = 108;
+    private static final int SUN_PATH_MAX = SockaddrUn.PATH_MAX;
     /** Room for this many descriptors in one control message; more sets MSG_CTRUNC. */
     private static final int MAX_FDS = 16;
 
@@ -29,10 +30,8 @@ public final class UnixSocketServer implements AutoCloseable {
         }
         fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
         try {
-            Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
-            address.putShort(0, (short) Linux.AF_UNIX);
-            address.put(2, name, 0, name.length);
-            Linux.check("bind " + path, Linux.libc().bind(fd, address, 2 + name.length + 1));
+            SockaddrUn address = SockaddrUn.of(name);
+            Linux.check("bind " + path, Linux.libc().bind(fd, address.memory(), address.length(name.length, false)));
             Linux.check("listen", Linux.libc().listen(fd, backlog));
         } catch (LinuxException | RuntimeException e) {
             Linux.close(fd);
@@ -64,11 +63,9 @@ public final class UnixSocketServer implements AutoCloseable {
             name[0] = 0;
         }
         int fd = Linux.check("socket", Linux.libc().socket(Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
-        Pointer address = Linux.allocate(2 + SUN_PATH_MAX);
-        address.putShort(0, (short) Linux.AF_UNIX);
-        address.put(2, name, 0, name.length);
+        SockaddrUn address = SockaddrUn.of(name);
         // A path ends with its NUL; an abstract name is exactly its bytes.
-        if (Linux.libc().connect(fd, address, 2 + name.length + (isAbstract ? 0 : 1)) != 0) {
+        if (Linux.libc().connect(fd, address.memory(), address.length(name.length, isAbstract)) != 0) {
             int errno = Linux.errno();
             Linux.close(fd);
             throw new LinuxException("connect " + path, errno);
@@ -105,12 +102,12 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     public static Peer peer(int connection) throws LinuxException {
-        Pointer ucred = Linux.allocate(12);
-        Pointer length = Linux.allocate(4);
-        length.putInt(0, 12);
+        Ucred ucred = Ucred.allocate();
+        Pointer length = Linux.allocate(4); // socklen_t, in and out
+        length.putInt(0, (int) ucred.memory().size());
         Linux.check("getsockopt SO_PEERCRED", Linux.libc().getsockopt(connection, Linux.SOL_SOCKET,
-                Linux.SO_PEERCRED, ucred, length));
-        return new Peer(ucred.getInt(0), ucred.getInt(4), ucred.getInt(8));
+                Linux.SO_PEERCRED, ucred.memory(), length));
+        return new Peer(ucred.pid.get(), ucred.uid.intValue(), ucred.gid.intValue());
     }
 
     /**
@@ -122,57 +119,56 @@ public final class UnixSocketServer implements AutoCloseable {
     public static void send(int connection, byte[] data, int... fds) throws LinuxException {
         Pointer buffer = Linux.allocate(Math.max(1, data.length));
         buffer.put(0, data, 0, data.length);
-        Pointer iov = Linux.allocate(16);
-        iov.putAddress(0, buffer.address());
-        iov.putLong(8, data.length);
-        Pointer msg = Linux.allocate(56);
-        msg.putAddress(16, iov.address());
-        msg.putLong(24, 1);
+        Pointer iov = Linux.allocate(IoVec.SIZE);
+        IoVec.put(iov, buffer, data.length);
+        Pointer msg = Linux.allocate(MsgHdr.SIZE);
+        Pointer control = null;
         if (fds.length > 0) {
-            // One SCM_RIGHTS cmsghdr: len u64, level s32, type s32, the fds (padded to 8).
-            int length = 16 + 4 * fds.length;
-            Pointer control = Linux.allocate((length + 7) & ~7);
-            control.putLong(0, length);
-            control.putInt(8, Linux.SOL_SOCKET);
-            control.putInt(12, Linux.SCM_RIGHTS);
-            for (int i = 0; i < fds.length; i++) {
-                control.putInt(16 + 4L * i, fds[i]);
-            }
-            msg.putAddress(32, control.address());
-            msg.putLong(40, (length + 7) & ~7);
+            // One SCM_RIGHTS message: the fds, padded to its CMSG_SPACE.
+            int space = CmsgHdr.space(4 * fds.length);
+            control = Linux.allocate(space);
+            CmsgHdr.putRights(control, fds);
+            MsgHdr.set(msg, iov, 1, control, space);
+        } else {
+            MsgHdr.set(msg, iov, 1, null, 0);
         }
-        while (true) {
-            long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
-            if (n == data.length) {
-                return;
+        try {
+            while (true) {
+                long n = Linux.libc().sendmsg(connection, msg, Linux.MSG_NOSIGNAL);
+                if (n == data.length) {
+                    return;
+                }
+                if (n >= 0) {
+                    throw new LinuxException("sendmsg: " + n + " of " + data.length + " bytes sent", Linux.EMSGSIZE);
+                }
+                if (Linux.errno() != Linux.EINTR) {
+                    throw new LinuxException("sendmsg", Linux.errno());
+                }
             }
-            if (n >= 0) {
-                throw new LinuxException("sendmsg: " + n + " of " + data.length + " bytes sent", Linux.EMSGSIZE);
-            }
-            if (Linux.errno() != Linux.EINTR) {
-                throw new LinuxException("sendmsg", Linux.errno());
-            }
+        } finally {
+            // msg holds them by address only: freed by a GC before sendmsg, the kernel would read freed memory.
+            Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(iov);
+            Reference.reachabilityFence(control);
         }
     }
 
     /** Sets a receive timeout on a connection: a silent client cannot hold a thread forever. */
     public static void setReceiveTimeout(int connection, int millis) throws LinuxException {
-        Pointer timeval = Linux.allocate(16);
-        timeval.putLong(0, millis / 1000);
-        timeval.putLong(8, (millis % 1000) * 1000L);
+        Timeval timeout = Timeval.ofMillis(millis);
         Linux.check("setsockopt", Linux.libc().setsockopt(connection, Linux.SOL_SOCKET,
-                Linux.SO_RCVTIMEO, timeval, 16));
+                Linux.SO_RCVTIMEO, timeout.memory(), timeout.size()));
     }
 
-    private static final int CONTROL_SIZE = 16 + ((MAX_FDS * 4 + 7) & ~7);
+    private static final int CONTROL_SIZE = CmsgHdr.space(4 * MAX_FDS);
 
     /** Native buffers for receiving, reused by each connection thread (not one set per client). */
     private static final class ReceiveBuffers {
         static final int DATA = 65536;
         final Pointer data = Linux.allocate(DATA);
         final Pointer control = Linux.allocate(CONTROL_SIZE);
-        final Pointer iov = Linux.allocate(16);
-        final Pointer msg = Linux.allocate(56);
+        final Pointer iov = Linux.allocate(IoVec.SIZE);
+        final Pointer msg = Linux.allocate(MsgHdr.SIZE);
     }
 
     private static final ThreadLocal<ReceiveBuffers> RECEIVE_BUFFERS = ThreadLocal.withInitial(ReceiveBuffers::new);
@@ -218,15 +214,9 @@ public final class UnixSocketServer implements AutoCloseable {
         Pointer control = buffers.control;
         control.setMemory(0, CONTROL_SIZE, (byte) 0);
         Pointer iov = buffers.iov;
-        iov.putAddress(0, data.address());
-        iov.putLong(8, max);
-        // struct msghdr: name, namelen(+pad), iov, iovlen, control, controllen, flags
+        IoVec.put(iov, data, max);
         Pointer msg = buffers.msg;
-        msg.setMemory(0, 56, (byte) 0);
-        msg.putAddress(16, iov.address());
-        msg.putLong(24, 1);
-        msg.putAddress(32, control.address());
-        msg.putLong(40, CONTROL_SIZE);
+        MsgHdr.set(msg, iov, 1, control, CONTROL_SIZE);
         long n;
         while (true) {
             n = Linux.libc().recvmsg(connection, msg, Linux.MSG_CMSG_CLOEXEC | flags);
@@ -237,31 +227,29 @@ public final class UnixSocketServer implements AutoCloseable {
         if (n < 0) {
             throw new LinuxException("recvmsg", Linux.errno());
         }
-        int flagsOut = msg.getInt(48);
+        int flagsOut = MsgHdr.flags(msg);
         boolean dataTruncated = (flagsOut & Linux.MSG_TRUNC) != 0;
         n = Math.min(n, max);
         data.get(0, into, offset, (int) n);
-        long controlLength = msg.getLong(40);
+        long controlLength = MsgHdr.controlLength(msg);
         int[] fds = new int[0];
         long at = 0;
-        // Walk the cmsghdr chain: len u64, level s32, type s32, data.
-        while (at + 16 <= controlLength) {
-            long cmsgLength = control.getLong(at);
-            if (cmsgLength < 16) {
+        // Walk the cmsghdr chain (CMSG_NXTHDR): each message CMSG_ALIGNed after the last.
+        while (at + CmsgHdr.HEADER <= controlLength) {
+            long cmsgLength = CmsgHdr.length(control, at);
+            if (cmsgLength < CmsgHdr.HEADER) {
                 break;
             }
-            int level = control.getInt(at + 8);
-            int type = control.getInt(at + 12);
-            if (level == Linux.SOL_SOCKET && type == Linux.SCM_RIGHTS) {
-                int count = (int) ((cmsgLength - 16) / 4);
+            if (CmsgHdr.level(control, at) == Linux.SOL_SOCKET && CmsgHdr.type(control, at) == Linux.SCM_RIGHTS) {
+                int count = (int) ((cmsgLength - CmsgHdr.HEADER) / 4);
                 int[] more = new int[fds.length + count];
                 System.arraycopy(fds, 0, more, 0, fds.length);
                 for (int i = 0; i < count; i++) {
-                    more[fds.length + i] = control.getInt(at + 16 + 4L * i);
+                    more[fds.length + i] = CmsgHdr.rightsFd(control, at, i);
                 }
                 fds = more;
             }
-            at += (cmsgLength + 7) & ~7L;
+            at += CmsgHdr.align(cmsgLength);
         }
         return new Received((int) n, fds, (flagsOut & Linux.MSG_CTRUNC) != 0, dataTruncated);
     }

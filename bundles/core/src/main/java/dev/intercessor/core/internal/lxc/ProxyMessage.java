@@ -28,6 +28,17 @@ public record ProxyMessage(byte[] header, byte[] notif, int respSize, String coo
     private static final int RESP_MIN = 24;
     private static final int DATA_MIN = 64;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    // struct seccomp_notify_proxy_msg's fields: __u64 __reserved; pid_t monitor_pid, init_pid;
+    // struct seccomp_notif_sizes { __u16 seccomp_notif, seccomp_notif_resp, seccomp_data; }; __u64 cookie_len
+    static final int RESERVED = 0;
+    static final int MONITOR_PID = 8;
+    static final int INIT_PID = 12;
+    static final int NOTIF_SIZE = 16;
+    static final int RESP_SIZE = 18;
+    static final int DATA_SIZE = 20;
+    static final int COOKIE_LENGTH = 24;
+    /** {@code struct seccomp_notif}'s {@code __u64 id} ({@code include/uapi/linux/seccomp.h}) */
+    static final int NOTIF_ID = 0;
 
     /**
      * @param length how many bytes of {@code message} came (a cookie cut short by a receive
@@ -39,12 +50,12 @@ public record ProxyMessage(byte[] header, byte[] notif, int respSize, String coo
             throw new IllegalArgumentException("a message of " + length + " bytes (a proxy message has " + HEADER + ")");
         }
         ByteBuffer b = ByteBuffer.wrap(message, 0, length).order(ORDER);
-        if (b.getLong(0) != 0) {
+        if (b.getLong(RESERVED) != 0) {
             throw new IllegalArgumentException("reserved header field not 0");
         }
-        int notifSize = Short.toUnsignedInt(b.getShort(16));
-        int respSize = Short.toUnsignedInt(b.getShort(18));
-        int dataSize = Short.toUnsignedInt(b.getShort(20));
+        int notifSize = Short.toUnsignedInt(b.getShort(NOTIF_SIZE));
+        int respSize = Short.toUnsignedInt(b.getShort(RESP_SIZE));
+        int dataSize = Short.toUnsignedInt(b.getShort(DATA_SIZE));
         if (notifSize < NOTIF_MIN || respSize < RESP_MIN || dataSize < DATA_MIN
                 || notifSize > STRUCT_MAX || respSize > STRUCT_MAX || dataSize > STRUCT_MAX) {
             throw new IllegalArgumentException("implausible seccomp struct sizes " + notifSize + "/" + respSize
@@ -54,7 +65,7 @@ public record ProxyMessage(byte[] header, byte[] notif, int respSize, String coo
         if (length < base) {
             throw new IllegalArgumentException("a message of " + length + " bytes, " + base + " expected at least");
         }
-        long cookieLength = b.getLong(24);
+        long cookieLength = b.getLong(COOKIE_LENGTH);
         if (cookieLength < 0 || cookieLength > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cookie length " + Long.toUnsignedString(cookieLength));
         }
@@ -66,16 +77,16 @@ public record ProxyMessage(byte[] header, byte[] notif, int respSize, String coo
     }
 
     public int monitorPid() {
-        return ByteBuffer.wrap(header).order(ORDER).getInt(8);
+        return ByteBuffer.wrap(header).order(ORDER).getInt(MONITOR_PID);
     }
 
     public int initPid() {
-        return ByteBuffer.wrap(header).order(ORDER).getInt(12);
+        return ByteBuffer.wrap(header).order(ORDER).getInt(INIT_PID);
     }
 
     /** @return the notification's id ({@code seccomp_notif.id}) */
     public long id() {
-        return ByteBuffer.wrap(notif).order(ORDER).getLong(0);
+        return ByteBuffer.wrap(notif).order(ORDER).getLong(NOTIF_ID);
     }
 
     /**
@@ -85,6 +96,7 @@ public record ProxyMessage(byte[] header, byte[] notif, int respSize, String coo
     public byte[] reply(long value, int error, int flags) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + notif.length + respSize).order(ORDER);
         b.put(header).put(notif);
+        // struct seccomp_notif_resp: __u64 id; __s64 val; __s32 error; __u32 flags
         b.putLong(id()).putLong(value).putInt(error).putInt(flags);
         return b.array();
     }
