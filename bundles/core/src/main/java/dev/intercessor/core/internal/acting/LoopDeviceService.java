@@ -5,20 +5,22 @@ import org.osgi.service.component.annotations.Component;
 import dev.intercessor.api.LoopDevices;
 import dev.intercessor.api.SyscallException;
 import dev.intercessor.api.Target;
-import dev.intercessor.core.internal.linux.LoopAssignments;
+import dev.intercessor.core.internal.linux.LoopLoans;
 
 /** {@link LoopDevices}: host loop devices lent to the caller's container. */
 @Component(service = LoopDevices.class)
 public class LoopDeviceService implements LoopDevices {
 
+    private final LoopLoans loans = new LoopLoans();
+
     @Override
     public int assignFree(Target caller, int max) throws SyscallException {
-        return LoopAssignments.assignFree(CallerTargets.of(caller), max);
+        return loans.assignFree(CallerTargets.of(caller), max);
     }
 
     @Override
     public boolean lent(Target caller, int fd) throws SyscallException {
-        return LoopAssignments.lent(CallerTargets.of(caller), fd);
+        return loans.lent(CallerTargets.of(caller), fd);
     }
 
     @Override
@@ -26,7 +28,7 @@ public class LoopDeviceService implements LoopDevices {
         if (config != null && config.length < 240) {
             throw new SyscallException(dev.intercessor.api.Errno.EINVAL, "short struct loop_config");
         }
-        LoopAssignments.configure(CallerTargets.of(caller), loopFd, backingFd, config);
+        loans.configure(CallerTargets.of(caller), loopFd, backingFd, config);
     }
 
     @Override
@@ -34,11 +36,11 @@ public class LoopDeviceService implements LoopDevices {
         if (info == null || info.length < 232) {
             throw new SyscallException(dev.intercessor.api.Errno.EINVAL, "short struct loop_info64");
         }
-        LoopAssignments.setStatus(CallerTargets.of(caller), loopFd, info);
+        loans.setStatus(CallerTargets.of(caller), loopFd, info);
     }
 
     @Override
     public void clear(Target caller, int loopFd) throws SyscallException {
-        LoopAssignments.clear(CallerTargets.of(caller), loopFd);
+        loans.clear(CallerTargets.of(caller), loopFd);
     }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,8 +34,6 @@ public final class LoopAssignments {
 
     static final int LOOP_MAJOR = LoopDevice.MAJOR;
 
-    private static final Map<ContainerInit, LoopAssignments> CONTAINERS = new ConcurrentHashMap<>();
-
     private final ContainerInit container;
     /** Device number → the supervisor's descriptor of it; guarded by this. */
     private final Map<Integer, Held> devices = new TreeMap<>();
@@ -54,38 +51,18 @@ public final class LoopAssignments {
         }
     }
 
-    private LoopAssignments(ContainerInit container) {
+    LoopAssignments(ContainerInit container) {
         this.container = container;
     }
 
-    /** @return the container's loop devices (registered to be given back when it detaches) */
-    static LoopAssignments of(ContainerInit container) throws SyscallException {
-        LoopAssignments[] made = new LoopAssignments[1];
-        LoopAssignments loops = CONTAINERS.computeIfAbsent(container, c -> made[0] = new LoopAssignments(c));
-        if (made[0] != null) {
-            container.onClose(() -> {
-                CONTAINERS.remove(container);
-                made[0].releaseAll();
-            });
-        }
-        if (container.closed()) {
-            throw new SyscallException(Errno.ESRCH, "the container has detached");
-        }
-        return loops;
+    /** @return how many loop devices it holds */
+    synchronized int size() {
+        return devices.size();
     }
 
-    /** @return how many loop devices containers hold, for tests and the log */
-    public static int held() {
-        return CONTAINERS.values().stream().mapToInt(l -> {
-            synchronized (l) {
-                return l.devices.size();
-            }
-        }).sum();
-    }
-
-    /** LOOP_CTL_GET_FREE: see {@link dev.intercessor.api.LoopDevices#assignFree}. */
-    public static int assignFree(ProcTarget caller, int max) throws SyscallException {
-        LoopAssignments loops = of(caller.containerInit());
+    /** LOOP_CTL_GET_FREE: see {@link LoopLoans#assignFree}. */
+    static int assignFree(LoopLoans loans, ProcTarget caller, int max) throws SyscallException {
+        LoopAssignments loops = loans.of(caller.containerInit());
         synchronized (loops) {
             loops.giveBackUnusedAutoclear();
             for (Map.Entry<Integer, Held> e : loops.devices.entrySet()) {
@@ -135,14 +112,14 @@ public final class LoopAssignments {
     }
 
     /** See {@link dev.intercessor.api.LoopDevices#lent}. */
-    public static boolean lent(ProcTarget caller, int fd) throws SyscallException {
-        LoopAssignments loops = of(caller.containerInit());
+    static boolean lent(LoopLoans loans, ProcTarget caller, int fd) throws SyscallException {
+        LoopAssignments loops = loans.of(caller.containerInit());
         try (CallerFd taken = caller.takeFd(fd)) {
             int n = LoopDevice.minorOf(Statx.stat(taken.fd(), Linux.allocate(Statx.SIZE)));
             if (n < 0) {
                 return false;
             }
-            for (LoopAssignments other : CONTAINERS.values()) {
+            for (LoopAssignments other : loans.all()) {
                 synchronized (other) {
                     if (other.devices.containsKey(n)) {
                         if (other != loops) {
@@ -159,9 +136,9 @@ public final class LoopAssignments {
     }
 
     /** LOOP_CONFIGURE / LOOP_SET_FD: see {@link dev.intercessor.api.LoopDevices#configure}. */
-    public static void configure(ProcTarget caller, int loopFd, int backingFd, byte[] config)
+    static void configure(LoopLoans loans, ProcTarget caller, int loopFd, int backingFd, byte[] config)
             throws SyscallException {
-        LoopAssignments loops = of(caller.containerInit());
+        LoopAssignments loops = loans.of(caller.containerInit());
         try (CallerFd loop = caller.takeFd(loopFd); CallerFd backing = caller.takeFd(backingFd)) {
             synchronized (loops) {
                 int n = loops.deviceOf(loop);
@@ -195,8 +172,8 @@ public final class LoopAssignments {
     }
 
     /** LOOP_SET_STATUS64: see {@link dev.intercessor.api.LoopDevices#setStatus}. */
-    public static void setStatus(ProcTarget caller, int loopFd, byte[] info) throws SyscallException {
-        LoopAssignments loops = of(caller.containerInit());
+    static void setStatus(LoopLoans loans, ProcTarget caller, int loopFd, byte[] info) throws SyscallException {
+        LoopAssignments loops = loans.of(caller.containerInit());
         try (CallerFd loop = caller.takeFd(loopFd)) {
             synchronized (loops) {
                 int n = loops.deviceOf(loop);
@@ -214,8 +191,8 @@ public final class LoopAssignments {
     }
 
     /** LOOP_CLR_FD: see {@link dev.intercessor.api.LoopDevices#clear}. */
-    public static void clear(ProcTarget caller, int loopFd) throws SyscallException {
-        LoopAssignments loops = of(caller.containerInit());
+    static void clear(LoopLoans loans, ProcTarget caller, int loopFd) throws SyscallException {
+        LoopAssignments loops = loans.of(caller.containerInit());
         try (CallerFd loop = caller.takeFd(loopFd)) {
             synchronized (loops) {
                 int n = loops.deviceOf(loop);
@@ -344,7 +321,7 @@ public final class LoopAssignments {
         Linux.close(held.fd);
     }
 
-    private synchronized void releaseAll() {
+    synchronized void releaseAll() {
         for (Integer n : devices.keySet().toArray(new Integer[0])) {
             giveBack(n);
         }
