@@ -139,7 +139,9 @@ public record OciState(String ociVersion, String containerId, int pid, int initP
             }
             return value;
         } catch (IOException | JsonParseException | IllegalStateException e) {
-            String reason = String.valueOf(e.getMessage());
+            // Gson wraps the reader's MalformedJsonException; its message is the one that says where
+            Throwable cause = e instanceof JsonParseException && e.getCause() != null ? e.getCause() : e;
+            String reason = String.valueOf(cause.getMessage());
             int guide = reason.indexOf("\nSee "); // Gson appends a link to its troubleshooting page
             throw new IllegalArgumentException("bad JSON: " + (guide < 0 ? reason : reason.substring(0, guide)), e);
         }

@@ -356,6 +356,17 @@ public class OciStateTest {
         assertRefused("# c\n" + RUNC, "bad JSON");
     }
 
+    @Test
+    public void aRefusalSaysWhereOnOneLine() {
+        try {
+            OciState.parse("{\"pid\":1 x}");
+            fail("accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("bad JSON: Unterminated object at line 1 column "));
+            assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+        }
+    }
+
     // ---- JSON: nesting -------------------------------------------------------------------
 
     @Test
