@@ -3,20 +3,17 @@ package dev.intercessor.core.internal;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Set;
 
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.PrivateDirectories;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
+import dev.intercessor.directories.PrivateDirectories;
+import dev.intercessor.directories.StaleSocket;
 
 /**
  * A runtime-facing socket of the supervisor: its directory made root's and 0700 if missing, the
@@ -45,18 +42,14 @@ final class ListenerSocket implements AutoCloseable {
      * @param configuring what to change if another supervisor listens there (for the message)
      */
     static ListenerSocket open(Path path, int type, String configuring) throws IOException, LinuxException {
-        List<Path> made = prepareDirectory(path.getParent());
+        List<Path> made = PrivateDirectories.create(path.getParent());
         try {
-            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                if (!isSocket(path)) {
-                    throw new IOException(path + " exists and is not a socket: not replacing it");
-                }
-                if (someoneListens(path, type)) {
-                    throw new IOException("another supervisor already listens on " + path + ": configure another "
-                            + configuring);
-                }
-                Files.delete(path); // left over from a run that did not stop cleanly
+            String exposure = PrivateDirectories.exposure(path.getParent(), "the socket");
+            if (exposure != null) {
+                LOG.log(Level.WARNING, exposure);
             }
+            StaleSocket.remove(path, p -> someoneListens(p, type), "another supervisor already listens on " + path
+                    + ": configure another " + configuring);
             UnixSocketServer server = new UnixSocketServer(path.toString(), 64, type);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
             return new ListenerSocket(path, server, made);
@@ -86,35 +79,13 @@ final class ListenerSocket implements AutoCloseable {
 
     private static boolean someoneListens(Path path, int type) {
         if (type == Linux.SOCK_STREAM) {
-            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                return true;
-            } catch (IOException e) {
-                return false; // ECONNREFUSED: a stale socket
-            }
+            return StaleSocket.streamListens(path);
         }
         try {
             return UnixSocketServer.connects(path.toString(), type);
         } catch (LinuxException e) {
             return false;
         }
-    }
-
-    private static boolean isSocket(Path path) throws IOException {
-        Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        return mode instanceof Integer && ((Integer) mode & 0170000) == 0140000;
-    }
-
-    /** @return the directories made here (to remove on close) */
-    private static List<Path> prepareDirectory(Path dir) throws IOException {
-        if (dir == null) {
-            return List.of();
-        }
-        List<Path> made = PrivateDirectories.create(dir);
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-        if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
-            LOG.log(Level.WARNING, dir + " is writable by others: anyone there could replace the socket");
-        }
-        return made;
     }
 
     /**

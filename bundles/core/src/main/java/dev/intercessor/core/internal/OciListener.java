@@ -23,7 +23,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
-import dev.intercessor.core.internal.oci.Json;
 import dev.intercessor.core.internal.oci.OciState;
 
 /**
@@ -122,8 +121,8 @@ public class OciListener {
             byte[] message = new byte[Math.min(max + 1, 8192)]; // grows for the rare large state
             int length = 0;
             boolean truncated = false;
-            int complete = -1;
-            while (complete < 0) {
+            boolean complete = false;
+            while (!complete) {
                 if (length == message.length) {
                     message = Arrays.copyOf(message, Math.min(max + 1, message.length * 2));
                 }
@@ -153,7 +152,7 @@ public class OciListener {
                     refuse("message larger than " + max + " bytes");
                     return;
                 }
-                complete = Json.completeObjectLength(new String(message, 0, length, StandardCharsets.UTF_8));
+                complete = OciState.isComplete(new String(message, 0, length, StandardCharsets.UTF_8));
             }
             if (length == 0) {
                 refuse("connection closed without a message");

@@ -30,6 +30,8 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import dev.intercessor.directories.PrivateDirectories;
+import dev.intercessor.directories.StaleSocket;
 import dev.intercessor.shell.protocol.Protocol;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -96,12 +98,18 @@ public class ShellServer {
     }
 
     private void listen() throws IOException {
-        madeDirectories = SocketDirectory.prepare(socketPath.getParent());
+        // the directory is shared with the core's agent socket (/run/intercessor), made alike
+        madeDirectories = PrivateDirectories.create(socketPath.getParent());
         try {
-            SocketDirectory.removeStaleSocket(socketPath, PID);
+            String exposure = PrivateDirectories.exposure(socketPath.getParent(), "the shell socket");
+            if (exposure != null) {
+                LOG.log(Level.WARNING, exposure);
+            }
+            StaleSocket.remove(socketPath, StaleSocket::streamListens, "another process already listens on "
+                    + socketPath + ": configure another socketPath (" + PID + ")");
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         } catch (IOException | RuntimeException e) {
-            SocketDirectory.removeIfEmpty(madeDirectories);
+            PrivateDirectories.removeIfEmpty(madeDirectories);
             throw e;
         }
         try {
@@ -111,7 +119,7 @@ public class ShellServer {
         } catch (IOException | RuntimeException e) {
             server.close();
             Files.deleteIfExists(socketPath);
-            SocketDirectory.removeIfEmpty(madeDirectories);
+            PrivateDirectories.removeIfEmpty(madeDirectories);
             throw e;
         }
     }
@@ -132,7 +140,7 @@ public class ShellServer {
             Thread.currentThread().interrupt();
         }
         Files.deleteIfExists(socketPath);
-        SocketDirectory.removeIfEmpty(madeDirectories);
+        PrivateDirectories.removeIfEmpty(madeDirectories);
     }
 
     private void acceptLoop() {

@@ -3,6 +3,8 @@ package dev.intercessor.core.internal.admin;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import com.google.gson.stream.JsonWriter;
 
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.core.internal.Supervisor;
@@ -248,55 +252,44 @@ public class AuditLog {
 
     /** One line: the record as a JSON object. */
     static String json(CallRecord c) {
-        StringBuilder s = new StringBuilder(256).append('{');
-        field(s, "time", c.time().toString()).append(',');
-        field(s, "container", c.containerId()).append(',');
-        s.append("\"pid\":").append(c.pid()).append(',');
-        field(s, "arch", c.arch()).append(',');
-        field(s, "syscall", c.syscall()).append(',');
-        field(s, "arguments", c.arguments()).append(',');
-        field(s, "handler", c.handler()).append(',');
-        field(s, "decision", c.decision().name().toLowerCase(Locale.ROOT)).append(',');
-        s.append("\"errno\":").append(c.errno()).append(',');
-        field(s, "errnoName", c.errnoName()).append(',');
-        s.append("\"value\":").append(c.value()).append(',');
-        s.append("\"nanos\":").append(c.nanos());
-        return s.append("}\n").toString();
+        return line(json -> json
+                .name("time").value(c.time().toString())
+                .name("container").value(c.containerId())
+                .name("pid").value(c.pid())
+                .name("arch").value(c.arch())
+                .name("syscall").value(c.syscall())
+                .name("arguments").value(c.arguments())
+                .name("handler").value(c.handler())
+                .name("decision").value(c.decision().name().toLowerCase(Locale.ROOT))
+                .name("errno").value(c.errno())
+                .name("errnoName").value(c.errnoName())
+                .name("value").value(c.value())
+                .name("nanos").value(c.nanos()));
     }
 
     /** One line: a container's suppressed records since the last summary. */
     static String json(Instant time, ContainerRateLimiter.Suppressed s) {
-        StringBuilder line = new StringBuilder(128).append('{');
-        field(line, "time", time.toString()).append(',');
-        field(line, "container", s.containerId()).append(',');
-        line.append("\"suppressed\":").append(s.count()).append(',');
-        field(line, "since", s.since() == null ? null : s.since().toString());
-        return line.append("}\n").toString();
+        return line(json -> json
+                .name("time").value(time.toString())
+                .name("container").value(s.containerId())
+                .name("suppressed").value(s.count())
+                .name("since").value(s.since() == null ? null : s.since().toString()));
     }
 
-    private static StringBuilder field(StringBuilder s, String name, String value) {
-        s.append('"').append(name).append("\":");
-        if (value == null) {
-            return s.append("null");
+    private interface Members {
+        void write(JsonWriter json) throws IOException;
+    }
+
+    /** One JSON object on one line: JsonWriter escapes line breaks, U+2028 and U+2029 too. */
+    private static String line(Members members) {
+        StringWriter line = new StringWriter(256);
+        try (JsonWriter json = new JsonWriter(line)) {
+            json.beginObject();
+            members.write(json);
+            json.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        s.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char ch = value.charAt(i);
-            switch (ch) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                case '\r' -> s.append("\\r");
-                case '\t' -> s.append("\\t");
-                default -> {
-                    if (ch < 0x20 || ch == 0x2028 || ch == 0x2029) {
-                        s.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        s.append(ch);
-                    }
-                }
-            }
-        }
-        return s.append('"');
+        return line.append('\n').toString();
     }
 }

@@ -13,8 +13,8 @@ import java.util.List;
 
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.PrivateDirectories;
 import dev.intercessor.core.internal.linux.UnixSocketServer;
+import dev.intercessor.directories.PrivateDirectories;
 
 /**
  * The supervisor's side of {@code libexec/intercessor-keeper}: a small process, outside the JVM,

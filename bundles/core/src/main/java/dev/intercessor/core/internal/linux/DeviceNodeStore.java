@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
+import dev.intercessor.directories.PrivateDirectories;
+
 /**
  * A small tmpfs of the supervisor's, mounted in the host's mount namespace (so its superblock
  * belongs to the initial user namespace and device nodes on it open), holding the nodes that are

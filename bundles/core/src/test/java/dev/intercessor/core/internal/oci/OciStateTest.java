@@ -1,6 +1,7 @@
 package dev.intercessor.core.internal.oci;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -177,6 +178,319 @@ public class OciStateTest {
     public void fdsThatIsNotAnArrayIsRefused() {
         assertRefused("{\"fds\":\"seccompFd\",\"state\":{\"id\":\"abc\"}}", "\"fds\" names no seccompFd");
         assertRefused("{\"fds\":{\"seccompFd\":0},\"state\":{\"id\":\"abc\"}}", "\"fds\" names no seccompFd");
+    }
+
+    // ---- JSON: what a state's text may hold -----------------------------------------------
+
+    @Test
+    public void allSimpleEscapesAreDecoded() {
+        assertEquals("\" \\ / \b \f \n \r \t", annotation("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\""));
+    }
+
+    @Test
+    public void unicodeEscapesAreDecodedInEitherCase() {
+        assertEquals("A\u00e9\u20ac\u20ac", annotation("\"\\u0041\\u00e9\\u20AC\\u20ac\""));
+        assertEquals("\u0000", annotation("\"\\u0000\""));
+    }
+
+    @Test
+    public void surrogatePairEscapesMakeOneCodePoint() {
+        String s = annotation("\"\\uD83D\\uDE00\"");
+        assertEquals(1, s.codePointCount(0, s.length()));
+        assertEquals(0x1F600, s.codePointAt(0));
+    }
+
+    @Test
+    public void nonAsciiCharactersPassThrough() {
+        assertEquals("h\u00e9llo \u4e16\u754c \uD83D\uDE00", annotation("\"h\u00e9llo \u4e16\u754c \uD83D\uDE00\""));
+        assertEquals(" \u007f", annotation("\" \u007f\""));
+    }
+
+    @Test
+    public void escapedCharactersMayBeMemberNames() {
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\","
+                + "\"annotations\":{\"a\\\"b\\u00e9\":\"1\"}}}");
+        assertEquals(Map.of("a\"b\u00e9", "1"), s.annotations());
+    }
+
+    @Test
+    public void duplicateMemberNamesKeepTheLastValue() {
+        assertEquals("2", annotation("\"1\",\"a\":\"2\""));
+        OciState s = OciState.parse("{\"pid\":1,\"pid\":2,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}");
+        assertEquals(2, s.pid());
+    }
+
+    @Test
+    public void membersOfAnyKindMayBeAroundTheOnesRead() {
+        OciState s = OciState.parse("{\"x\":[1,\"two\",true,false,null,[],{},-0.5e-3],\"pid\":1,"
+                + "\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"y\":{\"z\":[{\"w\":[2.5]}]}}}");
+        assertEquals("abc", s.containerId());
+    }
+
+    @Test
+    public void jsonWhitespaceIsAllowedBetweenTokens() {
+        OciState s = OciState.parse(" \t\r\n{ \"pid\" \n: \t1 ,\r\n \"fds\" : [ \"seccompFd\" ] ,"
+                + " \"state\" : { \"id\" : \"abc\" , \"annotations\" : { } } } \n\t ");
+        assertEquals(1, s.pid());
+        assertEquals(Map.of(), s.annotations());
+    }
+
+    @Test
+    public void integersAreTakenAsWritten() {
+        assertEquals(0, OciState.parse(withPid("-0")).pid());
+        assertEquals(Integer.MAX_VALUE, OciState.parse(withPid(Integer.toString(Integer.MAX_VALUE))).pid());
+    }
+
+    @Test
+    public void pidWithAFractionOrExponentIsRefused() {
+        // an integer written as a double is not a pid, even when its value is whole
+        for (String pid : new String[] {"1.0", "1e3", "1E+3", "2.5", "-1.25E3", "9223372036854775808",
+                "-9223372036854775809", "true", "\"42\"", "[42]"}) {
+            assertRefused(withPid(pid), "missing or malformed pid");
+        }
+    }
+
+    @Test
+    public void pidBeyondAnIntIsRefused() {
+        assertRefused(withPid(Long.toString(Integer.MAX_VALUE + 1L)), "missing or malformed pid");
+        assertRefused(withPid(Long.toString(Long.MAX_VALUE)), "missing or malformed pid");
+        assertRefused(withPid(Long.toString(Long.MIN_VALUE)), "missing or malformed pid");
+    }
+
+    // ---- JSON: what is not JSON is refused ------------------------------------------------
+
+    @Test
+    public void malformedNumbersAreRefused() {
+        for (String n : new String[] {"-", "--1", "+1", ".5", "1e", "1.2.3", "1+2", "1-2", "0x10", "NaN",
+                "Infinity", "-Infinity", "01", "-007", "00", "1.", "-.5", "1.e3"}) {
+            assertRefused(withPid(n), "bad JSON");
+        }
+    }
+
+    @Test
+    public void misspelledLiteralsAreRefused() {
+        for (String literal : new String[] {"tru", "nul", "True", "fals", "truex", "nullnull"}) {
+            assertRefused(withPid(literal), "bad JSON");
+        }
+    }
+
+    @Test
+    public void unknownEscapesAreRefused() {
+        for (String s : new String[] {"\"\\x41\"", "\"\\a\"", "\"\\'\"", "\"\\U0041\""}) {
+            assertRefused(withAnnotation(s), "bad JSON");
+        }
+    }
+
+    @Test
+    public void shortOrNonHexUnicodeEscapesAreRefused() {
+        for (String s : new String[] {"\"\\u12\"", "\"\\u004\"", "\"\\u12G4\"", "\"\\uZZZZ\"",
+                "\"\\u+041\"", "\"\\u-041\""}) {
+            assertRefused(withAnnotation(s), "bad JSON");
+        }
+    }
+
+    @Test
+    public void rawControlCharactersInStringsAreRefused() {
+        for (String s : new String[] {"\"a\nb\"", "\"a\tb\"", "\"a\rb\"", "\"a\u0000b\"", "\"a\u001fb\""}) {
+            assertRefused(withAnnotation(s), "bad JSON");
+        }
+        assertRefused("{\"p\nid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}", "bad JSON");
+    }
+
+    @Test
+    public void nonJsonWhitespaceIsRefused() {
+        assertRefused("\f" + RUNC, "bad JSON");
+        assertRefused(RUNC + "\u000b", "bad JSON");
+        assertRefused("\u00a0" + RUNC, "bad JSON");
+        assertRefused("{\u2003\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}", "bad JSON");
+    }
+
+    @Test
+    public void trailingCharactersAreRefused() {
+        for (String trailing : new String[] {" x", "{}", "}", "]", " 1", " \"b\"", " true", RUNC}) {
+            assertRefused(RUNC + trailing, "bad JSON");
+        }
+    }
+
+    @Test
+    public void emptyOrBlankTextIsRefused() {
+        assertRefused("", "bad JSON");
+        assertRefused("   \n\t", "bad JSON");
+    }
+
+    @Test
+    public void truncatedStatesAreRefused() {
+        for (int end = 1; end < RUNC.length(); end++) {
+            assertRefused(RUNC.substring(0, end), "bad JSON");
+        }
+    }
+
+    @Test
+    public void trailingCommasAreRefused() {
+        assertRefused("{\"pid\":1,\"fds\":[\"seccompFd\",],\"state\":{\"id\":\"abc\"}}", "bad JSON");
+        assertRefused("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",}}", "bad JSON");
+        assertRefused("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"},}", "bad JSON");
+        assertRefused(withPid("[,]"), "bad JSON");
+        assertRefused(withPid("{,}"), "bad JSON");
+    }
+
+    @Test
+    public void memberNamesMustBeQuotedStrings() {
+        for (String member : new String[] {"pid:1", "'pid':1", "1:1", "null:1"}) {
+            assertRefused("{" + member + ",\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}", "bad JSON");
+        }
+    }
+
+    @Test
+    public void membersNeedColonsAndSeparators() {
+        for (String pid : new String[] {"\"pid\" 1", "\"pid\"=1", "\"pid\":1 \"x\":2", "\"x\":[1 2]",
+                "\"x\":[1;2]", "\"x\":{\"a\":1]", "\"x\":[1}"}) {
+            assertRefused("{" + pid + ",\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}", "bad JSON");
+        }
+    }
+
+    @Test
+    public void singleQuotedStringsAndCommentsAreRefused() {
+        assertRefused(withAnnotation("'a'"), "bad JSON");
+        assertRefused("/* c */" + RUNC, "bad JSON");
+        assertRefused("# c\n" + RUNC, "bad JSON");
+    }
+
+    @Test
+    public void aRefusalSaysWhereOnOneLine() {
+        try {
+            OciState.parse("{\"pid\":1 x}");
+            fail("accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("bad JSON: Unterminated object at line 1 column "));
+            assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+        }
+    }
+
+    // ---- JSON: nesting -------------------------------------------------------------------
+
+    @Test
+    public void nestingUpToMaxDepthIsAccepted() {
+        // the state object is one level, the member's arrays the rest
+        assertEquals("abc", OciState.parse(withExtra(nestedArrays(OciState.MAX_DEPTH - 1, "1"))).containerId());
+        assertEquals("abc", OciState.parse(withExtra(nestedArrays(OciState.MAX_DEPTH - 1, ""))).containerId());
+        assertEquals("abc", OciState.parse(withExtra(nestedObjects(OciState.MAX_DEPTH - 1, "1"))).containerId());
+    }
+
+    @Test
+    public void moreThanMaxDepthIsRefused() {
+        assertRefused(withExtra(nestedArrays(OciState.MAX_DEPTH, "1")), "bad JSON");
+        assertRefused(withExtra(nestedArrays(OciState.MAX_DEPTH, "")), "bad JSON");
+        assertRefused(withExtra(nestedObjects(OciState.MAX_DEPTH, "1")), "bad JSON");
+        assertRefused(withExtra(nestedObjects(OciState.MAX_DEPTH, "{}")), "bad JSON");
+    }
+
+    @Test
+    public void hugeNestingIsRefusedWithoutStackOverflow() {
+        assertRefused(withExtra(nestedArrays(100_000, "1")), "bad JSON");
+        assertRefused("[".repeat(100_000), "bad JSON");
+        assertRefused("{\"a\":".repeat(100_000), "bad JSON");
+    }
+
+    @Test
+    public void hugeFlatStateIsRead() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v").append(i).append('"');
+        }
+        OciState s = OciState.parse("{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\","
+                + "\"annotations\":{" + many + "}}}");
+        assertEquals(20_000, s.annotations().size());
+        assertEquals("v19999", s.annotations().get("k19999"));
+    }
+
+    // ---- isComplete: reading a runtime's message until it is whole -----------------------
+
+    @Test
+    public void aMessageIsIncompleteUntilItsLastCharacterArrives() {
+        for (int end = 0; end < RUNC.length(); end++) {
+            assertFalse(RUNC.substring(0, end), OciState.isComplete(RUNC.substring(0, end)));
+        }
+        assertTrue(OciState.isComplete(RUNC));
+    }
+
+    @Test
+    public void blankTextIsIncomplete() {
+        assertFalse(OciState.isComplete(""));
+        assertFalse(OciState.isComplete("  \n"));
+    }
+
+    @Test
+    public void bracketsAndEscapesInsideStringsDoNotEndTheMessage() {
+        assertTrue(OciState.isComplete("{\"a\":\"}{][\"}"));
+        assertFalse(OciState.isComplete("{\"a\":\"}\""));
+        assertFalse(OciState.isComplete("{\"}\":1"));
+        assertTrue(OciState.isComplete("{\"a\":\"x\\\"}\"}"));
+        assertFalse(OciState.isComplete("{\"a\":\"\\\"}"));
+        assertTrue(OciState.isComplete("{\"a\":\"\\\\\"}"));
+    }
+
+    @Test
+    public void surroundingWhitespaceAndTextAfterTheMessageDoNotMatter() {
+        assertTrue(OciState.isComplete(" \n\t{}"));
+        assertTrue(OciState.isComplete("{\"a\":1}garbage"));
+        assertTrue(OciState.isComplete("{}{\"unfinished\":"));
+        assertTrue(OciState.isComplete("{}\"open string"));
+        assertTrue(OciState.isComplete("{}}}}"));
+        assertTrue(OciState.isComplete(new StringBuilder("{}   ")));
+    }
+
+    @Test
+    public void aCompleteMessageParses() {
+        String msg = "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":"
+                + "{\"a\":\"}\",\"b\":\"\\\"{\"}}}";
+        assertTrue(OciState.isComplete(msg));
+        assertEquals(Map.of("a", "}", "b", "\"{"), OciState.parse(msg).annotations());
+    }
+
+    @Test
+    public void textThatCannotBecomeAStateIsCompleteSoParseCanRefuseIt() {
+        // malformed before its end: more text would not mend it, so stop reading and say why
+        for (String text : new String[] {"x", "  42 ", "true ", "[1]", "\"abc\"", "}", "]", "]{}",
+                "{\"a\" 1", "{\"a\":1 x", "{\"a\":trux", "{'a'", "{\"a\":\"\\x\""}) {
+            assertTrue(text, OciState.isComplete(text));
+        }
+    }
+
+    @Test
+    public void textThatMayStillBecomeAStateIsIncomplete() {
+        // cut inside a number, a literal or an escape: the rest may be on its way
+        for (String text : new String[] {"{\"a\":12", "{\"a\":tru", "{\"a\":\"\\u00", "{\"a\":\"\\", "{\"a\":-",
+                "{\"a\":1.", "{\"a\":1e"}) {
+            assertFalse(text, OciState.isComplete(text));
+        }
+    }
+
+    private static String withPid(String pidJson) {
+        return "{\"pid\":" + pidJson + ",\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}";
+    }
+
+    private static String withAnnotation(String valueJson) {
+        return "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\",\"annotations\":{\"a\":"
+                + valueJson + "}}}";
+    }
+
+    /** The annotation {@code a} of a state whose annotation's value is written {@code valueJson}. */
+    private static String annotation(String valueJson) {
+        return OciState.parse(withAnnotation(valueJson)).annotations().get("a");
+    }
+
+    /** A state with a member {@code x} the state does not read. */
+    private static String withExtra(String valueJson) {
+        return "{\"x\":" + valueJson + ",\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"id\":\"abc\"}}";
+    }
+
+    private static String nestedArrays(int depth, String inner) {
+        return "[".repeat(depth) + inner + "]".repeat(depth);
+    }
+
+    private static String nestedObjects(int depth, String inner) {
+        return "{\"a\":".repeat(depth) + inner + "}".repeat(depth);
     }
 
     private static String withId(String idJson) {
