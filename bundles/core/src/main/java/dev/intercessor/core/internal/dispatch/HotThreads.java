@@ -55,8 +55,8 @@ final class HotThreads {
 
     /**
      * Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free, until it goes
-     * quiet. Its calls that need more than RECV and SEND (a handler, a check that reads /proc) run
-     * with the wake signal held back ({@link ServingThread#leaveHot}), and the thread stays hot.
+     * quiet or a call needs more than RECV and SEND (a handler, a check that reads /proc: run with
+     * the wake signal held back, {@link ServingThread#leaveHot}).
      *
      * @return whether the channel is to be let go of
      */
@@ -89,9 +89,12 @@ final class HotThreads {
                 if (dispatcher.serve(thread, channel, call, received, null)) {
                     return true;
                 }
-                // A handler or a check held the signal back while it ran (a signal meanwhile stays
-                // pending, and is taken now, and the loop sees leave): the thread stays with its container.
-                thread.resumeHot();
+                if (!thread.accepting()) {
+                    // A handler or a check ran (the wake signal held back): back to the linger
+                    // path, whose poll also vouches for the caller's cached handles; here each
+                    // handler call would pay a poll of its own and two signal-mask changes.
+                    return false;
+                }
             }
             return false;
         } finally {

@@ -37,12 +37,9 @@ final class ServingThread {
         accepting = true;
     }
 
-    /** Back to accepting the wake signal after {@link #leaveHot}, while it stays hot. */
-    void resumeHot() {
-        if (!accepting) {
-            Linux.acceptWake(true);
-            accepting = true;
-        }
+    /** @return whether it still accepts the wake signal: false once a call left hot mode */
+    boolean accepting() {
+        return accepting;
     }
 
     /**

@@ -199,18 +199,6 @@ public final class Linux {
         return check("openat", LIBC.openat(dirfd, cPath, flags | O_CLOEXEC, 0));
     }
 
-    /** {@code openat2(2)}: {@code struct open_how} is {flags u64, mode u64, resolve u64}. */
-    public static int openat2(int dirfd, byte[] cPath, int flags, long resolve, Pointer how)
-            throws LinuxException {
-        how.putLong(0, (flags | O_CLOEXEC) & 0xffffffffL);
-        how.putLong(8, 0);
-        how.putLong(16, resolve);
-        Pointer path = allocate(cPath.length);
-        path.put(0, cPath, 0, cPath.length);
-        long fd = LIBC.syscall(SYS_OPENAT2, dirfd, path, how.address(), 24, 0);
-        return (int) check("openat2", fd);
-    }
-
     public static int ioctl(int fd, long request, Pointer arg) throws LinuxException {
         return check("ioctl", LIBC.ioctl(fd, request, arg));
     }
@@ -261,11 +249,8 @@ public final class Linux {
     /** @return whether the thread or process of {@code pidfd} has exited (it polls readable then) */
     public static boolean exited(int pidfd) {
         Scratch scratch = Scratch.get();
-        Pointer pollfd = scratch.pollfd;
-        pollfd.putInt(0, pidfd);
-        pollfd.putShort(4, POLLIN);
-        pollfd.putShort(6, (short) 0);
-        return LIBC.ppoll(pollfd, 1, scratch.zeroTimeout, null) != 0;
+        PollFds.watchReadable(scratch.pollfd, 0, pidfd);
+        return PollFds.pollNow(scratch.pollfd, 1, scratch.zeroTimeout) != 0;
     }
 
     /** @return the calling thread's kernel id */

@@ -63,8 +63,8 @@ public final class LxcfsMount {
         int[] fds = {-1, -1, -1, -1};
         boolean handedOver = false;
         try {
-            fds[0] = Linux.openat2(Linux.AT_FDCWD, Linux.cPath(mountPoint), Linux.O_PATH | Linux.O_DIRECTORY,
-                    RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS, Linux.allocate(24));
+            fds[0] = new OpenHow().open(Linux.AT_FDCWD, Linux.cPath(mountPoint), Linux.O_PATH | Linux.O_DIRECTORY,
+                    RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS);
             checkLxcfs(fds[0], mountPoint);
             fds[1] = init.open("ns/mnt", Linux.O_RDONLY);
             fds[2] = init.open("root", Linux.O_PATH | Linux.O_DIRECTORY);
@@ -133,7 +133,7 @@ public final class LxcfsMount {
         int[] trees = new int[n];
         java.util.Arrays.fill(trees, -1);
         String[] failure = {null};
-        Pointer how = Linux.allocate(24);
+        OpenHow how = new OpenHow(); // made here: no class is loaded inside the container's namespace
         Pointer stat = Linux.allocate(Statx.SIZE);
         Thread worker = new Thread(() -> {
             try {
@@ -159,8 +159,8 @@ public final class LxcfsMount {
                         }
                         int target = -1;
                         try {
-                            target = Linux.openat2(root, paths[i], Linux.O_PATH | Linux.O_NOFOLLOW,
-                                    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS, how);
+                            target = how.open(root, paths[i], Linux.O_PATH | Linux.O_NOFOLLOW,
+                                    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS);
                             if ((Statx.stat(target, stat).mode() & FileStat.S_IFMT) != FileStat.S_IFREG) {
                                 errnos[i] = Errno.EINVAL;
                                 continue;

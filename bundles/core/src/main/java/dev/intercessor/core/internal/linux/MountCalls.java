@@ -32,23 +32,6 @@ final class MountCalls {
         }
     }
 
-    /**
-     * {@code struct loop_config} (include/uapi/linux/loop.h): fd, block_size, a {@code struct
-     * loop_info64} (lo_flags at its offset 52) and 64 reserved bytes.
-     */
-    static final class LoopConfig extends Struct {
-        final Unsigned32 fd = new Unsigned32();
-        final Unsigned32 blockSize = new Unsigned32();
-        final Padding infoBeforeFlags = new Padding(jnr.ffi.NativeType.UCHAR, 52);
-        final Unsigned32 loFlags = new Unsigned32();
-        final Padding infoAfterFlags = new Padding(jnr.ffi.NativeType.UCHAR, 232 - 56);
-        final Padding reserved = new Padding(jnr.ffi.NativeType.UCHAR, 64);
-
-        LoopConfig() {
-            super(Linux.runtime());
-        }
-    }
-
     /** A loop device attached to an image: its descriptor and number. */
     record Loop(int fd, int number) {
     }
@@ -146,18 +129,17 @@ final class MountCalls {
             for (int attempt = 0; ; attempt++) {
                 int n = Linux.check("LOOP_CTL_GET_FREE", Linux.libc().ioctl(control, Linux.LOOP_CTL_GET_FREE, 0L));
                 int loop = Linux.openat(Linux.AT_FDCWD, "/dev/loop" + n, readOnly ? Linux.O_RDONLY : Linux.O_RDWR);
-                LoopConfig config = new LoopConfig();
-                Pointer memory = Linux.allocate(Struct.size(config));
-                config.useMemory(memory);
+                LoopConfig config = LoopConfig.allocate();
                 config.fd.set(image);
-                config.loFlags.set(Linux.LO_FLAGS_AUTOCLEAR | (readOnly ? Linux.LO_FLAGS_READ_ONLY : 0));
-                if (Linux.libc().ioctl(loop, Linux.LOOP_CONFIGURE, memory) == 0) {
+                config.info.flags.set(Linux.LO_FLAGS_AUTOCLEAR | (readOnly ? Linux.LO_FLAGS_READ_ONLY : 0));
+                try {
+                    LoopDevice.configure(loop, config);
                     return new Loop(loop, n);
-                }
-                int errno = Linux.errno();
-                Linux.close(loop);
-                if (errno != Errno.EBUSY || attempt >= 10) { // EBUSY: someone took it meanwhile
-                    throw new LinuxException("LOOP_CONFIGURE", errno);
+                } catch (LinuxException e) {
+                    Linux.close(loop);
+                    if (e.errno() != Errno.EBUSY || attempt >= 10) { // EBUSY: someone took it meanwhile
+                        throw e;
+                    }
                 }
             }
         } finally {

@@ -35,9 +35,6 @@ public final class Seccomp {
     private static final int ADDFD_NEWFD = 16;
     private static final int ADDFD_NEWFD_FLAGS = 20;
     private static final int ADDFD_SIZE = 24;
-    // struct pollfd: fd s32, events s16, revents s16; struct timespec: tv_sec s64, tv_nsec s64.
-    private static final int POLLFD_EVENTS = 4;
-    private static final int POLLFD_REVENTS = 6;
 
     /** The kernel's sizes of seccomp_notif and seccomp_notif_resp, asked once. */
     public static final int NOTIF_SIZE;
@@ -81,15 +78,8 @@ public final class Seccomp {
      * @return the poll events seen ({@code POLLIN}, {@code POLLHUP}: every caller gone), 0 if none
      */
     public static int await(int notifyFd, Buffers buffers, long nanos) {
-        Pointer pollfd = buffers.pollfd;
-        pollfd.putInt(0, notifyFd);
-        pollfd.putShort(POLLFD_EVENTS, Linux.POLLIN);
-        pollfd.putShort(POLLFD_REVENTS, (short) 0);
-        Pointer timeout = buffers.timespec;
-        timeout.putLong(0, 0);
-        timeout.putLong(8, nanos);
-        int n = Linux.libc().ppoll(pollfd, 1, timeout, null);
-        return n > 0 ? pollfd.getShort(POLLFD_REVENTS) : 0;
+        PollFds.watchReadable(buffers.pollfd, 0, notifyFd);
+        return PollFds.poll(buffers.pollfd, 1, buffers.timespec, nanos) > 0 ? PollFds.revents(buffers.pollfd, 0) : 0;
     }
 
     /** Sends a plain answer: {@code error} is a positive errno or 0. */

@@ -69,19 +69,6 @@ public class KernelStructLayoutTest {
         assertEquals(24, attr.usernsFd.offset());
     }
 
-    /**
-     * include/uapi/linux/loop.h: struct loop_config {__u32 fd, block_size; struct loop_info64 info
-     * (232 bytes, lo_flags at 52); __u64 __reserved[8]}.
-     */
-    @Test
-    public void loopConfigCarriesLoFlagsInsideItsLoopInfo() {
-        MountCalls.LoopConfig config = new MountCalls.LoopConfig();
-        assertEquals(304, Struct.size(config));
-        assertEquals(0, config.fd.offset());
-        assertEquals(4, config.blockSize.offset());
-        assertEquals(8 + 52, config.loFlags.offset());
-    }
-
     /** include/uapi/linux/fs.h (6.11): struct procmap_query is 104 bytes; vma_end at 32. */
     @Test
     public void procmapQueryMatchesItsIoctlNumber() {
