@@ -27,7 +27,7 @@ public class FdKeeperIT {
 
     @Before
     public void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of(System.getProperty("intercessor.test.work")), "keeper");
+        dir = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("intercessor.test.work"))), "keeper");
         socket = dir.resolve("keeper.sock");
         keeper = new ProcessBuilder(System.getProperty("intercessor.home") + "/libexec/intercessor-keeper",
                 socket.toString()).redirectErrorStream(true).start();

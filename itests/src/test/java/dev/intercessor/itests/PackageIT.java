@@ -42,7 +42,7 @@ public class PackageIT {
         assumeTrue("the build made no .deb (dpkg-deb missing)", deb != null);
         assumeTrue("a package named intercessor is installed here already", !Container.execute(
                 List.of("dpkg-query", "-W", "-f=${Status}", "intercessor")).out().contains("installed"));
-        Path work = Files.createTempDirectory(Path.of(System.getProperty("intercessor.test.work")), "package");
+        Path work = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("intercessor.test.work"))), "package");
         Process daemon = null;
         try {
             Container.Result installed = Container.execute(List.of("dpkg", "-i", deb.toString()));
