@@ -60,7 +60,7 @@ public class Supervisor {
     @ObjectClassDefinition(name = "Intercessor supervisor",
             description = "The threads that receive and answer trapped system calls.")
     public @interface Config {
-        @AttributeDefinition(description = "Threads serving all notify fds (0: two per CPU, at least 4). "
+        @AttributeDefinition(description = "Threads serving all notify fds (0: three per CPU, at least 6). "
                 + "A thread stays briefly with a busy container, so a few more threads than CPUs keep "
                 + "the others served.")
         int threads() default 0;
@@ -151,7 +151,7 @@ public class Supervisor {
         host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
         host.useFuseHelper(java.nio.file.Path.of(config.fuseHelper()).toAbsolutePath());
         int threads = config.threads() > 0 ? config.threads()
-                : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+                : Math.max(6, 3 * Runtime.getRuntime().availableProcessors());
         int hotThreads = config.hotThreads() < 0 ? threads - 1 : config.hotThreads();
         sessions = new Sessions(globalPolicy::values, registry.options(), LxcfsViews::prepare);
         multiplexer = new Multiplexer(threads, config.lingerMicros(), config.burst(), hotThreads,
