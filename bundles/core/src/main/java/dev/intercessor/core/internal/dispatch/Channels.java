@@ -84,7 +84,7 @@ public final class Channels {
         }
         session.add(channel);
         keep(channel, state); // first: its calls are journaled from the first on
-        multiplexer.serve(channel);
+        multiplexer.add(channel);
         return channel;
     }
 
@@ -108,7 +108,7 @@ public final class Channels {
         sessions.prepare(session);
         NotifyChannel channel = channel(notifyFd, state.pid(), session, false, relay);
         session.add(channel);
-        multiplexer.serve(channel);
+        multiplexer.add(channel);
         return channel;
     }
 
@@ -128,7 +128,7 @@ public final class Channels {
         NotifyChannel channel = channel(notifyFd, pid, session, true, null);
         session.add(channel);
         session.endHandOver(true);
-        multiplexer.serve(channel);
+        multiplexer.add(channel);
     }
 
     /** A hand-over that did not come: the session ends if nothing else holds it. */
@@ -257,7 +257,7 @@ public final class Channels {
         }
         for (NotifyChannel channel : serving) {
             try {
-                multiplexer.serve(channel);
+                multiplexer.add(channel);
             } catch (LinuxException e) {
                 LOG.log(Level.WARNING, () -> "container " + channel.session().containerId()
                         + ": a notify fd taken back cannot be served: " + e.getMessage());

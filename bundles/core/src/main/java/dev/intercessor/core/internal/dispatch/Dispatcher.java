@@ -11,7 +11,6 @@ import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.HostFacilities;
-import dev.intercessor.core.internal.policy.OptionCatalog;
 import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
 import dev.intercessor.core.internal.linux.SeccompNotif;
@@ -77,11 +76,6 @@ public final class Dispatcher {
     /** Stops the slow handlers' threads (their calls are answered by their timeout). */
     public void close() {
         handlerCalls.close();
-    }
-
-    /** @return the options of the registered handlers, which policies hold values to */
-    public OptionCatalog options() {
-        return handlers.options();
     }
 
     /**

@@ -46,7 +46,9 @@ public final class Multiplexer {
     private final ScheduledExecutorService watchdog;
     private final HotThreads hot;
     private final StuckCalls stuck;
+    /** Set by {@link #start}, before any notify thread runs (Thread.start orders the writes). */
     private Dispatcher dispatcher;
+    /** Told of each channel no longer served; set by {@link #start}. */
     private Channels ended;
 
     /**
@@ -119,8 +121,8 @@ public final class Multiplexer {
         }
     }
 
-    /** Puts a channel on epoll; if that fails, it is detached (its fd closed). */
-    void serve(NotifyChannel channel) throws LinuxException {
+    /** Puts a channel on epoll, to be served from now on; if that fails, it is detached (its fd closed). */
+    void add(NotifyChannel channel) throws LinuxException {
         channels.put(channel.key(), channel);
         try {
             epoll.add(channel.waitFd(), ARMED, channel.key());
