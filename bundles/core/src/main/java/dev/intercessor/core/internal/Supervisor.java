@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.osgi.framework.Bundle;

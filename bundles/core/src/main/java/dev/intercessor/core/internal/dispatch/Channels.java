@@ -184,13 +184,18 @@ public final class Channels {
      */
     public int restore(List<FdKeeper.Kept> kept) {
         int n = 0;
-        // A channel without a process (crun exec) joins its container's session: those come last.
-        List<FdKeeper.Kept> ordered = new ArrayList<>(kept);
-        ordered.sort(Comparator.comparing(Channels::withoutProcess));
-        for (FdKeeper.Kept k : ordered) {
+        // Each record read once. A channel without a process (crun exec) joins its container's
+        // session: those come last, with the records that cannot be read (they fail below).
+        List<KeptRecord> ordered = new ArrayList<>();
+        for (FdKeeper.Kept k : kept) {
+            ordered.add(KeptRecord.read(k));
+        }
+        ordered.sort(Comparator.comparing(KeptRecord::withoutProcess));
+        for (KeptRecord r : ordered) {
+            FdKeeper.Kept k = r.kept();
             int initDir = k.initDir();
             try {
-                OciState state = OciState.parse(k.record());
+                OciState state = r.state();
                 Session session = sessions.sessionFor(state, initDir);
                 initDir = -1; // the session's now, or closed by sessionFor()
                 sessions.prepared(session);
@@ -214,12 +219,28 @@ public final class Channels {
         return n;
     }
 
-    /** @return whether a kept record names no process (crun exec), or cannot be read (it fails later) */
-    private static boolean withoutProcess(FdKeeper.Kept kept) {
-        try {
-            return OciState.parse(kept.record()).pid() == 0;
-        } catch (IllegalArgumentException e) {
-            return true;
+    /** A kept channel with its record read: the state, or why it cannot be read. */
+    private record KeptRecord(FdKeeper.Kept kept, OciState parsed, IllegalArgumentException unreadable) {
+
+        static KeptRecord read(FdKeeper.Kept kept) {
+            try {
+                return new KeptRecord(kept, OciState.parse(kept.record()), null);
+            } catch (IllegalArgumentException e) {
+                return new KeptRecord(kept, null, e);
+            }
+        }
+
+        /** @throws IllegalArgumentException if the record could not be read */
+        OciState state() {
+            if (parsed == null) {
+                throw unreadable;
+            }
+            return parsed;
+        }
+
+        /** @return whether it names no process (crun exec), or cannot be read */
+        boolean withoutProcess() {
+            return parsed == null || parsed.pid() == 0;
         }
     }
 

@@ -11,6 +11,7 @@ import dev.intercessor.api.Response;
 import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.HostFacilities;
+import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
 import dev.intercessor.core.internal.linux.SeccompNotif;
@@ -158,7 +159,7 @@ public final class Dispatcher {
         Session session = channel.session();
         // The number is the caller's while its call still waits: check the namespace, then that.
         boolean inContainer = session.init().holds(call.pid());
-        if (!dev.intercessor.core.internal.linux.Seccomp.idValid(channel.fd(), thread.buffers.resp, call.id())) {
+        if (!Seccomp.idValid(channel.fd(), thread.buffers.resp, call.id())) {
             return false; // gone: nothing to answer, nothing learnt
         }
         if (inContainer) {
