@@ -94,6 +94,7 @@ public class IdentityIT extends HandlerIT {
     public void aKnownContainerIdCannotBeJoinedFromOutsideTheContainer() throws Exception {
         Container.Result r0;
         try (Container c = Container.start(id("joined"))) {
+            TestSetup.awaitAttached(supervision, c.id());
             // A process outside the container presents its own notify fd under the container's id.
             Container.Result r = Container.execute(List.of(Container.PROGRAMS.resolve("agentclient").toString(),
                     TestSetup.LISTENER, "runc", c.id()));

@@ -154,7 +154,9 @@ final class TestSetup {
      * running once it has sent the notify fd, which may be before the attach is done.
      */
     static void awaitAttached(dev.intercessor.admin.Supervision supervision, String id) throws Exception {
-        waitFor(() -> supervision.container(id).isPresent(), "container " + id + " attached");
+        // Its session is listed as soon as it is made, its first notify fd an instant later.
+        waitFor(() -> supervision.container(id).map(c -> !c.notifyPids().isEmpty()).orElse(false),
+                "container " + id + " attached");
     }
 
     static void waitFor(Condition condition, String what) throws Exception {
