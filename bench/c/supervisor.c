@@ -5,7 +5,11 @@
  *   spawn      mknodat the way LXD does it: fork and exec a helper that enters the caller's mount
  *              namespace and makes the node (nsenter … mknod), then answer its result;
  *              everything else "continue"
- * Usage: supervisor SOCKET continue|spawn        (runs until killed) */
+ *   sysinfo    sysinfo() emulated with the same kernel work Intercessor does: the caller's
+ *              /proc/<tid>/mem and maps (opened once per caller thread and kept; no liveness
+ *              check, so this is a floor, not a safe supervisor), PROCMAP_QUERY for a writable
+ *              mapping, pwrite of the host's struct sysinfo; everything else "continue"
+ * Usage: supervisor SOCKET continue|spawn|sysinfo        (runs until killed) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +23,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -33,6 +39,57 @@
 #endif
 
 static int spawn_mode;
+static int sysinfo_mode;
+
+/* struct procmap_query (linux/fs.h, 6.11): not in Debian 12's headers. */
+struct map_query {
+    uint64_t size, query_flags, query_addr, vma_start, vma_end, vma_flags, vma_page_size,
+        vma_offset, inode;
+    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+#define MAP_QUERY_REQUEST _IOWR('f', 17, struct map_query)
+#define MAP_QUERY_VMA_WRITABLE 0x02
+
+/* The caller thread whose /proc handles are kept (one per notify thread). */
+struct caller {
+    int tid, mem, maps;
+};
+
+/* Writes the host's struct sysinfo at the caller's `address`, as copy_to_user would: only into a
+ * writable mapping. Returns 0 or -errno. */
+static int emulate_sysinfo(struct caller *c, int tid, uint64_t address) {
+    if (c->tid != tid) {
+        char path[64];
+        if (c->tid) {
+            close(c->mem);
+            close(c->maps);
+        }
+        snprintf(path, sizeof path, "/proc/%d/mem", tid);
+        c->mem = open(path, O_RDWR | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/maps", tid);
+        c->maps = open(path, O_RDONLY | O_CLOEXEC);
+        c->tid = tid;
+        if (c->mem < 0 || c->maps < 0) {
+            c->tid = 0;
+            return -ESRCH;
+        }
+    }
+    /* The host's figures, at most a second old (Intercessor caches them too). */
+    static __thread struct sysinfo info;
+    static __thread time_t taken;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    if (now.tv_sec != taken) {
+        sysinfo(&info);
+        taken = now.tv_sec;
+    }
+    struct map_query q = {.size = sizeof q, .query_flags = MAP_QUERY_VMA_WRITABLE, .query_addr = address};
+    if (ioctl(c->maps, MAP_QUERY_REQUEST, &q) != 0 || q.vma_end < address + sizeof info) {
+        return -EFAULT;
+    }
+    return pwrite(c->mem, &info, sizeof info, (off_t)address) == sizeof info ? 0 : -EFAULT;
+}
 
 /* Reads the caller's NUL-terminated path through /proc/<pid>/mem. */
 static int read_path(int pid, uint64_t address, char *out, size_t size) {
@@ -76,6 +133,7 @@ static void *serve(void *arg) {
     syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
     struct seccomp_notif *req = calloc(1, sizes.seccomp_notif);
     struct seccomp_notif_resp *resp = calloc(1, sizes.seccomp_notif_resp);
+    struct caller caller = {0};
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
     for (;;) {
         memset(req, 0, sizes.seccomp_notif);
@@ -101,8 +159,15 @@ static void *serve(void *arg) {
             } else {
                 resp->error = spawn_mknod(req->pid, path, (unsigned)req->data.args[3]) == 0 ? 0 : -EPERM;
             }
+        } else if (sysinfo_mode && req->data.nr == SYS_sysinfo) {
+            resp->flags = 0;
+            resp->error = emulate_sysinfo(&caller, req->pid, req->data.args[0]);
         }
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    }
+    if (caller.tid) {
+        close(caller.mem);
+        close(caller.maps);
     }
     close(fd);
     free(req);
@@ -112,10 +177,11 @@ static void *serve(void *arg) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: supervisor SOCKET continue|spawn\n");
+        fprintf(stderr, "usage: supervisor SOCKET continue|spawn|sysinfo\n");
         return 2;
     }
     spawn_mode = strcmp(argv[2], "spawn") == 0;
+    sysinfo_mode = strcmp(argv[2], "sysinfo") == 0;
     int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);

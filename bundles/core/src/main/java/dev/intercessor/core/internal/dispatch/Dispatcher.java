@@ -93,14 +93,14 @@ public final class Dispatcher {
     boolean serve(ServingThread thread, NotifyChannel channel, SeccompNotif call, long received,
             CallerHandles.Seen seen) {
         if (!channel.admitted()) {
-            thread.leaveHot(); // its check reads /proc
+            thread.leaveFastPath(); // its check reads /proc
             if (!admit(channel, thread, call)) {
                 return false;
             }
         }
         SyscallTable arch = SyscallTable.forCall(call.arch(), call.nr());
         if (handOver != null && ListenerHandOver.rings(arch, call)) {
-            thread.leaveHot();
+            thread.leaveFastPath();
             return handOver.answer(channel, thread.buffers, call);
         }
         Session session = channel.session();
@@ -109,7 +109,7 @@ public final class Dispatcher {
             continueSyscall(channel, thread, call, arch, received);
             return false;
         }
-        thread.leaveHot(); // a handler switches identity, opens files
+        thread.leaveFastPath(); // a handler switches identity, opens files
         long start = received != 0 ? received : System.nanoTime();
         session.received();
         NotificationView view = new NotificationView(call, arch, session.containerId());

@@ -16,7 +16,8 @@ import dev.intercessor.core.internal.linux.SeccompNotif;
  * Hot threads: a thread that served a full burst of one container stays with it, blocked in
  * NOTIF_RECV on its fd (one system call per call instead of ppoll + RECV, woken on the caller's
  * CPU), until the container has been quiet for {@code hotIdleNanos}; a watchdog then interrupts it
- * with {@link Linux#WAKE_SIGNAL}. At most {@code limit} at a time, so the others keep serving every
+ * with {@link Linux#WAKE_SIGNAL}. While the container's calls need handlers it waits in ppoll
+ * instead, for up to that long. At most {@code limit} at a time, so the others keep serving every
  * other container through epoll. 0 turns this off.
  * <p>
  * The quiet time is several scheduler slices: with more busy callers than CPUs, a container is
@@ -54,21 +55,51 @@ final class HotThreads {
     }
 
     /**
-     * Serves a busy container from a blocking NOTIF_RECV, if a hot slot is free, until it goes
-     * quiet or a call needs more than RECV and SEND (a handler, a check that reads /proc: run with
-     * the wake signal held back, {@link ServingThread#leaveHot}).
+     * Stays with a busy container while a hot slot is free, until it goes quiet: its calls
+     * answered on the fast path from a blocking NOTIF_RECV (one system call each); once one needs
+     * more (a handler, a check that reads /proc: run with the wake signal held back, {@link
+     * ServingThread#leaveFastPath}), waiting in ppoll as {@code lingering} does, whose poll also
+     * vouches for the caller's cached handles, until a burst of calls needs no handler again.
+     * In a blocking RECV each handler call would pay a poll of its own and two signal-mask
+     * changes; going back to epoll would cost a wake-up on another CPU.
      *
      * @return whether the channel is to be let go of
      */
-    boolean serve(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher) {
+    boolean serve(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher, Lingering lingering) {
         if (count.incrementAndGet() > limit) {
             count.decrementAndGet();
             return false;
         }
+        thread.lastServed = System.nanoTime();
         hot.add(thread);
-        thread.enterHot();
         timer.schedule(() -> coolDown(thread), hotIdleNanos, TimeUnit.NANOSECONDS);
+        try {
+            while (running) {
+                Boolean letGo = receive(thread, channel, dispatcher);
+                if (letGo != null) {
+                    return letGo;
+                }
+                Lingering.End end = lingering.serve(thread, channel, true, hotIdleNanos, true);
+                if (end != Lingering.End.BURST) {
+                    return end == Lingering.End.LET_GO;
+                }
+            }
+            return false;
+        } finally {
+            hot.remove(thread);
+            count.decrementAndGet();
+        }
+    }
+
+    /**
+     * Serves calls from a blocking NOTIF_RECV until the container goes quiet or a call leaves
+     * the fast path.
+     *
+     * @return whether the channel is to be let go of, or null if a call left the fast path
+     */
+    private Boolean receive(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher) {
         Seccomp.Buffers buffers = thread.buffers;
+        thread.enterHot();
         try {
             while (running && !thread.leave) {
                 SeccompNotif call;
@@ -86,21 +117,17 @@ final class HotThreads {
                 }
                 long received = System.nanoTime();
                 thread.lastServed = received;
+                long slowBefore = thread.slowCalls();
                 if (dispatcher.serve(thread, channel, call, received, null)) {
                     return true;
                 }
-                if (!thread.accepting()) {
-                    // A handler or a check ran (the wake signal held back): back to the linger
-                    // path, whose poll also vouches for the caller's cached handles; here each
-                    // handler call would pay a poll of its own and two signal-mask changes.
-                    return false;
+                if (thread.slowCalls() != slowBefore) {
+                    return null;
                 }
             }
             return false;
         } finally {
             thread.leaveHot();
-            hot.remove(thread);
-            count.decrementAndGet();
         }
     }
 

@@ -23,8 +23,8 @@ import jnr.ffi.Pointer;
  * Every notify fd on one epoll set, served by a small fixed number of threads (never one per
  * container). Each fd is registered one-shot: the thread that wakes for it serves that container
  * alone, on its own thread (no hand-over), then lingers briefly on the fd for the next call
- * (ppoll: woken on the caller's CPU), and after a full burst may stay blocked in NOTIF_RECV as a
- * hot thread ({@link HotThreads}) until the container goes quiet; then the fd goes back on epoll.
+ * ({@link Lingering}: ppoll, woken on the caller's CPU), and after a full burst may stay with it as
+ * a hot thread ({@link HotThreads}) until the container goes quiet; then the fd goes back on epoll.
  * What a call means is the {@link Dispatcher}'s to decide; this class only receives and re-arms.
  */
 public final class Multiplexer {
@@ -47,6 +47,7 @@ public final class Multiplexer {
     private final StuckCalls stuck;
     /** Set by {@link #start}, before any notify thread runs (Thread.start orders the writes). */
     private Dispatcher dispatcher;
+    private Lingering lingering;
     /** Told of each channel no longer served; set by {@link #start}. */
     private Channels ended;
 
@@ -95,6 +96,7 @@ public final class Multiplexer {
      */
     public synchronized void start(Dispatcher dispatcher, Channels channels) {
         this.dispatcher = dispatcher;
+        this.lingering = new Lingering(dispatcher, burst);
         this.ended = channels;
         for (int i = 0; i < threadsWanted; i++) {
             startThread();
@@ -209,30 +211,18 @@ public final class Multiplexer {
         }
     }
 
-    /** @return whether the channel is to be let go of */
+    /**
+     * Serves a burst of the container's calls, lingering on its fd between them; a busy container
+     * then gets a hot thread if one is free.
+     *
+     * @return whether the channel is to be let go of
+     */
     private boolean serveBurst(ServingThread thread, NotifyChannel channel) {
-        Seccomp.Buffers buffers = thread.buffers;
-        for (int served = 0; served < burst && running; served++) {
-            if (served > 0) {
-                int events = lingerNanos == 0 ? 0
-                        : channel.callers().linger(channel.fd(), buffers.pollfd, buffers.timespec, lingerNanos,
-                                thread.seen);
-                if ((events & Linux.POLLIN) == 0) {
-                    return (events & Linux.POLLHUP) != 0; // quiet: back to epoll
-                }
-            }
-            SeccompNotif call;
-            try {
-                call = Seccomp.receive(channel.fd(), buffers);
-            } catch (LinuxException e) {
-                continue; // ENOENT: the caller was killed before we got to it
-            }
-            // After a linger, its poll vouches for the cached caller handles; else none did.
-            if (dispatcher.serve(thread, channel, call, 0, served > 0 && lingerNanos > 0 ? thread.seen : null)) {
-                return true; // the caller makes its own listener once this one is closed
-            }
+        Lingering.End end = lingering.serve(thread, channel, false, lingerNanos, false);
+        if (end != Lingering.End.BURST) {
+            return end == Lingering.End.LET_GO;
         }
-        return running && hot.serve(thread, channel, dispatcher);
+        return running && hot.serve(thread, channel, dispatcher, lingering);
     }
 
     /**
@@ -287,6 +277,9 @@ public final class Multiplexer {
             closed = true;
         }
         running = false;
+        if (lingering != null) {
+            lingering.stop();
+        }
         wake.signal();
         hot.stop();
         stuck.stop();

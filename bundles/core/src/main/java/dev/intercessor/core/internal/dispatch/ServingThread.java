@@ -28,30 +28,37 @@ final class ServingThread {
     volatile boolean leave;
     /** Whether it accepts the wake signal now (only while it waits in a hot NOTIF_RECV). */
     private boolean accepting;
+    /** Calls that left the fast path ({@link #leaveFastPath}). */
+    private long slowCalls;
 
-    /** Only RECV, SEND and pure Java run from here until {@link #leaveHot}. */
+    /** Only RECV, SEND and pure Java run from here until {@link #leaveHot} or {@link #leaveFastPath}. */
     void enterHot() {
-        lastServed = System.nanoTime();
         leave = false;
         Linux.acceptWake(true);
         accepting = true;
     }
 
-    /** @return whether it still accepts the wake signal: false once a call left hot mode */
-    boolean accepting() {
-        return accepting;
-    }
-
-    /**
-     * Before anything that may block or that a signal must not interrupt (an identity switch, a
-     * file, /proc): the wake signal stays pending from here on. A signal that comes late stays
-     * pending until the next hot RECV, which then just returns EINTR once.
-     */
+    /** Stops accepting the wake signal (a signal that comes late stays pending until the next hot RECV, which then returns EINTR once). */
     void leaveHot() {
         if (accepting) {
             Linux.acceptWake(false);
             accepting = false;
         }
+    }
+
+    /**
+     * Before anything beyond RECV, SEND and pure Java, i.e. anything that may block or that a
+     * signal must not interrupt (an identity switch, a file, /proc): counts the call as a slow
+     * one and holds the wake signal back from here on.
+     */
+    void leaveFastPath() {
+        slowCalls++;
+        leaveHot();
+    }
+
+    /** @return how many calls left the fast path so far (compare before and after a call) */
+    long slowCalls() {
+        return slowCalls;
     }
 
     /** Marks the start of a handler's call, for the watchdog. */
