@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.nio.file.Path;
@@ -25,7 +24,6 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import dev.intercessor.api.HandlerOption;
 import dev.intercessor.api.SyscallHandler;
 import dev.intercessor.core.internal.acting.LxcfsViews;
 import dev.intercessor.core.internal.dispatch.AnswerSink;
@@ -141,9 +139,25 @@ public class Supervisor {
     private BundleContext context;
     private volatile boolean active;
 
+    /** The paths this supervisor must have to itself, claimed before it touches them. */
+    private final List<InstanceLock> claims = new ArrayList<>();
+
     @Activate
     void activate(Config config, BundleContext context) throws LinuxException, IOException {
         this.context = context;
+        try {
+            claims.add(InstanceLock.claim(Path.of(config.deviceStore()), "deviceStore"));
+            if (!config.keeperSocket().isEmpty()) {
+                claims.add(InstanceLock.claim(Path.of(config.keeperSocket()), "keeperSocket"));
+            }
+            start(config);
+        } catch (IOException | LinuxException | RuntimeException e) {
+            deactivate(); // what was set up goes again: SCR does not deactivate what failed to activate
+            throw e;
+        }
+    }
+
+    private void start(Config config) throws LinuxException, IOException {
         globalPolicy.useOptions(registry.options());
         host.deviceStore().mount(config.deviceStore());
         host.limitDeviceNodesPerContainer(config.deviceNodesPerContainer());
@@ -231,12 +245,14 @@ public class Supervisor {
         if (restore != null) {
             restore.close(containersRunAtStop);
         }
+        claims.forEach(InstanceLock::close);
+        claims.clear();
     }
 
     @Reference(service = SyscallHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindHandler(SyscallHandler handler, ServiceReference<SyscallHandler> reference) {
-        HandlerBinding binding = binding(handler, reference);
+        HandlerBinding binding = HandlerServices.binding(handler, reference);
         List<HandlerRegistry.Rejection> before = registry.rejections();
         registry.add(binding);
         globalPolicy.check();
@@ -274,60 +290,9 @@ public class Supervisor {
         LOG.log(Level.INFO, () -> "handler " + reference.getProperty(SyscallHandler.HANDLER) + " is gone");
     }
 
-    private static HandlerBinding binding(SyscallHandler handler, ServiceReference<SyscallHandler> r) {
-        Object ranking = r.getProperty(Constants.SERVICE_RANKING);
-        String name = r.getProperty(SyscallHandler.HANDLER) instanceof String s ? s : null;
-        Bundle bundle = r.getBundle();
-        String from = bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion();
-        return new HandlerBinding(name, strings(r.getProperty(SyscallHandler.SYSCALLS)),
-                bool(r.getProperty(SyscallHandler.ENABLED_BY_DEFAULT)), bool(r.getProperty(SyscallHandler.UNSAFE)),
-                bool(r.getProperty(SyscallHandler.SLOW)),
-                ranking instanceof Integer ? (Integer) ranking : 0,
-                (Long) r.getProperty(Constants.SERVICE_ID), from, handler, options(handler, name, from));
-    }
-
-    /** The options a handler declares under its own name; the others are logged and left out. */
-    private static List<HandlerOption<?>> options(SyscallHandler handler, String name, String from) {
-        List<HandlerOption<?>> declared;
-        try {
-            declared = List.copyOf(handler.options());
-        } catch (RuntimeException | LinkageError e) { // LinkageError: built against an API without options()
-            LOG.log(Level.WARNING, "handler " + name + " from " + from + ": its options() failed; it has none", e);
-            return List.of();
-        }
-        List<HandlerOption<?>> kept = new ArrayList<>();
-        for (HandlerOption<?> option : declared) {
-            if (!option.handler().equals(name) || option.key().equals(name + ".enabled")) {
-                LOG.log(Level.WARNING, () -> "handler " + name + " from " + from + " declares option " + option.key()
-                        + ", which is not one of its own (<" + name + ">.<option>, .enabled is the core's): ignored");
-            } else {
-                kept.add(option);
-            }
-        }
-        return kept;
-    }
-
     /** @return the options of the registered handlers */
     public OptionCatalog options() {
         return registry.options();
-    }
-
-    private static boolean bool(Object value) {
-        return value instanceof Boolean ? (Boolean) value : Boolean.parseBoolean(String.valueOf(value));
-    }
-
-    private static List<String> strings(Object value) {
-        if (value instanceof String[]) {
-            return List.of((String[]) value);
-        }
-        if (value instanceof String) {
-            return Arrays.stream(((String) value).split(",")).map(String::trim)
-                    .filter(s -> !s.isEmpty()).toList();
-        }
-        if (value instanceof Collection) {
-            return ((Collection<?>) value).stream().map(String::valueOf).toList();
-        }
-        return List.of();
     }
 
     /** Takes over a notify fd; on failure the fd is closed. */

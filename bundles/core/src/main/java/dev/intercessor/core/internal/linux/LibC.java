@@ -51,6 +51,8 @@ public interface LibC {
 
     int openat(int dirfd, @In byte[] path, int flags, int mode);
 
+    int flock(int fd, int operation);
+
     long read(int fd, Pointer buffer, long count);
 
     long write(int fd, Pointer buffer, long count);
