@@ -173,6 +173,15 @@ refuse:
 	return -1;
 }
 
+/* Set by SIGTERM or SIGINT: the keeper lets go of what it holds and removes its socket. */
+static volatile sig_atomic_t stopping;
+
+static void stop(int signal)
+{
+	(void)signal;
+	stopping = 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2 || strlen(argv[1]) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
@@ -180,6 +189,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Held back except while it waits in ppoll, so one cannot slip in between a check and a wait. */
+	struct sigaction on_stop = {.sa_handler = stop};
+	sigemptyset(&on_stop.sa_mask);
+	sigaction(SIGTERM, &on_stop, NULL);
+	sigaction(SIGINT, &on_stop, NULL);
+	sigset_t stop_signals, waiting;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop_signals, &waiting);
 	/* Two fds per entry: as many as the hard limit allows (1024 by default would hold ~500). */
 	struct rlimit files;
 	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -205,17 +224,22 @@ int main(int argc, char **argv)
 	int client = -1, served = 0;
 	static struct pollfd p[MAX_ENTRIES + 2];
 	for (;;) {
+		if (stopping)
+			break;
 		if (client < 0 && count == 0) {
 			/* Nothing held, nobody connected: done, once a supervisor has been (the first gets 5 s). */
 			struct pollfd l = {.fd = listener, .events = POLLIN};
-			if (served || poll(&l, 1, 5000) == 0)
+			struct timespec first = {.tv_sec = 5};
+			if (served || ppoll(&l, 1, &first, &waiting) == 0)
+				break;
+			if (stopping)
 				break;
 		}
 		int n = 0;
 		p[n++] = (struct pollfd){.fd = client >= 0 ? client : listener, .events = POLLIN};
 		for (int i = 0; i < count; i++)
 			p[n++] = (struct pollfd){.fd = entries[i].notify, .events = 0};
-		if (poll(p, n, -1) < 0) {
+		if (ppoll(p, n, NULL, &waiting) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

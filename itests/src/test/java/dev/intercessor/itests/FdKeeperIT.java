@@ -17,7 +17,7 @@ import org.junit.Test;
  * {@code libexec/intercessor-keeper} on its own (issue 16): who may talk to it and what ends it.
  * A client that is not root is turned away and does not end it; a root client sending what the
  * keeper does not take loses its connection; a keeper holding nothing ends once its supervisor has
- * gone, removing its socket.
+ * gone, removing its socket; SIGTERM ends it too, and it removes its socket and its copy.
  */
 public class FdKeeperIT {
 
@@ -70,5 +70,23 @@ public class FdKeeperIT {
         assertFalse("its socket removed", Files.exists(socket));
         String said = new String(keeper.getInputStream().readAllBytes());
         assertTrue(said, said.contains("a message it does not take ('0', 10 bytes, 0 fds)"));
+    }
+
+    @Test
+    public void sigtermEndsItAndItsSocketGoes() throws Exception {
+        Path copy = dir.resolve("intercessor-keeper"); // the supervisor runs it from a copy beside its socket
+        Files.copy(Path.of(System.getProperty("intercessor.home") + "/libexec/intercessor-keeper"), copy);
+        Path other = dir.resolve("other.sock");
+        Process fromCopy = new ProcessBuilder(copy.toString(), other.toString()).redirectErrorStream(true).start();
+        try {
+            TestSetup.waitFor(() -> Files.exists(other), "the copy's socket");
+            assertEquals(0, Container.execute(List.of("kill", "-TERM", Long.toString(fromCopy.pid()))).exit());
+            assertTrue("ends on SIGTERM", fromCopy.waitFor(5, TimeUnit.SECONDS));
+            assertEquals(0, fromCopy.exitValue());
+            assertFalse("its socket removed", Files.exists(other));
+            assertFalse("its copy removed", Files.exists(copy));
+        } finally {
+            fromCopy.destroyForcibly();
+        }
     }
 }
