@@ -5,16 +5,16 @@ import java.nio.file.Path;
 import java.util.Dictionary;
 
 /** Where a configuration comes from, for messages: the file FileInstall read, else its PID. */
-final class ConfigOrigin {
+public final class ConfigOrigin {
 
     /** What FileInstall adds to a configuration it made from a file: the file's URL. */
-    static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
+    public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
 
     private ConfigOrigin() {
     }
 
     /** @return e.g. {@code /opt/intercessor/etc/dev.intercessor.core.cfg}, or {@code configuration dev.intercessor.core} */
-    static String of(String pid, Object fileName) {
+    public static String of(String pid, Object fileName) {
         if (fileName != null) {
             String name = String.valueOf(fileName);
             try {

@@ -3,7 +3,7 @@ package dev.intercessor.core.internal.config;
 import java.util.Collection;
 
 /** The likely intended word for a mistyped key or PID: {@code mknod.enabeld} → {@code mknod.enabled}. */
-final class Spelling {
+public final class Spelling {
 
     private Spelling() {
     }
@@ -12,7 +12,7 @@ final class Spelling {
      * @return the candidate nearest to {@code word} by edit distance (letters swapped count once),
      *         if it is near enough to be a typing mistake (at most 2 edits, 1 for short words), else {@code null}
      */
-    static String closest(String word, Collection<String> candidates) {
+    public static String closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         int limit = word.length() <= 4 ? 1 : 2;
