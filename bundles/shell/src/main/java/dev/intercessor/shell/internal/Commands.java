@@ -217,6 +217,20 @@ public class Commands {
         return null;
     }
 
+    @Descriptor("(refuses more than one container id, and options trace does not have)")
+    public RecordList<CallRecord> trace(CommandSession session,
+            @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
+            @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
+            String id, String... more) throws Exception {
+        CommandUsage.refuseOptions("trace", id);
+        CommandUsage.refuseOptions("trace", more);
+        if (more.length > 0) {
+            throw new IllegalArgumentException("trace: one container id, not " + (more.length + 1) + " ("
+                    + CommandUsage.of("trace") + ")");
+        }
+        return trace(session, follow, max, id);
+    }
+
     /**
      * Prints the recent decisions, then every new one as it comes, until asked to stop (Ctrl-C in
      * the console or the remote shell, a client that went away), interrupted, or the output fails.

@@ -243,6 +243,12 @@ public class CommandsTest {
         }
         assertEquals("none", supervision.recentAskedFor);
         try {
+            commands.trace(remoteSession(), false, 5, "abc", "--bogus");
+            fail("trace abc --bogus succeeded");
+        } catch (IllegalArgumentException e) {
+            assertEquals("trace: unknown option --bogus (usage: trace [--follow|-f] [--max|-n N] [ID])", e.getMessage());
+        }
+        try {
             commands.containers("--bogus");
             fail("containers --bogus succeeded");
         } catch (IllegalArgumentException e) {
