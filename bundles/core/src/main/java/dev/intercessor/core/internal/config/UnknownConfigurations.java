@@ -3,6 +3,7 @@ package dev.intercessor.core.internal.config;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,6 +21,8 @@ import org.osgi.service.cm.ConfigurationListener;
  * Warns about configurations nothing reads, such as a file {@code etc/dev.intercesor.policy.cfg}:
  * ConfigAdmin keeps them without a word. Checked a while after the last configuration or bundle
  * change, so that a handler bundle FileInstall deploys after the configuration appeared counts.
+ * Only configurations meant for Intercessor are named (a PID that says so, or a misspelling of
+ * one of its PIDs): a container like Karaf has many that its code reads without a component.
  */
 final class UnknownConfigurations implements ConfigurationListener {
 
@@ -75,9 +78,13 @@ final class UnknownConfigurations implements ConfigurationListener {
             if (c.getProperties() == null || known.contains(pid)) {
                 continue;
             }
+            String near = Spelling.closest(pid, known);
+            if (!pid.toLowerCase(Locale.ROOT).contains("interces")
+                    && (near == null || !near.startsWith(ConfigurationChecker.PREFIX))) {
+                continue; // not meant for Intercessor
+            }
             String origin = ConfigOrigin.of(c.getPid(), c.getProperties().get(ConfigOrigin.FILEINSTALL_FILENAME));
             if (reported.add(c.getPid() + " " + origin)) {
-                String near = Spelling.closest(pid, known);
                 LOG.log(Level.WARNING, () -> origin + ": no component reads configuration PID " + pid
                         + (near != null ? " (did you mean " + near + "?)" : "") + ": its settings have no effect");
             }
