@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -43,6 +44,8 @@ public class GlobalPolicy {
     private static final Logger LOG = System.getLogger("dev.intercessor.core.policy");
 
     public static final String PID = "dev.intercessor.policy";
+    /** How long the handlers must be quiet before undeclared keys are named. */
+    static final long SETTLE_MILLIS = 5000;
 
     private Map<String, String> configured = Map.of();
     private OptionCatalog options = new OptionCatalog();
@@ -52,7 +55,7 @@ public class GlobalPolicy {
     /** Where the configuration comes from: its file, for the warnings. */
     private String origin = PID;
     /** Undeclared keys already named, so each is named once per configuration. */
-    private final Set<String> undeclaredReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> undeclaredReported = ConcurrentHashMap.newKeySet();
     /** Names undeclared keys once handlers have stopped coming and going for a while. */
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "intercessor-policy-check");
@@ -60,8 +63,6 @@ public class GlobalPolicy {
         return t;
     });
     private ScheduledFuture<?> undeclaredCheck;
-    /** How long the handlers must be quiet before undeclared keys are named. */
-    static final long SETTLE_MILLIS = 5000;
 
     @Activate
     @Modified
