@@ -31,7 +31,7 @@ public class ConfigValidationIT {
         listener = distribution.listener();
         Path etc = home.resolve("etc");
         Files.writeString(etc.resolve("dev.intercessor.core.cfg"), "threads=four\nthraeds=4\n", java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(etc.resolve("dev.intercessor.audit.cfg"), "enabled=flase\n");
+        Files.writeString(etc.resolve("dev.intercessor.audit.cfg"), "enabled=flase\nfiles=-1\n");
         Files.writeString(etc.resolve("dev.intercessor.policy.cfg"),
                 "mknod.enabled=flase\nmknd.enabled=true\nmknod.enabeld=true\nbound.sched.enabled=true\n");
         Files.writeString(etc.resolve("dev.intercesor.policy.cfg"), "mknod.enabled=false\n");
@@ -80,6 +80,8 @@ public class ConfigValidationIT {
     public void aMisspeltBooleanNeitherStopsTheAuditLogNorTurnsAHandlerOff() throws Exception {
         awaitWarning(etc("dev.intercessor.audit.cfg") + ": enabled='flase' ignored: not a boolean (true or false); "
                 + "the default 'true' applies until it is corrected");
+        awaitWarning(etc("dev.intercessor.audit.cfg") + ": files='-1' ignored: less than the minimum 0; "
+                + "the default '5' applies until it is corrected");
         awaitWarning(etc("dev.intercessor.policy.cfg") + ": mknod.enabled='flase' is refused: 'flase' is not a boolean");
         String name = "it-config-audit-" + ProcessHandle.current().pid();
         TestSetup.waitFor(() -> log().contains("handler mknod [mknod, mknodat]"), "the mknod handler");

@@ -119,10 +119,53 @@ final class ConfigurationChecker implements ConfigurationPlugin {
             // The metatype's own validation: ranges (min/max) where the component declares them.
             String invalid = text.isEmpty() && ad.getType() == AttributeDefinition.STRING ? null : ad.validate(text);
             if (invalid != null && !invalid.isEmpty()) {
-                return "out of range (" + invalid.replaceFirst("^%", "") + ")";
+                return outOfRange(ad, text, invalid.replaceFirst("^%", ""));
             }
         }
         return null;
+    }
+
+    /**
+     * The metatype API gives no attribute's minimum or maximum, only {@code validate}: for a whole
+     * number, the bound is found between the refused value and the default, which validates.
+     */
+    static String outOfRange(AttributeDefinition ad, String refused, String why) {
+        String[] defaults = ad.getDefaultValue();
+        int type = ad.getType();
+        boolean whole = type == AttributeDefinition.LONG || type == AttributeDefinition.INTEGER
+                || type == AttributeDefinition.SHORT || type == AttributeDefinition.BYTE;
+        if (!whole || defaults == null || defaults.length != 1) {
+            return "out of range (" + why + ")";
+        }
+        long bad;
+        long good;
+        try {
+            bad = Long.parseLong(refused.trim());
+            good = Long.parseLong(defaults[0].trim());
+        } catch (NumberFormatException e) {
+            return "out of range (" + why + ")";
+        }
+        if (!accepted(ad, good)) {
+            return "out of range (" + why + ")";
+        }
+        boolean below = bad < good;
+        while (true) { // validate holds on one side of the bound only: halve the gap
+            long mid = (good & bad) + ((good ^ bad) >> 1); // the mean, without overflow
+            if (mid == good || mid == bad) {
+                break;
+            }
+            if (accepted(ad, mid)) {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        return (below ? "less than the minimum " : "greater than the maximum ") + good;
+    }
+
+    private static boolean accepted(AttributeDefinition ad, long value) {
+        String result = ad.validate(Long.toString(value));
+        return result == null || result.isEmpty();
     }
 
     private static List<Object> elements(Object value) {

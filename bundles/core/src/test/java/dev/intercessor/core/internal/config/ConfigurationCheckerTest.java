@@ -82,8 +82,10 @@ public class ConfigurationCheckerTest {
     @Test
     public void aValueOutOfTheDeclaredRangeIsTakenOut() {
         Hashtable<String, Object> p = config("burst", "65");
-        assertEquals(List.of("x: burst='65' ignored: out of range (greater than maximum); the default '8' applies "
+        assertEquals(List.of("x: burst='65' ignored: greater than the maximum 64; the default '8' applies "
                 + "until it is corrected"), ConfigurationChecker.check(CORE, p, "x"));
+        assertEquals("greater than the maximum 64", ConfigurationChecker.outOfRange(
+                attribute("burst", AttributeDefinition.INTEGER, "8", "0..64"), String.valueOf(Long.MAX_VALUE), "x"));
         assertFalse(p.containsKey("burst"));
     }
 
