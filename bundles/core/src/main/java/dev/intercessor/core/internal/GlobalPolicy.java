@@ -6,16 +6,24 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 
 import dev.intercessor.api.HandlerOption;
+import dev.intercessor.core.internal.config.ConfigOrigin;
 import dev.intercessor.core.internal.policy.ContainerPolicy;
 import dev.intercessor.core.internal.policy.OptionCatalog;
+import dev.intercessor.core.internal.policy.UndeclaredKeys;
 
 /**
  * The operator's policy for every container, from configuration PID {@value #PID} (e.g.
@@ -24,7 +32,10 @@ import dev.intercessor.core.internal.policy.OptionCatalog;
  * {@code bound.<key>}: the most a container may ask for. Changes apply to the next call. A value
  * a handler's declared option refuses is refused here, with a WARNING, and the option's default
  * applies instead; it is checked again whenever handlers come or go. What the keys are is
- * described to metatype by {@link PolicyMetaType}, from the handlers' options.
+ * described to metatype by {@link PolicyMetaType}, from the handlers' options. A key no handler
+ * declares is kept (its handler may be deployed later) and named in a WARNING once the handlers
+ * have settled: usually it is a typing mistake. The warnings name the file the configuration
+ * came from.
  */
 @Component(service = GlobalPolicy.class, configurationPid = GlobalPolicy.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -33,12 +44,25 @@ public class GlobalPolicy {
     private static final Logger LOG = System.getLogger("dev.intercessor.core.policy");
 
     public static final String PID = "dev.intercessor.policy";
+    /** How long the handlers must be quiet before undeclared keys are named. */
+    static final long SETTLE_MILLIS = 5000;
 
     private Map<String, String> configured = Map.of();
     private OptionCatalog options = new OptionCatalog();
     /** Refusals already logged, so a value is reported once, not at every handler change. */
     private Set<String> reported = Set.of();
     private volatile Map<String, String> values = Map.of();
+    /** Where the configuration comes from: its file, for the warnings. */
+    private String origin = PID;
+    /** Undeclared keys already named, so each is named once per configuration. */
+    private final Set<String> undeclaredReported = ConcurrentHashMap.newKeySet();
+    /** Names undeclared keys once handlers have stopped coming and going for a while. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "intercessor-policy-check");
+        t.setDaemon(true);
+        return t;
+    });
+    private ScheduledFuture<?> undeclaredCheck;
 
     @Activate
     @Modified
@@ -53,8 +77,15 @@ public class GlobalPolicy {
             next.put(key, String.valueOf(value));
         });
         configured = Map.copyOf(next);
+        origin = ConfigOrigin.of(PID, properties.get(ConfigOrigin.FILEINSTALL_FILENAME));
         reported = Set.of();
+        undeclaredReported.clear();
         check();
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
     }
 
     /** Holds the configured values to {@code catalog}'s options, now and at every {@link #check}. */
@@ -78,7 +109,7 @@ public class GlobalPolicy {
             }
             refused.add(key + "=" + value);
             if (!reported.contains(key + "=" + value)) {
-                LOG.log(Level.WARNING, () -> PID + ": " + key + "='" + value + "' is refused: " + problem
+                LOG.log(Level.WARNING, () -> origin + ": " + key + "='" + value + "' is refused: " + problem
                         + "; the option's default '" + option.defaultText() + "' stands in until it is corrected");
             }
         });
@@ -86,6 +117,28 @@ public class GlobalPolicy {
         if (!accepted.equals(values)) {
             values = Map.copyOf(accepted); // a new map: containers look their values up again
         }
+        if (undeclaredCheck != null) {
+            undeclaredCheck.cancel(false);
+        }
+        if (!timer.isShutdown()) {
+            undeclaredCheck = timer.schedule(this::reportUndeclared, SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Names the keys no registered handler declares, each once per configuration. */
+    private synchronized void reportUndeclared() {
+        Map<String, HandlerOption<?>> declared = options.options();
+        if (declared.isEmpty()) {
+            return; // no handler yet: named once one is there
+        }
+        configured.forEach((key, value) -> {
+            String optionKey = key.startsWith(ContainerPolicy.BOUND_PREFIX)
+                    ? key.substring(ContainerPolicy.BOUND_PREFIX.length()) : key;
+            String problem = UndeclaredKeys.problem(optionKey, declared);
+            if (problem != null && undeclaredReported.add(key + "=" + value)) {
+                LOG.log(Level.WARNING, () -> origin + ": " + key + "='" + value + "' has no effect: " + problem);
+            }
+        });
     }
 
     /** @return the accepted values (an immutable snapshot, a new one whenever they change) */

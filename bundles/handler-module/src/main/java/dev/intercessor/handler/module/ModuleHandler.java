@@ -71,11 +71,11 @@ public class ModuleHandler implements SyscallHandler {
         String loader() default "/sbin/modprobe";
 
         @AttributeDefinition(description = "How long the loader may run, in milliseconds, before it is killed and "
-                + "the call fails with ETIMEDOUT (less than the core's deferredTimeoutMillis).")
+                + "the call fails with ETIMEDOUT (less than the core's deferredTimeoutMillis).", min = "1")
         long timeoutMillis() default 10_000;
 
         @AttributeDefinition(description = "The largest module image read from a container, in bytes; a larger "
-                + "one fails with EFBIG.")
+                + "one fails with EFBIG.", min = "1")
         long maxImageBytes() default 64L * 1024 * 1024;
 
         @AttributeDefinition(description = "Where the host's kernel lists loaded modules: a module whose "

@@ -65,8 +65,18 @@ public class Commands {
         return new RecordList<>(ContainerInfo.class, supervision.containers());
     }
 
+    // The commands without arguments have a second form that takes what Gogo would otherwise
+    // refuse with "Cannot coerce …": to say which option is unknown, and how to call them.
+
+    @Descriptor("(refuses arguments: containers takes none)")
+    public RecordList<ContainerInfo> containers(String... unexpected) {
+        CommandUsage.refuseArguments("containers", unexpected);
+        return containers();
+    }
+
     @Descriptor("show one attached container: its processes, notify pids, counters and effective policy")
     public ContainerDetail container(@Descriptor("container id, or a prefix of exactly one") String id) {
+        CommandUsage.refuseOptions("container", id);
         ContainerInfo info = resolve(id);
         return new ContainerDetail(info, supervision.policy(info.id()));
     }
@@ -76,10 +86,22 @@ public class Commands {
         return new RecordList<>(HandlerInfo.class, supervision.handlers());
     }
 
+    @Descriptor("(refuses arguments: handlers takes none)")
+    public RecordList<HandlerInfo> handlers(String... unexpected) {
+        CommandUsage.refuseArguments("handlers", unexpected);
+        return handlers();
+    }
+
     @Descriptor("list the options the handlers declare: key, type, default, what a value must be; "
             + "\"policy\" and the global configuration refuse any other value")
     public RecordList<OptionInfo> options() {
         return new RecordList<>(OptionInfo.class, supervision.options());
+    }
+
+    @Descriptor("(refuses arguments: options takes none)")
+    public RecordList<OptionInfo> options(String... unexpected) {
+        CommandUsage.refuseArguments("options", unexpected);
+        return options();
     }
 
     // Every form takes the --reset option: Gogo prefers the overload that needs the fewest
@@ -90,6 +112,7 @@ public class Commands {
             @Descriptor("with <id> <key>: remove the key's runtime value")
             @Parameter(names = { "-r", "--reset" }, presentValue = "true", absentValue = "false") boolean reset,
             @Descriptor("container id, or a prefix of exactly one") String id) {
+        CommandUsage.refuseOptions("policy", id);
         if (reset) {
             throw new IllegalArgumentException("policy --reset " + id + ": which key? (policy --reset <id> <key>)");
         }
@@ -103,6 +126,7 @@ public class Commands {
             @Parameter(names = { "-r", "--reset" }, presentValue = "true", absentValue = "false") boolean reset,
             @Descriptor("container id, or a prefix of exactly one") String id,
             @Descriptor("policy key, e.g. mknod.enabled") String key) {
+        CommandUsage.refuseOptions("policy", id, key);
         if (!reset) {
             throw new IllegalArgumentException("policy " + id + " " + key + ": no value given (to set one: policy "
                     + id + " " + key + " <value>; to remove a runtime value: policy --reset " + id + " " + key + ")");
@@ -122,10 +146,12 @@ public class Commands {
             @Descriptor("container id, or a prefix of exactly one") String id,
             @Descriptor("policy key, e.g. mknod.enabled") String key,
             @Descriptor("its value") String value) {
+        CommandUsage.refuseOptions("policy", id, key);
         if (reset) {
             throw new IllegalArgumentException("policy --reset takes a container and a key, not a value");
         }
         String container = resolve(id).id();
+        requireDeclared(key);
         supervision.setPolicy(container, key, value);
         return effective(container, key)
                 .orElseThrow(() -> new IllegalStateException(container + ": " + key + " was set but is not in effect"));
@@ -134,6 +160,12 @@ public class Commands {
     @Descriptor("per handler and syscall since the supervisor started: calls, errors, latency p50/p90/p99/max in µs")
     public RecordList<SyscallStats> stats() {
         return new RecordList<>(SyscallStats.class, supervision.stats());
+    }
+
+    @Descriptor("(refuses arguments: stats takes none)")
+    public RecordList<SyscallStats> stats(String... unexpected) {
+        CommandUsage.refuseArguments("stats", unexpected);
+        return stats();
     }
 
     @Descriptor("the supervisor's health checks (runtime sockets accepting, notify threads running, handlers "
@@ -145,6 +177,12 @@ public class Commands {
             throw new IllegalStateException("unhealthy: " + String.join("; ", failing));
         }
         return new RecordList<>(dev.intercessor.admin.HealthCheck.class, checks);
+    }
+
+    @Descriptor("(refuses arguments: health takes none)")
+    public RecordList<dev.intercessor.admin.HealthCheck> health(String... unexpected) {
+        CommandUsage.refuseArguments("health", unexpected);
+        return health();
     }
 
     @Descriptor("show the recent decisions of every container, strace-like; -f: follow new ones until Ctrl-C")
@@ -164,6 +202,7 @@ public class Commands {
             @Descriptor("how many recent decisions to show (default 20)")
             @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
             @Descriptor("container id, or a prefix of exactly one attached container") String id) throws Exception {
+        CommandUsage.refuseOptions("trace", id);
         if (max < 0) {
             throw new IllegalArgumentException("trace: -n must be 0 or more, not " + max);
         }
@@ -176,6 +215,20 @@ public class Commands {
         }
         follow(session, container, id != null && attached.isEmpty(), max);
         return null;
+    }
+
+    @Descriptor("(refuses more than one container id, and options trace does not have)")
+    public RecordList<CallRecord> trace(CommandSession session,
+            @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
+            @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
+            String id, String... more) throws Exception {
+        CommandUsage.refuseOptions("trace", id);
+        CommandUsage.refuseOptions("trace", more);
+        if (more.length > 0) {
+            throw new IllegalArgumentException("trace: one container id, not " + (more.length + 1) + " ("
+                    + CommandUsage.of("trace") + ")");
+        }
+        return trace(session, follow, max, id);
     }
 
     /**
@@ -230,6 +283,28 @@ public class Commands {
                 }
             }
         }
+    }
+
+    /**
+     * A key no registered handler declares would be set and read by nobody: usually a typing
+     * mistake ({@code mknod.enabeld}), refused with the keys there are.
+     */
+    private void requireDeclared(String key) {
+        List<OptionInfo> options = supervision.options();
+        int dot = key.indexOf('.');
+        if (dot <= 0 || options.stream().anyMatch(o -> o.key().equals(key))) {
+            return; // a malformed key: the core says what a key looks like
+        }
+        String handler = key.substring(0, dot);
+        List<String> ofHandler = options.stream().map(OptionInfo::key).filter(k -> k.startsWith(handler + "."))
+                .sorted().toList();
+        String why = !ofHandler.isEmpty() ? "handler " + handler + " has no such option (its keys: "
+                + String.join(", ", ofHandler) + ")"
+                : "no registered handler is named " + handler + " (handlers: " + String.join(", ", options.stream()
+                        .map(o -> o.key().substring(0, Math.max(0, o.key().indexOf('.')))).distinct().sorted().toList())
+                        + ")";
+        throw new IllegalArgumentException("policy: unknown key " + key + ": " + why
+                + "; nothing changed (\"options\" lists every key)");
     }
 
     private ContainerInfo resolve(String id) {

@@ -55,7 +55,7 @@ public class ShellServer {
                 + "0600, both root's). bin/intercessor shell reads it from etc/dev.intercessor.shell.cfg.")
         String socketPath() default "/run/intercessor/shell.sock";
 
-        @AttributeDefinition(description = "Connections served at once; more are refused.")
+        @AttributeDefinition(description = "Connections served at once; more are refused.", min = "1")
         int maxConnections() default 4;
     }
 

@@ -75,7 +75,9 @@ public class CommandsTest {
         @Override
         public List<dev.intercessor.admin.OptionInfo> options() {
             return List.of(new dev.intercessor.admin.OptionInfo("bpf.maxPrograms", "number", "64", "a whole number from 0 to 4096",
-                    "programs"));
+                    "programs"), new dev.intercessor.admin.OptionInfo("mknod.enabled", "boolean", "true", "true or false",
+                    "whether handler mknod serves"), new dev.intercessor.admin.OptionInfo("mknod.extra", "number", "0",
+                    "a whole number from 0 to 9", "a test option"));
         }
 
         @Override
@@ -210,6 +212,63 @@ public class CommandsTest {
             assertTrue(e.getMessage(), e.getMessage().contains("policy --reset abc mknod.enabled"));
         }
         assertTrue(supervision.runtime.isEmpty());
+    }
+
+    @Test
+    public void aKeyNoHandlerDeclaresIsRefusedWithTheKeysThereAre() {
+        try {
+            commands.policy(false, "abc", "mknod.enabeld", "false");
+            fail("a misspelt key was set");
+        } catch (IllegalArgumentException e) {
+            assertEquals("policy: unknown key mknod.enabeld: handler mknod has no such option (its keys: mknod.enabled, "
+                    + "mknod.extra); nothing changed (\"options\" lists every key)", e.getMessage());
+        }
+        try {
+            commands.policy(false, "abc", "mknd.enabled", "false");
+            fail("a key of no handler was set");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith(
+                    "policy: unknown key mknd.enabled: no registered handler is named mknd (handlers: bpf, mknod)"));
+        }
+        assertTrue(supervision.runtime.isEmpty());
+    }
+
+    @Test
+    public void anOptionACommandLacksIsRefusedNotTakenForAContainer() throws Exception {
+        try {
+            commands.trace(remoteSession(), false, 5, "--bogus");
+            fail("trace --bogus was taken for a container id");
+        } catch (IllegalArgumentException e) {
+            assertEquals("trace: unknown option --bogus (usage: trace [--follow|-f] [--max|-n N] [ID])", e.getMessage());
+        }
+        assertEquals("none", supervision.recentAskedFor);
+        try {
+            commands.trace(remoteSession(), false, 5, "abc", "--bogus");
+            fail("trace abc --bogus succeeded");
+        } catch (IllegalArgumentException e) {
+            assertEquals("trace: unknown option --bogus (usage: trace [--follow|-f] [--max|-n N] [ID])", e.getMessage());
+        }
+        try {
+            commands.containers("--bogus");
+            fail("containers --bogus succeeded");
+        } catch (IllegalArgumentException e) {
+            assertEquals("containers: unknown option --bogus (usage: containers)", e.getMessage());
+        }
+        try {
+            commands.stats("now");
+            fail("stats now succeeded");
+        } catch (IllegalArgumentException e) {
+            assertEquals("stats: takes no arguments, not 'now' (usage: stats)", e.getMessage());
+        }
+        assertEquals(1, commands.containers(new String[0]).size());
+        try {
+            commands.policy(false, "-x", "abc", "mknod.enabled");
+            fail("policy -x was taken for a container id");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("policy: unknown option -x (usage: policy ID"));
+        }
+        // A value may be negative: only ids and keys are held to it.
+        assertEquals(new PolicyEntry("mknod.extra", "-1", Source.RUNTIME), commands.policy(false, "abc", "mknod.extra", "-1"));
     }
 
     @Test

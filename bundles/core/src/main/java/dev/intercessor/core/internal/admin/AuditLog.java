@@ -63,21 +63,23 @@ public class AuditLog {
                 + "Rotated files get .1, .2, ... (.1 the newest).")
         String path() default "var/log/audit.log";
 
-        @AttributeDefinition(description = "Rotate when the file would grow beyond this many bytes.")
+        @AttributeDefinition(description = "Rotate when the file would grow beyond this many bytes.", min = "1")
         long maxBytes() default 10L * 1024 * 1024;
 
-        @AttributeDefinition(description = "How many rotated files to keep.")
+        @AttributeDefinition(description = "How many rotated files to keep.", min = "0")
         int files() default 5;
 
         @AttributeDefinition(description = "Records a second one container may have written after its burst; "
-                + "the rest are counted and summarised. 0: no limit.")
+                + "the rest are counted and summarised. 0: no limit.", min = "0")
         double recordsPerSecond() default 50;
 
-        @AttributeDefinition(description = "Records one container may have written at once, before its rate applies.")
+        @AttributeDefinition(description = "Records one container may have written at once, before its rate applies.",
+                min = "0")
         int burst() default 500;
 
         @AttributeDefinition(description = "How often, in seconds, a container over its rate gets a summary line "
-                + "(\"suppressed\": how many of its records were not written, \"since\": the first one's time).")
+                + "(\"suppressed\": how many of its records were not written, \"since\": the first one's time).",
+                min = "1")
         int summarySeconds() default 10;
     }
 

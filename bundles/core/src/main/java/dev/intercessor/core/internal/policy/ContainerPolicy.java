@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -65,6 +66,8 @@ public final class ContainerPolicy implements Policy {
      */
     private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
     private final AtomicLong runtimeChanges = new AtomicLong();
+    /** Whether the container's requests as a whole were checked (at its first lookup, with handlers there). */
+    private final AtomicBoolean requestsChecked = new AtomicBoolean();
 
     private record Typed(HandlerOption<?> option, Object value) {
     }
@@ -174,6 +177,9 @@ public final class ContainerPolicy implements Policy {
         long changes = runtimeChanges.get(); // before reading the overrides: a change after it misses the cache
         Map<String, String> g = global.get();
         Map<String, HandlerOption<?>> o = options.options();
+        if (!o.isEmpty() && !requestsChecked.get() && requestsChecked.compareAndSet(false, true)) {
+            RequestCheck.report(containerId, annotations, metadata, o, reported);
+        }
         Resolved r = resolved.get(key);
         if (r != null && r.global == g && r.runtimeChanges == changes && r.options == o
                 && Objects.equals(r.handlerDefault, handlerDefault)) {
