@@ -47,7 +47,7 @@ public class LxcListener {
                 + "0600, both root's). Put it in the container's config as lxc.seccomp.notify.proxy = unix:<path>.")
         String proxyPath() default "/run/intercessor/lxc.sock";
 
-        @AttributeDefinition(description = "LXC containers connected that have not sent a notification yet, at most.")
+        @AttributeDefinition(min = "1", description = "LXC containers connected that have not sent a notification yet, at most.")
         int maxWaiting() default 256;
     }
 

@@ -44,13 +44,13 @@ public class OciListener {
                 + "the socket 0600, both root's). Put it in config.json as linux.seccomp.listenerPath.")
         String listenerPath() default "/run/intercessor/oci.sock";
 
-        @AttributeDefinition(description = "Largest state message accepted, in bytes.")
+        @AttributeDefinition(min = "1", description = "Largest state message accepted, in bytes.")
         int maxMessageBytes() default 262_144;
 
-        @AttributeDefinition(description = "How long a client may take to send its state, in ms.")
+        @AttributeDefinition(min = "1", description = "How long a client may take to send its state, in ms.")
         int receiveTimeoutMillis() default 2_000;
 
-        @AttributeDefinition(description = "Connections read at once; more wait in a short queue.")
+        @AttributeDefinition(min = "1", description = "Connections read at once; more wait in a short queue.")
         int connectionThreads() default 4;
     }
 

@@ -56,39 +56,39 @@ public class Supervisor {
     @ObjectClassDefinition(name = "Intercessor supervisor",
             description = "The threads that receive and answer trapped system calls.")
     public @interface Config {
-        @AttributeDefinition(description = "Threads serving all notify fds (0: three per CPU, at least 6). "
+        @AttributeDefinition(min = "0", description = "Threads serving all notify fds (0: three per CPU, at least 6). "
                 + "A thread stays briefly with a busy container, so a few more threads than CPUs keep "
                 + "the others served.")
         int threads() default 0;
 
-        @AttributeDefinition(description = "How long a thread waits on the notify fd of the container "
+        @AttributeDefinition(min = "0", description = "How long a thread waits on the notify fd of the container "
                 + "it just served for that container's next call, in µs (0: straight back to epoll). "
                 + "Woken there, it runs on the caller's CPU; woken through epoll, it may not.")
         int lingerMicros() default 100;
 
-        @AttributeDefinition(description = "How many calls of one container a thread serves in a row "
+        @AttributeDefinition(min = "1", description = "How many calls of one container a thread serves in a row "
                 + "before it turns to the others.")
         int burst() default 64;
 
-        @AttributeDefinition(description = "Threads that may stay with a busy container, blocked on its "
+        @AttributeDefinition(min = "-1", description = "Threads that may stay with a busy container, blocked on its "
                 + "notify fd, until it has been quiet for hotIdleMillis (-1: threads - 1, so one "
                 + "always serves the others; at most threads - 1; 0: none).")
         int hotThreads() default -1;
 
-        @AttributeDefinition(description = "How long a busy container may be quiet before its hot "
+        @AttributeDefinition(min = "1", description = "How long a busy container may be quiet before its hot "
                 + "thread goes back to serving every container, in ms.")
         int hotIdleMillis() default 10;
 
-        @AttributeDefinition(description = "How long a slow handler, or one that answers later, may "
+        @AttributeDefinition(min = "1", description = "How long a slow handler, or one that answers later, may "
                 + "take, in ms, before the call fails with EINTR.")
         long deferredTimeoutMillis() default 30_000;
 
-        @AttributeDefinition(description = "How long a handler may hold a notify thread, in ms, before "
+        @AttributeDefinition(min = "1", description = "How long a handler may hold a notify thread, in ms, before "
                 + "the call is answered with EINTR and another thread takes its place (a handler can block "
                 + "on what the container controls, e.g. a page of its memory behind a filesystem that waits).")
         int stuckCallMillis() default 5_000;
 
-        @AttributeDefinition(description = "Calls of slow handlers (mount) one container may have "
+        @AttributeDefinition(min = "1", description = "Calls of slow handlers (mount) one container may have "
                 + "running at once; more get EAGAIN. They run off the notify threads.")
         int slowCallsPerContainer() default 4;
 
@@ -109,11 +109,11 @@ public class Supervisor {
                 + "(relative: to the distribution's directory).")
         String keeperProgram() default "libexec/intercessor-keeper";
 
-        @AttributeDefinition(description = "After a restart, how long the notify fds taken back from the keeper "
+        @AttributeDefinition(min = "0", description = "After a restart, how long the notify fds taken back from the keeper "
                 + "wait (their calls waiting in the kernel) for the handlers the last run had, in ms.")
         int restoreWaitMillis() default 10_000;
 
-        @AttributeDefinition(description = "How many device nodes one container may have made usable "
+        @AttributeDefinition(min = "0", description = "How many device nodes one container may have made usable "
                 + "from the device store (counted for the container's life); beyond that mknod fails "
                 + "with ENOSPC and leaves no node.")
         int deviceNodesPerContainer() default 256;
