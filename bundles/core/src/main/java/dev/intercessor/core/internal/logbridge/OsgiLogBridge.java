@@ -13,6 +13,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.LogEntry;
 import org.osgi.service.log.LogListener;
 import org.osgi.service.log.LogReaderService;
@@ -28,6 +30,9 @@ import org.osgi.service.log.LogReaderService;
  * attached. Entries logged before this component listened (another component may fail first) are
  * forwarded when it activates; a mark in the bundle's data area keeps a restart of the bundle
  * from forwarding them again. Not a service: it listens to the log service itself.
+ *
+ * <p>The log service is optional: in Karaf, pax-logging has the log service's entries already and
+ * the core must resolve without this distribution's log bundle.
  */
 @Component(service = {}, immediate = true)
 public class OsgiLogBridge implements LogListener {
@@ -45,10 +50,14 @@ public class OsgiLogBridge implements LogListener {
     private long newestSequence = -1;
 
     @Activate
-    public OsgiLogBridge(@Reference LogReaderService reader, BundleContext context) {
+    public OsgiLogBridge(@Reference(cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY) LogReaderService reader, BundleContext context) {
         this.reader = reader;
         java.io.File data = context.getDataFile(MARK_FILE);
         this.mark = data == null ? null : data.toPath();
+        if (reader == null) {
+            return;
+        }
         synchronized (this) {
             long forwardedUntil = readMark();
             reader.addLogListener(this);
@@ -64,6 +73,9 @@ public class OsgiLogBridge implements LogListener {
 
     @Deactivate
     synchronized void deactivate() {
+        if (reader == null) {
+            return;
+        }
         reader.removeLogListener(this);
         if (mark != null) {
             try {
