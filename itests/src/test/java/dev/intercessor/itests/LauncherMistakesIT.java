@@ -33,8 +33,7 @@ public class LauncherMistakesIT {
     public void removeCopies() throws Exception {
         for (PrivateDistribution d : copies) {
             d.remove();
-            // The device store's tmpfs: a supervisor whose activation failed after mounting it
-            // (threads=four) leaves it mounted.
+            // Whatever a failed test left mounted there (a failed activation unmounts its store).
             HostLeftovers.removeTree(d.run());
         }
     }
@@ -67,29 +66,32 @@ public class LauncherMistakesIT {
         assertEquals("nothing of this distribution runs", List.of(), processesIn(d.home().toRealPath()));
         Container.Result status = d.launcher("status");
         assertEquals(status.toString(), 3, status.exit());
+        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        assertFalse("nothing left mounted in " + d.run() + ":\n" + mounts, mounts.contains(" " + d.run() + "/"));
     }
 
     /**
-     * {@code threads=four}: the supervisor's component fails to activate. Its cause is a SEVERE line
-     * of the daemon's log, and start says it at once (not after the 15 s the listener may take),
-     * stops the JVM and fails.
+     * A device store where no directory can be made (under a file): the supervisor's component
+     * fails to activate (a value of the right type, so the configuration check lets it through).
+     * Its cause is a SEVERE line of the daemon's log, and start says it at once (not after the 15 s
+     * the listener may take), stops the JVM and fails.
      */
     @Test
     public void startFailsAtOnceWithTheCauseWhenAComponentFailsToActivate() throws Exception {
         PrivateDistribution d = copy("launcher-mistakes-cfg");
         Path core = d.home().resolve("etc/dev.intercessor.core.cfg");
-        Files.writeString(core, Files.readString(core) + "threads=four\n");
+        String store = d.home().resolve("etc/config.properties/devices").toString();
+        Files.writeString(core, Files.readString(core).replaceAll("(?m)^deviceStore=.*$", "deviceStore=" + store));
         long t0 = System.nanoTime();
         Container.Result start = d.launcher("start");
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(start.toString(), start.err().contains("a component failed to activate"));
-        assertTrue(start.toString(), start.err().contains("Supervisor")
-                && start.err().contains("java.lang.NumberFormatException: For input string: \"four\""));
+        assertTrue(start.toString(), start.err().contains("Supervisor") && start.err().contains(store));
         assertTrue("failed after " + seconds + " s, before the listener's 15 s", seconds < 14);
         assertStartFailedAndLeftNothing(d, start);
         String log = Files.readString(d.home().resolve("var/log/intercessor.log"));
         assertTrue(log, log.lines().anyMatch(l -> l.matches(".* SEVERE +osgi\\.log\\.dev\\.intercessor\\.core: .*"
-                + "Supervisor.*The activate method has thrown an exception: .*NumberFormatException: For input string: \"four\".*")));
+                + "Supervisor.*The activate method has thrown an exception: .*config\\.properties/devices.*")));
     }
 
     /** Another process listens on the OCI socket: start names the socket and what to change. */

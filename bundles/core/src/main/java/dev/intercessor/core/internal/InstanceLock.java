@@ -47,7 +47,13 @@ final class InstanceLock implements AutoCloseable {
      */
     static InstanceLock claim(Path path, String setting) throws IOException {
         Path file = lockFile(path);
-        List<Path> made = PrivateDirectories.create(file.getParent());
+        List<Path> made;
+        try {
+            made = PrivateDirectories.create(file.getParent());
+        } catch (IOException e) {
+            // No cause attached: the daemon's log shows an exception's innermost cause, which would lose the path.
+            throw new IOException("cannot use " + path + " as " + setting + ": " + e);
+        }
         try {
             // The holder deletes the file before it lets go: what we locked may be gone by then.
             for (int attempt = 0; attempt < 3; attempt++) {
@@ -67,7 +73,7 @@ final class InstanceLock implements AutoCloseable {
             throw new IOException("cannot claim " + path + ": " + file + " keeps being replaced");
         } catch (LinuxException e) {
             PrivateDirectories.removeIfEmpty(made);
-            throw new IOException("cannot claim " + path + ": " + e.getMessage(), e);
+            throw new IOException("cannot use " + path + " as " + setting + ": " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             PrivateDirectories.removeIfEmpty(made);
             throw e;
