@@ -107,5 +107,15 @@ final class InstanceLock implements AutoCloseable {
         }
         Linux.close(fd);
         PrivateDirectories.removeIfEmpty(madeDirectories);
+        if (madeDirectories.isEmpty()) {
+            // Made by another part of the supervisor (the shell's socket, an earlier core), which
+            // left before the claims did: the last one out removes the empty directory, which the
+            // next start makes again (as the keeper's side does).
+            try {
+                Files.deleteIfExists(file.getParent());
+            } catch (IOException e) {
+                // not empty (a running keeper's socket), or not ours
+            }
+        }
     }
 }
