@@ -70,7 +70,7 @@ final class InstanceLock implements AutoCloseable {
                 }
                 Linux.close(fd);
             }
-            throw new IOException("cannot claim " + path + ": " + file + " keeps being replaced");
+            throw new IOException("cannot use " + path + " as " + setting + ": its lock file " + file + " keeps being replaced");
         } catch (LinuxException e) {
             PrivateDirectories.removeIfEmpty(made);
             throw new IOException("cannot use " + path + " as " + setting + ": " + e.getMessage());
