@@ -51,7 +51,8 @@ final class InstanceLock implements AutoCloseable {
         try {
             made = PrivateDirectories.create(file.getParent());
         } catch (IOException e) {
-            // No cause attached: the daemon's log shows an exception's innermost cause, which would lose the path.
+            // No cause attached: the daemon's log shows an exception's innermost cause, which
+            // would lose the path.
             throw new IOException("cannot use " + path + " as " + setting + ": " + e);
         }
         try {
@@ -70,7 +71,8 @@ final class InstanceLock implements AutoCloseable {
                 }
                 Linux.close(fd);
             }
-            throw new IOException("cannot use " + path + " as " + setting + ": its lock file " + file + " keeps being replaced");
+            throw new IOException("cannot use " + path + " as " + setting + ": its lock file " + file
+                    + " keeps being replaced");
         } catch (LinuxException e) {
             PrivateDirectories.removeIfEmpty(made);
             throw new IOException("cannot use " + path + " as " + setting + ": " + e.getMessage());
