@@ -1,5 +1,7 @@
 package dev.intercessor.core.internal.dispatch;
 
+import java.util.function.BooleanSupplier;
+
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.Seccomp;
@@ -25,12 +27,14 @@ final class Lingering {
 
     private final Dispatcher dispatcher;
     private final int burst;
-    private volatile boolean running = true;
+    /** Whether the supervisor still serves (the multiplexer's). */
+    private final BooleanSupplier running;
 
     /** @param burst how many calls in a row make a burst */
-    Lingering(Dispatcher dispatcher, int burst) {
+    Lingering(Dispatcher dispatcher, int burst, BooleanSupplier running) {
         this.dispatcher = dispatcher;
         this.burst = Math.max(1, burst);
+        this.running = running;
     }
 
     /**
@@ -42,7 +46,7 @@ final class Lingering {
      */
     End serve(ServingThread thread, NotifyChannel channel, boolean waitFirst, long waitNanos, boolean hot) {
         Seccomp.Buffers buffers = thread.buffers;
-        for (int served = 0; served < burst && running; ) {
+        for (int served = 0; served < burst && running.getAsBoolean(); ) {
             boolean waited = served > 0 || waitFirst;
             if (waited) {
                 int events = waitNanos == 0 ? 0
@@ -71,10 +75,6 @@ final class Lingering {
             }
             served = hot && thread.slowCalls() != slowBefore ? 0 : served + 1;
         }
-        return running ? End.BURST : End.QUIET;
-    }
-
-    void stop() {
-        running = false;
+        return running.getAsBoolean() ? End.BURST : End.QUIET;
     }
 }

@@ -96,7 +96,7 @@ public final class Multiplexer {
      */
     public synchronized void start(Dispatcher dispatcher, Channels channels) {
         this.dispatcher = dispatcher;
-        this.lingering = new Lingering(dispatcher, burst);
+        this.lingering = new Lingering(dispatcher, burst, () -> running);
         this.ended = channels;
         for (int i = 0; i < threadsWanted; i++) {
             startThread();
@@ -277,9 +277,6 @@ public final class Multiplexer {
             closed = true;
         }
         running = false;
-        if (lingering != null) {
-            lingering.stop();
-        }
         wake.signal();
         hot.stop();
         stuck.stop();

@@ -62,10 +62,11 @@ final class RequestCheck {
             Map<String, HandlerOption<?>> options) {
         requests.forEach((key, value) -> {
             HandlerOption<?> option = options.get(key);
+            String refused = option == null ? null : option.problem(value);
             if (option == null) {
                 problems.add(new Problem(key, source, value, "has no effect: " + UndeclaredKeys.problem(key, options)));
-            } else if (option.problem(value) != null) {
-                problems.add(new Problem(key, source, value, "ignored: " + option.problem(value)));
+            } else if (refused != null) {
+                problems.add(new Problem(key, source, value, "ignored: " + refused));
             }
         });
     }
