@@ -176,7 +176,8 @@ int main(int argc, char **argv) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "the doorbell was refused: %s", errno == ENOTTY
 			 ? "not trapped (the runtime profile lacks the doorbell rule, or no supervisor)"
-			 : errno == EPERM ? "EPERM (turned off by policy doorbell.enabled)"
+			 : errno == EPERM ? "EPERM (turned off by policy doorbell.enabled, or the container has no user"
+					    " namespace of its own: the supervisor's log says which)"
 			 : errno == EMFILE ? "EMFILE (the container has handed over its limit of listeners)"
 			 : errno == ENOSYS ? "ENOSYS (no supervisor serves the runtime's listener)"
 			 : strerror(errno));

@@ -49,6 +49,11 @@ public class Commands {
     /** Decisions a follower may be behind by before they are dropped. */
     static final int FOLLOW_QUEUE = 4096;
 
+    /** trace's parameters, described alike in each of its forms (Gogo's help lists them all). */
+    private static final String TRACE_FOLLOW = "keep printing new decisions (plain continues too) until Ctrl-C";
+    private static final String TRACE_MAX = "how many recent decisions to show (default 20)";
+    private static final String TRACE_ID = "container id, or a prefix of exactly one attached container";
+
     @Reference
     private Supervision supervision;
 
@@ -69,7 +74,7 @@ public class Commands {
     // refuse with "Cannot coerce …": to say which option is unknown, and how to call them.
 
     @Descriptor("(refuses arguments: containers takes none)")
-    public RecordList<ContainerInfo> containers(String... unexpected) {
+    public RecordList<ContainerInfo> containers(@Descriptor("(refused)") String... unexpected) {
         CommandUsage.refuseArguments("containers", unexpected);
         return containers();
     }
@@ -87,7 +92,7 @@ public class Commands {
     }
 
     @Descriptor("(refuses arguments: handlers takes none)")
-    public RecordList<HandlerInfo> handlers(String... unexpected) {
+    public RecordList<HandlerInfo> handlers(@Descriptor("(refused)") String... unexpected) {
         CommandUsage.refuseArguments("handlers", unexpected);
         return handlers();
     }
@@ -99,7 +104,7 @@ public class Commands {
     }
 
     @Descriptor("(refuses arguments: options takes none)")
-    public RecordList<OptionInfo> options(String... unexpected) {
+    public RecordList<OptionInfo> options(@Descriptor("(refused)") String... unexpected) {
         CommandUsage.refuseArguments("options", unexpected);
         return options();
     }
@@ -163,7 +168,7 @@ public class Commands {
     }
 
     @Descriptor("(refuses arguments: stats takes none)")
-    public RecordList<SyscallStats> stats(String... unexpected) {
+    public RecordList<SyscallStats> stats(@Descriptor("(refused)") String... unexpected) {
         CommandUsage.refuseArguments("stats", unexpected);
         return stats();
     }
@@ -180,16 +185,16 @@ public class Commands {
     }
 
     @Descriptor("(refuses arguments: health takes none)")
-    public RecordList<dev.intercessor.admin.HealthCheck> health(String... unexpected) {
+    public RecordList<dev.intercessor.admin.HealthCheck> health(@Descriptor("(refused)") String... unexpected) {
         CommandUsage.refuseArguments("health", unexpected);
         return health();
     }
 
     @Descriptor("show the recent decisions of every container, strace-like; -f: follow new ones until Ctrl-C")
     public RecordList<CallRecord> trace(CommandSession session,
-            @Descriptor("keep printing new decisions (plain continues too) until Ctrl-C")
+            @Descriptor(TRACE_FOLLOW)
             @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
-            @Descriptor("how many recent decisions to show (default 20)")
+            @Descriptor(TRACE_MAX)
             @Parameter(names = { "-n", "--max" }, absentValue = "20") int max) throws Exception {
         return trace(session, follow, max, null);
     }
@@ -197,11 +202,11 @@ public class Commands {
     @Descriptor("show the recent decisions of one container (attached or not), strace-like; -f: follow new ones "
             + "until Ctrl-C")
     public RecordList<CallRecord> trace(CommandSession session,
-            @Descriptor("keep printing new decisions (plain continues too) until Ctrl-C")
+            @Descriptor(TRACE_FOLLOW)
             @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
-            @Descriptor("how many recent decisions to show (default 20)")
+            @Descriptor(TRACE_MAX)
             @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
-            @Descriptor("container id, or a prefix of exactly one attached container") String id) throws Exception {
+            @Descriptor(TRACE_ID) String id) throws Exception {
         CommandUsage.refuseOptions("trace", id);
         if (max < 0) {
             throw new IllegalArgumentException("trace: -n must be 0 or more, not " + max);
@@ -219,9 +224,11 @@ public class Commands {
 
     @Descriptor("(refuses more than one container id, and options trace does not have)")
     public RecordList<CallRecord> trace(CommandSession session,
+            @Descriptor(TRACE_FOLLOW)
             @Parameter(names = { "-f", "--follow" }, presentValue = "true", absentValue = "false") boolean follow,
-            @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
-            String id, String... more) throws Exception {
+            @Descriptor(TRACE_MAX) @Parameter(names = { "-n", "--max" }, absentValue = "20") int max,
+            @Descriptor(TRACE_ID) String id,
+            @Descriptor("(more container ids: refused)") String... more) throws Exception {
         CommandUsage.refuseOptions("trace", id);
         CommandUsage.refuseOptions("trace", more);
         if (more.length > 0) {

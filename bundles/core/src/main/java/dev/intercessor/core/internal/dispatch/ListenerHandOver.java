@@ -34,7 +34,8 @@ import dev.intercessor.api.Response;
  * namespace. The process confirms with the same doorbell on its new filter, answered 0 once we
  * serve it.</li>
  * </ol>
- * Answers to the first step: {@code EPERM} if policy {@value #POLICY_KEY} is off, {@code EMFILE}
+ * Answers to the first step: {@code EPERM} if policy {@value #POLICY_KEY} is off or the container
+ * is in the host's user namespace (every call of it goes to the kernel), {@code EMFILE}
  * beyond {@link #LIMIT} such channels per container, {@code EBADF} if the caller has no fd
  * {@code fd}.
  */
@@ -99,7 +100,14 @@ public final class ListenerHandOver {
             reply(channel, buffers, id, 0); // the confirmation: this listener is served
             return false;
         }
-        if (session.kernelOnly() || !session.policy().value(ENABLED)) {
+        if (session.kernelOnly()) {
+            LOG.log(Level.INFO, () -> "container " + session.containerId() + ": process " + pid
+                    + " rang the doorbell, but the container is in the host's user namespace (its calls all go to "
+                    + "the kernel): EPERM");
+            reply(channel, buffers, id, Errno.EPERM);
+            return false;
+        }
+        if (!session.policy().value(ENABLED)) {
             LOG.log(Level.INFO, () -> "container " + session.containerId() + ": process " + pid
                     + " rang the doorbell, which policy " + POLICY_KEY + " turns off: EPERM");
             reply(channel, buffers, id, Errno.EPERM);
