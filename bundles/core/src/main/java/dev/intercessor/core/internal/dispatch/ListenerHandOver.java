@@ -35,7 +35,7 @@ import dev.intercessor.api.Response;
  * serve it.</li>
  * </ol>
  * Answers to the first step: {@code EPERM} if policy {@value #POLICY_KEY} is off or the container
- * is in the host's user namespace (every call of it goes to the kernel), {@code EMFILE}
+ * is not user-namespaced (every trapped call goes to the kernel), {@code EMFILE}
  * beyond {@link #LIMIT} such channels per container, {@code EBADF} if the caller has no fd
  * {@code fd}.
  */
@@ -102,7 +102,7 @@ public final class ListenerHandOver {
         }
         if (session.kernelOnly()) {
             LOG.log(Level.INFO, () -> "container " + session.containerId() + ": process " + pid
-                    + " rang the doorbell, but the container is in the host's user namespace (its calls all go to "
+                    + " rang the doorbell, but the container is not user-namespaced (every trapped call goes to "
                     + "the kernel): EPERM");
             reply(channel, buffers, id, Errno.EPERM);
             return false;
