@@ -1,6 +1,6 @@
 /* Calls sysinfo(2) inside a container and prints what it saw, with the number of processes
  * visible in /proc counted just before and just after the call.
- * Usage: sysinfotest [badptr|readonly|crossing|vforkexec|timens]
+ * Usage: sysinfotest [badptr|readonly|crossing|vforkexec|timens|loop N]
  * Default output: "total=<totalram*mem_unit> free=<freeram*mem_unit> procs=<procs>
  *                  counted=<before>/<after> uptime=<seconds> unit=<mem_unit>"
  * Bad-pointer modes print "errno=<NAME>" or "ok".
@@ -11,7 +11,9 @@
  * timens: unshares a time namespace (CAP_SYS_ADMIN) whose boot time is a day ahead (CAP_SYS_TIME),
  * then prints "parent=<uptime> child=<uptime> boottime=<seconds>": sysinfo's uptime in this
  * process (still in its old namespace), in a child forked into the new one, and the child's
- * CLOCK_BOOTTIME. */
+ * CLOCK_BOOTTIME.
+ * loop N: N sysinfo calls (keeps the container's notify fd busy, so that a thread stays with it),
+ * prints "loop=<number that failed>". */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <sched.h>
@@ -202,6 +204,15 @@ int main(int argc, char **argv) {
     }
     if (argc > 1 && strcmp(argv[1], "timens") == 0) {
         return time_namespace();
+    }
+    if (argc > 2 && strcmp(argv[1], "loop") == 0) {
+        struct sysinfo s;
+        long n = atol(argv[2]), failed = 0;
+        for (long i = 0; i < n; i++) {
+            failed += sysinfo(&s) != 0;
+        }
+        printf("loop=%ld\n", failed);
+        return 0;
     }
     if (argc > 1 && strcmp(argv[1], "vforkexec") == 0) {
         return vfork_exec(argv[0], page);

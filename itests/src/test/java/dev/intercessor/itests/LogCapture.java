@@ -42,6 +42,15 @@ final class LogCapture extends Handler implements AutoCloseable {
         return warnings();
     }
 
+    /** @return every record captured so far, one per line (level, logger, message): for a failure's message */
+    String all() {
+        StringBuilder b = new StringBuilder();
+        for (LogRecord r : records) {
+            b.append(r.getLevel()).append(' ').append(r.getLoggerName()).append(": ").append(r.getMessage()).append('\n');
+        }
+        return b.toString();
+    }
+
     void clear() {
         records.clear();
     }

@@ -4,9 +4,16 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import javax.inject.Inject;
 
 import org.junit.Before;
 import org.junit.Test;
@@ -15,13 +22,19 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
+import dev.intercessor.admin.Supervision;
+
 /**
  * The notify threads under a busy container: a thread that stays with it (lingering, or blocked
- * in NOTIF_RECV on its fd) never keeps another container waiting, and goes back to the pool.
+ * in NOTIF_RECV on its fd, for "continue"s and handler calls alike) never keeps another container
+ * waiting, and goes back to the pool once the container is quiet.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class NotifyLoopIT extends HandlerIT {
+
+    @Inject
+    private Supervision supervision;
 
     @Before
     public void setUp() throws Exception {
@@ -71,5 +84,56 @@ public class NotifyLoopIT extends HandlerIT {
         // The threads that stayed with them are back: a new container is served at once.
         Container.Result after = Container.run(id("after"), "mknod /dev/n c 1 3 && echo served");
         assertEquals(after.toString(), "served\n", after.out());
+    }
+
+    @Test
+    public void aHotThreadServesHandlerCallsAndGoesBackOnceItsContainerIsQuiet() throws Exception {
+        // Handler calls flat out (mknodat of "/": the mknod handler reads the path and answers),
+        // then the container stays, quiet: its hot thread must be sent back while it lives.
+        Process busy = new ProcessBuilder(Container.HOME.resolve("bin/intercessor").toString(), "run",
+                "--listener", TestSetup.LISTENER, "--syscalls", "mknodat",
+                "--bind", Container.PROGRAMS + ":/opt/t:ro", "--name", id("hot"), "--",
+                "sh", "-c", "/opt/t/mknodtest loop 40000 mknodat && echo quiet && sleep 4")
+                .redirectErrorStream(true).start();
+        try {
+            StringBuffer output = new StringBuffer();
+            CompletableFuture<Boolean> quiet = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(
+                        new InputStreamReader(busy.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        output.append(line).append('\n');
+                        if (line.equals("quiet")) {
+                            quiet.complete(true);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+                quiet.complete(false);
+            });
+            reader.setDaemon(true);
+            reader.start();
+            int mostHot = 0;
+            while (!quiet.isDone()) {
+                mostHot = Math.max(mostHot, supervision.metrics().hotThreads());
+                Thread.sleep(5);
+            }
+            assertTrue(output.toString(), quiet.get() && output.toString().contains("calls=40000 "));
+            assertTrue("a thread stayed with the container while its handler calls came", mostHot >= 1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            int hot;
+            while ((hot = supervision.metrics().hotThreads()) != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("hot threads 2 s after the container went quiet", 0, hot);
+            assertTrue("the container is still there, quiet", busy.isAlive());
+        } finally {
+            if (!busy.waitFor(60, TimeUnit.SECONDS)) {
+                busy.destroy();
+                fail("the container did not end");
+            }
+        }
+        assertEquals(0, busy.exitValue());
     }
 }

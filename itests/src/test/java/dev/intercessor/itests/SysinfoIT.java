@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import javax.inject.Inject;
+
 import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Test;
@@ -23,6 +25,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 
+import dev.intercessor.admin.Supervision;
+
 /**
  * sysinfo emulation in real unprivileged runc containers with a memory limit: the container sees
  * its own memory, tasks and uptime; without the handler it sees the host's.
@@ -30,6 +34,9 @@ import org.osgi.framework.Bundle;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class SysinfoIT extends HandlerIT {
+
+    @Inject
+    private Supervision supervision;
 
     private static final long LIMIT = 256L << 20;
 
@@ -138,6 +145,32 @@ public class SysinfoIT extends HandlerIT {
         Container.Result r = Container.run(id("sysinfo-vforkexec"),
                 "/opt/t/sysinfotest vforkexec; /opt/t/sysinfotest vforkexec", "--memory", "256m");
         assertEquals(r.toString(), "parent=untouched child=filled\nparent=untouched child=filled\n", r.out());
+    }
+
+    /**
+     * The same attack while a thread stays with the container (its calls served from a blocking
+     * NOTIF_RECV, each handler call vouching for the kept handles with a poll of its own): another
+     * process of the same container keeps sysinfo busy meanwhile.
+     */
+    @Test
+    public void aCallerThatExecsBesideABusyCallerGetsItsNewMemoryWrittenNotItsVforkParents() throws Exception {
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<Container.Result> run = runner.submit(() -> Container.run(id("sysinfo-vforkexec-hot"),
+                    "/opt/t/sysinfotest loop 150000 & sleep 1; for i in 1 2 3 4 5; do /opt/t/sysinfotest vforkexec; "
+                            + "done; wait", "--memory", "256m"));
+            int mostHot = 0;
+            while (!run.isDone()) {
+                mostHot = Math.max(mostHot, supervision.metrics().hotThreads());
+                Thread.sleep(5);
+            }
+            Container.Result r = run.get();
+            assertTrue(r.toString(), r.out().contains("loop=0\n"));
+            assertEquals(r.toString(), "parent=untouched child=filled\n".repeat(5), r.out().replace("loop=0\n", ""));
+            assertTrue("a thread stayed with the busy container", mostHot >= 1);
+        } finally {
+            runner.shutdownNow();
+        }
     }
 
     /**

@@ -76,7 +76,7 @@ public class Supervisor {
         int hotThreads() default -1;
 
         @AttributeDefinition(min = "1", description = "How long a busy container may be quiet before its hot "
-                + "thread goes back to serving every container, in ms.")
+                + "thread goes back to serving every container, in ms (it goes within twice that).")
         int hotIdleMillis() default 10;
 
         @AttributeDefinition(min = "1", description = "How long a slow handler, or one that answers later, may "

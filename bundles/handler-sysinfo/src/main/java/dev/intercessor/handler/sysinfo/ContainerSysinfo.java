@@ -11,6 +11,11 @@ final class ContainerSysinfo {
     private ContainerSysinfo() {
     }
 
+    /** @return the container's uptime in whole seconds, rounded up as the kernel's: tv_sec + (tv_nsec ? 1 : 0) */
+    static long uptime(double hostUptimeSeconds, double initStartSeconds, long bootOffsetNanos) {
+        return (long) Math.ceil(Math.max(0, hostUptimeSeconds - initStartSeconds + bootOffsetNanos / 1e9));
+    }
+
     /**
      * @param host          the host's figures
      * @param memory        the container's memory cgroup
@@ -34,8 +39,7 @@ final class ContainerSysinfo {
             swapTotal = Math.min(memory.swapLimit(), host.swapTotal());
             swapFree = swapTotal - Math.min(memory.swapUsage(), swapTotal);
         }
-        // Rounded up, as the kernel's: tv_sec + (tv_nsec ? 1 : 0).
-        long uptime = (long) Math.ceil(Math.max(0, host.uptimeSeconds() - initStartSeconds + bootOffsetNanos / 1e9));
+        long uptime = uptime(host.uptimeSeconds(), initStartSeconds, bootOffsetNanos);
         int procs = (int) Math.max(0, Math.min(tasks, 0xffff));
         return new SysinfoStruct(uptime, host.loads().clone(), total, free, shared, 0, swapTotal, swapFree,
                 procs, 1);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.service.component.annotations.Component;
 
@@ -71,9 +72,19 @@ public class SysinfoHandler implements SyscallHandler {
     private record CallerKey(String containerId, int pid) {
     }
 
-    /** @param bootOffset the boot-time offset of the caller's time namespace, ns */
+    /**
+     * @param bootOffset the boot-time offset of the caller's time namespace, ns
+     * @param last       the last answer it got
+     */
     private record CallerCgroups(Optional<CgroupDirectory> memory, Optional<CgroupDirectory> pids, long bootOffset,
-            long readAt) {
+            long readAt, AtomicReference<Answer> last) {
+    }
+
+    /**
+     * An answer, kept while what it was made of holds: the same figures (re-read at most every
+     * 100 ms) and the same uptime second. A caller calling sysinfo() in a loop then costs a copy.
+     */
+    private record Answer(CgroupState state, HostClock host, long uptime, byte[] bytes) {
     }
 
     /** What was read about one memory cgroup, and when. */
@@ -83,10 +94,13 @@ public class SysinfoHandler implements SyscallHandler {
 
     /** The host's figures, re-read once a second; uptime advances with the monotonic clock. */
     private record HostClock(HostFigures figures, long readAt) {
-        HostFigures now() {
-            double uptime = figures.uptimeSeconds() + (System.nanoTime() - readAt) / 1e9;
+        double uptimeAt(long now) {
+            return figures.uptimeSeconds() + (now - readAt) / 1e9;
+        }
+
+        HostFigures at(long now) {
             return new HostFigures(figures.memTotal(), figures.memFree(), figures.shmem(), figures.buffers(),
-                    figures.swapTotal(), figures.swapFree(), figures.loads(), uptime);
+                    figures.swapTotal(), figures.swapFree(), figures.loads(), uptimeAt(now));
         }
     }
 
@@ -111,7 +125,7 @@ public class SysinfoHandler implements SyscallHandler {
                 callers.clear(); // callers come and go: forget them all rather than track age
             }
             c = new CallerCgroups(target.cgroup("memory"), target.cgroup("pids"),
-                    BootTimeOffset.of(proc, target, call.pid()), now);
+                    BootTimeOffset.of(proc, target, call.pid()), now, new AtomicReference<>());
             callers.put(key, c);
         }
         return c;
@@ -142,22 +156,30 @@ public class SysinfoHandler implements SyscallHandler {
             return Response.continueSyscall();
         }
         long now = System.nanoTime();
-        SysinfoStruct info;
+        byte[] answer;
         try {
             CallerCgroups caller = cgroupsOf(call, target, now);
             if (caller.memory().isEmpty()) {
                 return Response.continueSyscall(); // no memory cgroup: the host's figures are the truth
             }
             CgroupState state = state(caller, target.containerInitPid(), now);
-            info = ContainerSysinfo.compute(host(now).now(), state.memory(), state.tasks(), state.initStart(),
-                    caller.bootOffset());
+            HostClock host = host(now);
+            long uptime = ContainerSysinfo.uptime(host.uptimeAt(now), state.initStart(), caller.bootOffset());
+            Answer last = caller.last().get();
+            if (last != null && last.state() == state && last.host() == host && last.uptime() == uptime) {
+                answer = last.bytes();
+            } else {
+                answer = ContainerSysinfo.compute(host.at(now), state.memory(), state.tasks(), state.initStart(),
+                        caller.bootOffset()).encode();
+                caller.last().set(new Answer(state, host, uptime, answer));
+            }
         } catch (IOException | RuntimeException e) {
             // The cgroup went away or reads oddly: let the kernel answer rather than fail the call.
             LOG.log(Level.WARNING, () -> call.containerId() + " " + call.pid()
                     + " sysinfo: cannot read the container's cgroup, answering the host's figures: " + e);
             return Response.continueSyscall();
         }
-        target.write(call.arg(0), info.encode());
+        target.write(call.arg(0), answer); // read, never changed: it may be the kept answer
         return Response.value(0);
     }
 

@@ -99,6 +99,26 @@ public class SysinfoHandlerTest {
     }
 
     @Test
+    public void aCallerInALoopGetsTheKeptAnswerUntilItsUsageOrUptimeMoves() throws Exception {
+        v1Cgroups();
+        long first = target.allocate(SysinfoStruct.SIZE);
+        long second = target.allocate(SysinfoStruct.SIZE);
+        handle(Notifications.call("sysinfo").args(first));
+        handle(Notifications.call("sysinfo").args(second));
+        assertEquals("within the same second and figures", answer(first), answer(second));
+
+        Path memory = tmp.getRoot().toPath().resolve("memory").resolve("ctr");
+        write(memory, "memory.usage_in_bytes", 96 * MIB + "\n");
+        long uptimeBefore = answer(first).getLong(0);
+        Thread.sleep(1_100); // past the usage's 100 ms and into the next uptime second
+        long third = target.allocate(SysinfoStruct.SIZE);
+        handle(Notifications.call("sysinfo").args(third));
+        long total = answer(third).getLong(32);
+        assertEquals("the usage re-read", total - Math.min(96 * MIB, total), answer(third).getLong(40));
+        assertTrue("the uptime moved on", answer(third).getLong(0) > uptimeBefore);
+    }
+
+    @Test
     public void aV2ContainerGetsItsAncestorsLimitSwapAllowanceAndThreadCount() throws Exception {
         Path root = tmp.getRoot().toPath().resolve("unified");
         Path parent = root.resolve("machine");

@@ -33,6 +33,7 @@ import com.google.gson.stream.JsonWriter;
 
 import dev.intercessor.admin.CallRecord;
 import dev.intercessor.core.internal.Supervisor;
+import dev.intercessor.core.internal.record.DecidedCall;
 import dev.intercessor.logging.FileRotation;
 
 /**
@@ -90,7 +91,7 @@ public class AuditLog {
     @Reference
     private Supervisor supervisor;
 
-    private final BlockingQueue<CallRecord> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final BlockingQueue<DecidedCall> queue = new ArrayBlockingQueue<>(QUEUE);
     private final ContainerRateLimiter limiter = new ContainerRateLimiter(0, 1);
     private final AtomicLong dropped = new AtomicLong();
     private volatile Config config;
@@ -128,8 +129,8 @@ public class AuditLog {
         writer.join(5000);
     }
 
-    private void offer(CallRecord call) {
-        if (enabled && limiter.admit(call.containerId(), call.time(), System.nanoTime()) && !queue.offer(call)) {
+    private void offer(DecidedCall call) {
+        if (enabled && limiter.admit(call.containerId(), call.answeredNanos()) && !queue.offer(call)) {
             long n = dropped.incrementAndGet();
             if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: a line now and then, not per call
                 LOG.log(Level.WARNING, "audit log cannot keep up: " + n + " records dropped so far");
@@ -142,7 +143,7 @@ public class AuditLog {
      * for each record would cost every emulated call a futex wake-up and a context switch.
      */
     private void write() {
-        List<CallRecord> batch = new ArrayList<>();
+        List<DecidedCall> batch = new ArrayList<>();
         long lastSummary = System.nanoTime();
         try {
             while (running) {
@@ -166,16 +167,16 @@ public class AuditLog {
     }
 
     /** Writes what is queued, then (if {@code summarise}) each container's suppressed count. */
-    private void drain(List<CallRecord> batch, boolean summarise) {
+    private void drain(List<DecidedCall> batch, boolean summarise) {
         while (queue.drainTo(batch, 4096) > 0) {
-            for (CallRecord call : batch) {
-                append(json(call));
+            for (DecidedCall call : batch) {
+                append(json(call.record()));
             }
             batch.clear();
         }
         if (summarise) {
             Instant now = Instant.now();
-            for (ContainerRateLimiter.Suppressed s : limiter.drain(System.nanoTime())) {
+            for (ContainerRateLimiter.Suppressed s : limiter.drain(System.nanoTime(), DecidedCall::wallClock)) {
                 append(json(now, s));
             }
         }

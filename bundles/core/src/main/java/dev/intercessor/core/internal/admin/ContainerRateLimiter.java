@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
 
 /**
  * A token bucket per container: each may have {@code burst} records at once and {@code perSecond}
@@ -25,7 +26,8 @@ final class ContainerRateLimiter {
         double tokens;
         long refilled;
         long suppressed;
-        Instant since;
+        /** The first suppressed record's time ({@link System#nanoTime()}). */
+        long sinceNanos;
         /** Dropped from the map: an admit that still holds it starts over with a new one. */
         boolean retired;
 
@@ -51,17 +53,20 @@ final class ContainerRateLimiter {
     }
 
     /**
-     * @param time the record's own time: the first suppressed one's is reported as {@code since}
+     * @param now the record's time: the first suppressed one's is reported as {@code since}
      * @return whether the record may be written; if not, it has been counted
      */
-    boolean admit(String containerId, Instant time, long now) {
+    boolean admit(String containerId, long now) {
         double rate = perSecond;
         if (rate <= 0) {
             return true;
         }
         double max = burst;
         while (true) {
-            Bucket b = buckets.computeIfAbsent(containerId, k -> new Bucket(max, now));
+            Bucket b = buckets.get(containerId); // no lambda made on the way of every call
+            if (b == null) {
+                b = buckets.computeIfAbsent(containerId, k -> new Bucket(max, now));
+            }
             synchronized (b) {
                 if (b.retired) {
                     continue;
@@ -73,7 +78,7 @@ final class ContainerRateLimiter {
                     return true;
                 }
                 if (b.suppressed++ == 0) {
-                    b.since = time;
+                    b.sinceNanos = now;
                 }
                 return false;
             }
@@ -84,8 +89,9 @@ final class ContainerRateLimiter {
      * @return per container, what it had suppressed since the last call (containers with none are
      *         left out); a container whose bucket has filled up again is forgotten, so containers
      *         that have gone cost nothing
+     * @param wallClock the wall-clock time of a {@link System#nanoTime()} value (for {@code since})
      */
-    List<Suppressed> drain(long now) {
+    List<Suppressed> drain(long now, LongFunction<Instant> wallClock) {
         double rate = perSecond;
         double max = burst;
         List<Suppressed> report = new ArrayList<>();
@@ -93,9 +99,8 @@ final class ContainerRateLimiter {
             Bucket b = e.getValue();
             synchronized (b) {
                 if (b.suppressed > 0) {
-                    report.add(new Suppressed(e.getKey(), b.suppressed, b.since));
+                    report.add(new Suppressed(e.getKey(), b.suppressed, wallClock.apply(b.sinceNanos)));
                     b.suppressed = 0;
-                    b.since = null;
                 }
                 double tokens = rate <= 0 ? max : b.tokens + (now - b.refilled) * rate / 1e9;
                 if (tokens >= max) {

@@ -17,9 +17,10 @@ import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * Registers the configuration checks when the core bundle starts. Not a component: DS reads a
- * component's configuration as it enables the component, and the plugin must already be there
- * when it reads the core's own ({@code threads=four} would otherwise reach the supervisor).
+ * Registers the configuration checks when the core bundle starts (from its activator,
+ * {@link dev.intercessor.core.internal.CoreActivator}). Not a component: DS reads a component's
+ * configuration as it enables the component, and the plugin must already be there when it reads
+ * the core's own ({@code threads=four} would otherwise reach the supervisor).
  */
 public final class ConfigChecks implements BundleActivator {
 

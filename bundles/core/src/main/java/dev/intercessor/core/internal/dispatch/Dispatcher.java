@@ -2,9 +2,7 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Instant;
 
-import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.Decision;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
@@ -12,8 +10,9 @@ import dev.intercessor.core.internal.keep.InFlight;
 import dev.intercessor.core.internal.linux.CallerHandles;
 import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.Seccomp;
-import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
+import dev.intercessor.core.internal.record.CallStats;
+import dev.intercessor.core.internal.record.DecidedCall;
 import dev.intercessor.core.internal.linux.SeccompNotif;
 
 /**
@@ -38,12 +37,14 @@ public final class Dispatcher {
      * than the rest of our side of the fast path.
      */
     private static final int SAMPLE = 16;
-    private static final Response CONTINUE = Response.continueSyscall();
+    static final Response CONTINUE = Response.continueSyscall();
 
     private final HandlerRegistry handlers;
     private final CallLog calls;
     private final AnswerSink sink;
     private final HandlerCalls handlerCalls;
+    /** {@link #plainStats}: by architecture ({@link SyscallTable#index}), then slot. */
+    private final CallStats[][] plainStats = new CallStats[SyscallTable.all().length][];
     /** The doorbell; null: none (the call is like any other ioctl). */
     private final ListenerHandOver handOver;
 
@@ -93,14 +94,12 @@ public final class Dispatcher {
     boolean serve(ServingThread thread, NotifyChannel channel, SeccompNotif call, long received,
             CallerHandles.Seen seen) {
         if (!channel.admitted()) {
-            thread.leaveFastPath(); // its check reads /proc
             if (!admit(channel, thread, call)) {
                 return false;
             }
         }
         SyscallTable arch = SyscallTable.forCall(call.arch(), call.nr());
         if (handOver != null && ListenerHandOver.rings(arch, call)) {
-            thread.leaveFastPath();
             return handOver.answer(channel, thread.buffers, call);
         }
         Session session = channel.session();
@@ -109,7 +108,6 @@ public final class Dispatcher {
             continueSyscall(channel, thread, call, arch, received);
             return false;
         }
-        thread.leaveFastPath(); // a handler switches identity, opens files
         long start = received != 0 ? received : System.nanoTime();
         session.received();
         NotificationView view = new NotificationView(call, arch, session.containerId());
@@ -135,18 +133,44 @@ public final class Dispatcher {
     private void continueSyscall(NotifyChannel channel, ServingThread thread, SeccompNotif call, SyscallTable arch,
             long received) {
         long start = (call.id() & (SAMPLE - 1)) != 0 ? 0 : received != 0 ? received : System.nanoTime();
-        Session session = channel.session();
-        session.received();
-        channel.answer(sink, thread.buffers, call.id(), CONTINUE);
+        channel.continuePlain(sink, thread.buffers, call.id());
         long nanos = start != 0 ? System.nanoTime() - start : -1;
-        String syscall = arch == null ? "syscall_" + call.nr() : arch.callName(call.nr());
-        calls.plainContinue(syscall, nanos);
+        plainStats(arch, call.nr()).continued(nanos);
         if (calls.following()) {
-            calls.record(new CallRecord(Instant.now(), session.containerId(), call.pid(),
+            String syscall = syscallName(arch, call.nr());
+            calls.record(new DecidedCall(System.nanoTime(), channel.session().containerId(), call.pid(),
                     arch == null ? "arch 0x" + Integer.toHexString(call.arch()) : arch.name(), syscall,
-                    CallFormat.arguments(syscall, arch == null ? call.args() : arch.arguments(call.args()), null),
-                    null, Decision.CONTINUED, 0, "", 0, nanos));
+                    arch == null ? call.args() : arch.arguments(call.args()), null, null, Decision.CONTINUED, 0, 0,
+                    nanos));
         }
+    }
+
+    private static String syscallName(SyscallTable arch, int nr) {
+        return arch == null ? "syscall_" + nr : arch.callName(nr);
+    }
+
+    /**
+     * @return where a plain "continue" of call {@code nr} counts: kept by architecture and slot, so
+     *         the fast path neither names the call nor hashes the name. Filled as calls come; two
+     *         threads may fill a slot (or an architecture's array) at once, which costs only a
+     *         second look-up: the call log hands out one {@link CallStats} per name.
+     */
+    private CallStats plainStats(SyscallTable arch, int nr) {
+        int slot = arch == null ? -1 : arch.slot(nr);
+        if (slot < 0) {
+            return calls.plainStats(syscallName(arch, nr));
+        }
+        CallStats[] byslot = plainStats[arch.index()];
+        if (byslot == null) {
+            byslot = new CallStats[arch.size()];
+            plainStats[arch.index()] = byslot;
+        }
+        CallStats stats = byslot[slot];
+        if (stats == null) {
+            stats = calls.plainStats(arch.callName(nr));
+            byslot[slot] = stats;
+        }
+        return stats;
     }
 
     /**

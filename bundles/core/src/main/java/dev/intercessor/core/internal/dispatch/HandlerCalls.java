@@ -2,7 +2,6 @@ package dev.intercessor.core.internal.dispatch;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.intercessor.admin.CallRecord;
 import dev.intercessor.admin.Decision;
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.Response;
@@ -23,8 +21,8 @@ import dev.intercessor.core.internal.linux.CallerIdentity;
 import dev.intercessor.core.internal.linux.HostFacilities;
 import dev.intercessor.core.internal.linux.ProcTarget;
 import dev.intercessor.core.internal.linux.Seccomp;
-import dev.intercessor.core.internal.record.CallFormat;
 import dev.intercessor.core.internal.record.CallLog;
+import dev.intercessor.core.internal.record.DecidedCall;
 
 /**
  * Runs a handler for one call and sends that call's one answer, whatever the handler does: answers,
@@ -301,9 +299,8 @@ final class HandlerCalls {
             default -> 0;
         };
         try {
-            calls.record(new CallRecord(Instant.now(), call.containerId(), call.pid(), call.arch(),
-                    call.syscall(), CallFormat.arguments(call.syscall(), call.args(), target::readAt),
-                    binding.name(), decision, errno, errno == 0 ? "" : Errno.name(errno), value, nanos));
+            calls.record(new DecidedCall(received + nanos, call.containerId(), call.pid(), call.arch(), call.syscall(),
+                    call.args(), target.reads(), binding.name(), decision, errno, value, nanos));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot record a decision", e);
         }

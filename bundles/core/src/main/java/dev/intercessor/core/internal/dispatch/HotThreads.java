@@ -16,9 +16,12 @@ import dev.intercessor.core.internal.linux.SeccompNotif;
  * Hot threads: a thread that served a full burst of one container stays with it, blocked in
  * NOTIF_RECV on its fd (one system call per call instead of ppoll + RECV, woken on the caller's
  * CPU), until the container has been quiet for {@code hotIdleNanos}; a watchdog then interrupts it
- * with {@link Linux#WAKE_SIGNAL}. While the container's calls need handlers it waits in ppoll
- * instead, for up to that long. At most {@code limit} at a time, so the others keep serving every
- * other container through epoll. 0 turns this off.
+ * with {@link Linux#WAKE_SIGNAL}, sent only while the thread waits in RECV
+ * ({@link ServingThread#wakeIfReceiving}). Calls that need a handler are served the same way: a
+ * handler that uses the caller's kept /proc handles vouches for them with a poll of its own
+ * ({@code CallerHandles.Cache.take}), cheaper than waiting in a ppoll that watches them. At most
+ * {@code limit} at a time, so the others keep serving every other container through epoll. 0 turns
+ * this off.
  * <p>
  * The quiet time is several scheduler slices: with more busy callers than CPUs, a container is
  * often off the CPU for a few ms between calls, and a thread that left it at each such gap would
@@ -55,36 +58,21 @@ final class HotThreads {
     }
 
     /**
-     * Stays with a busy container while a hot slot is free, until it goes quiet: its calls
-     * answered on the fast path from a blocking NOTIF_RECV (one system call each); once one needs
-     * more (a handler, a check that reads /proc: run with the wake signal held back, {@link
-     * ServingThread#leaveFastPath}), waiting in ppoll as {@code lingering} does, whose poll also
-     * vouches for the caller's cached handles, until a burst of calls needs no handler again.
-     * In a blocking RECV each handler call would pay a poll of its own and two signal-mask
-     * changes; going back to epoll would cost a wake-up on another CPU.
+     * Stays with a busy container while a hot slot is free, until it goes quiet: every call served
+     * from a blocking NOTIF_RECV.
      *
      * @return whether the channel is to be let go of
      */
-    boolean serve(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher, Lingering lingering) {
+    boolean serve(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher) {
         if (count.incrementAndGet() > limit) {
             count.decrementAndGet();
             return false;
         }
-        thread.lastServed = System.nanoTime();
+        thread.servedAtLastLook = thread.servedSoFar();
         hot.add(thread);
         timer.schedule(() -> coolDown(thread), hotIdleNanos, TimeUnit.NANOSECONDS);
         try {
-            while (running) {
-                Boolean letGo = receive(thread, channel, dispatcher);
-                if (letGo != null) {
-                    return letGo;
-                }
-                Lingering.End end = lingering.serve(thread, channel, true, hotIdleNanos, true);
-                if (end != Lingering.End.BURST) {
-                    return end == Lingering.End.LET_GO;
-                }
-            }
-            return false;
+            return receive(thread, channel, dispatcher);
         } finally {
             hot.remove(thread);
             count.decrementAndGet();
@@ -92,61 +80,56 @@ final class HotThreads {
     }
 
     /**
-     * Serves calls from a blocking NOTIF_RECV until the container goes quiet or a call leaves
-     * the fast path.
+     * Serves calls from a blocking NOTIF_RECV until the container goes quiet (or the supervisor stops).
      *
-     * @return whether the channel is to be let go of, or null if a call left the fast path
+     * @return whether the channel is to be let go of
      */
-    private Boolean receive(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher) {
+    private boolean receive(ServingThread thread, NotifyChannel channel, Dispatcher dispatcher) {
         Seccomp.Buffers buffers = thread.buffers;
-        thread.enterHot();
-        try {
-            while (running && !thread.leave) {
-                SeccompNotif call;
-                try {
-                    call = Seccomp.receive(channel.fd(), buffers);
-                } catch (LinuxException e) {
-                    if (e.errno() == Linux.EINTR) {
-                        continue; // the watchdog (thread.leave is set), or a stale signal
-                    }
-                    // ENOENT: a caller died, or the whole container did (then RECV no longer blocks)
-                    if ((Seccomp.await(channel.fd(), buffers, 0) & Linux.POLLHUP) != 0) {
-                        return false; // epoll reports the hang-up next
-                    }
-                    continue;
-                }
-                long received = System.nanoTime();
-                thread.lastServed = received;
-                long slowBefore = thread.slowCalls();
-                if (dispatcher.serve(thread, channel, call, received, null)) {
-                    return true;
-                }
-                if (thread.slowCalls() != slowBefore) {
-                    return null;
-                }
+        thread.leave = false;
+        while (running && !thread.leave) {
+            SeccompNotif call;
+            thread.receiving();
+            try {
+                call = Seccomp.receive(channel.fd(), buffers);
+            } finally {
+                thread.received(); // no wake signal from here on
             }
-            return false;
-        } finally {
-            thread.leaveHot();
+            if (call == null) {
+                // The watchdog's signal (thread.leave is set), a caller that died, or the whole
+                // container (then RECV no longer blocks, and the fd polls POLLHUP)
+                if ((Seccomp.await(channel.fd(), buffers, 0) & Linux.POLLHUP) != 0) {
+                    return false; // epoll reports the hang-up next
+                }
+                continue;
+            }
+            thread.served();
+            if (dispatcher.serve(thread, channel, call, 0, null)) {
+                return true;
+            }
         }
+        return false;
     }
 
     /**
-     * Takes a hot thread back once its container has gone quiet. While the container is busy it
-     * looks again when the thread could next be due; after signalling, every millisecond until the
-     * thread has left (the signal may have come just before it blocked). Nothing ticks while no
-     * thread is hot.
+     * Takes a hot thread back once its container has gone quiet: it looks every hotIdle, and a
+     * thread that served no call since the last look (quiet for one to two hotIdle) is asked to
+     * leave; from then every millisecond until it has left (it may have been busy with a call when
+     * asked, or the signal landed just before it blocked). The thread only counts its calls; it
+     * reads no clock for this. Nothing ticks while no thread is hot.
      */
     private void coolDown(ServingThread thread) {
         if (!hot.contains(thread)) {
             return;
         }
-        long next = hotIdleNanos - (System.nanoTime() - thread.lastServed);
-        if (!running || next <= 0) {
+        long served = thread.servedSoFar();
+        long next = hotIdleNanos;
+        if (!running || thread.leave || served == thread.servedAtLastLook) {
             thread.leave = true;
-            Linux.wake(thread.tid);
+            thread.wakeIfReceiving();
             next = TimeUnit.MILLISECONDS.toNanos(1);
         }
+        thread.servedAtLastLook = served;
         try {
             timer.schedule(() -> coolDown(thread), next, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -159,7 +142,7 @@ final class HotThreads {
         running = false;
         for (ServingThread t : hot) {
             t.leave = true;
-            Linux.wake(t.tid);
+            t.wakeIfReceiving();
         }
     }
 }

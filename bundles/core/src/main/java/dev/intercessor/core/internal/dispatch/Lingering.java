@@ -3,7 +3,6 @@ package dev.intercessor.core.internal.dispatch;
 import java.util.function.BooleanSupplier;
 
 import dev.intercessor.core.internal.linux.Linux;
-import dev.intercessor.core.internal.linux.LinuxException;
 import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.linux.SeccompNotif;
 
@@ -38,16 +37,14 @@ final class Lingering {
     }
 
     /**
-     * @param waitFirst  whether to wait before the first call too (else epoll reported it)
-     * @param waitNanos  how long to wait for each call (0: serve the one epoll reported, no more)
-     * @param hot       whether a hot thread serves (it holds a {@link HotThreads} slot): then only
-     *                  calls answered on the fast path count towards the burst, so it stays while
-     *                  the container's calls need handlers, and the watchdog sees when it served
+     * Serves the call epoll reported, then those that come within {@code waitNanos} of each other.
+     *
+     * @param waitNanos how long to wait for each next call (0: serve the one epoll reported, no more)
      */
-    End serve(ServingThread thread, NotifyChannel channel, boolean waitFirst, long waitNanos, boolean hot) {
+    End serve(ServingThread thread, NotifyChannel channel, long waitNanos) {
         Seccomp.Buffers buffers = thread.buffers;
-        for (int served = 0; served < burst && running.getAsBoolean(); ) {
-            boolean waited = served > 0 || waitFirst;
+        for (int served = 0; served < burst && running.getAsBoolean(); served++) {
+            boolean waited = served > 0;
             if (waited) {
                 int events = waitNanos == 0 ? 0
                         : channel.callers().linger(channel.fd(), buffers.pollfd, buffers.timespec, waitNanos,
@@ -56,24 +53,14 @@ final class Lingering {
                     return (events & Linux.POLLHUP) != 0 ? End.LET_GO : End.QUIET;
                 }
             }
-            SeccompNotif call;
-            try {
-                call = Seccomp.receive(channel.fd(), buffers);
-            } catch (LinuxException e) {
-                served++;
-                continue; // ENOENT: the caller was killed before we got to it
+            SeccompNotif call = Seccomp.receive(channel.fd(), buffers);
+            if (call == null) {
+                continue; // the caller was killed before we got to it
             }
-            long received = 0;
-            if (hot) {
-                received = System.nanoTime();
-                thread.lastServed = received;
-            }
-            long slowBefore = thread.slowCalls();
             // After a wait, its poll vouches for the cached caller handles; else none did.
-            if (dispatcher.serve(thread, channel, call, received, waited && waitNanos > 0 ? thread.seen : null)) {
+            if (dispatcher.serve(thread, channel, call, 0, waited ? thread.seen : null)) {
                 return End.LET_GO; // the caller makes its own listener once this one is closed
             }
-            served = hot && thread.slowCalls() != slowBefore ? 0 : served + 1;
         }
         return running.getAsBoolean() ? End.BURST : End.QUIET;
     }

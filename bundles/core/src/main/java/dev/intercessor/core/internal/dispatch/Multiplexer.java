@@ -15,7 +15,6 @@ import dev.intercessor.core.internal.linux.Epoll;
 import dev.intercessor.core.internal.linux.EventFd;
 import dev.intercessor.core.internal.linux.Linux;
 import dev.intercessor.core.internal.linux.LinuxException;
-import dev.intercessor.core.internal.linux.Seccomp;
 import dev.intercessor.core.internal.linux.SeccompNotif;
 import jnr.ffi.Pointer;
 
@@ -156,7 +155,7 @@ public final class Multiplexer {
         Pointer events = Linux.allocate(Epoll.EVENT_SIZE);
         Pointer rearm = Linux.allocate(Epoll.EVENT_SIZE);
         if (hot.enabled()) {
-            Linux.acceptWake(false); // pending until this thread waits in a hot NOTIF_RECV
+            Linux.acceptWake(); // sent only while this thread waits in a hot NOTIF_RECV
         }
         try {
             CallerIdentity.forCurrentThread(); // unshare(CLONE_FS) now, not on the first call
@@ -218,11 +217,11 @@ public final class Multiplexer {
      * @return whether the channel is to be let go of
      */
     private boolean serveBurst(ServingThread thread, NotifyChannel channel) {
-        Lingering.End end = lingering.serve(thread, channel, false, lingerNanos, false);
+        Lingering.End end = lingering.serve(thread, channel, lingerNanos);
         if (end != Lingering.End.BURST) {
             return end == Lingering.End.LET_GO;
         }
-        return running && hot.serve(thread, channel, dispatcher, lingering);
+        return running && hot.serve(thread, channel, dispatcher);
     }
 
     /**

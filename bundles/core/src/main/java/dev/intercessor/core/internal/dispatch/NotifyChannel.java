@@ -113,6 +113,16 @@ public final class NotifyChannel {
      */
     long answer(AnswerSink direct, Seccomp.Buffers buffers, long id, Response response) {
         session.answered(response.kind());
+        return send(direct, buffers, id, response);
+    }
+
+    /** Answers a plain continue (no handler took the call): counted in its session as one. */
+    void continuePlain(AnswerSink direct, Seccomp.Buffers buffers, long id) {
+        session.plainContinue();
+        send(direct, buffers, id, Dispatcher.CONTINUE);
+    }
+
+    private long send(AnswerSink direct, Seccomp.Buffers buffers, long id, Response response) {
         try {
             return (relay != null ? relay : direct).answer(fd, buffers, id, response);
         } catch (LinuxException e) {

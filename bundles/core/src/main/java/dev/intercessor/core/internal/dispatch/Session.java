@@ -25,6 +25,8 @@ public final class Session {
     private final LongAdder emulated = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder continued = new LongAdder();
+    /** Plain continues, most calls: received and answered at once, so counted once. */
+    private final LongAdder plainContinues = new LongAdder();
     /** Slow handlers' calls of this container running now. */
     private final AtomicInteger slowCalls = new AtomicInteger();
     /** Notify threads held by a call of this container that the watchdog answered. */
@@ -124,6 +126,11 @@ public final class Session {
         seen.increment();
     }
 
+    /** Counts a plain continue: a call received and answered "continue" without a handler. */
+    void plainContinue() {
+        plainContinues.increment();
+    }
+
     /** Counts the answer a call got. */
     void answered(Response.Kind kind) {
         switch (kind) {
@@ -160,7 +167,7 @@ public final class Session {
     }
 
     public long seen() {
-        return seen.sum();
+        return seen.sum() + plainContinues.sum();
     }
 
     public long emulated() {
@@ -172,6 +179,6 @@ public final class Session {
     }
 
     public long continued() {
-        return continued.sum();
+        return continued.sum() + plainContinues.sum();
     }
 }

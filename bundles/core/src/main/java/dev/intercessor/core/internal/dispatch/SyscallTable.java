@@ -113,7 +113,7 @@ public final class SyscallTable {
             }
             String[] f = line.split("\t", -1);
             try {
-                if (f.length != 4 || !f[1].startsWith("0x") || !f[2].matches("[a-z_][a-z0-9_]*")) {
+                if (f.length != 4 || !f[1].startsWith("0x") || !isName(f[2])) {
                     throw new NumberFormatException("not arch, 0xAUDIT_ARCH, name, number");
                 }
                 int auditArch = Integer.parseUnsignedInt(f[1].substring(2), 16);
@@ -132,6 +132,23 @@ public final class SyscallTable {
         List<SyscallTable> tables = new ArrayList<>();
         numbers.forEach((arch, table) -> tables.add(new SyscallTable(arch, auditArches.get(arch), tables.size(), table)));
         return tables.toArray(new SyscallTable[0]);
+    }
+
+    /**
+     * @return whether {@code s} matches {@code [a-z_][a-z0-9_]*}; by hand, as {@code String.matches}
+     *         compiled the pattern again for each of the table's seven thousand lines at start-up
+     */
+    static boolean isName(String s) {
+        if (s.isEmpty() || Character.isDigit(s.charAt(0))) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static SyscallTable builtIn(String name) {

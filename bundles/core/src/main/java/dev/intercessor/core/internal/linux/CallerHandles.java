@@ -142,7 +142,11 @@ public final class CallerHandles {
             if (execs != null) {
                 n = entry(fds, n, execs.fd());
             }
-            if (PollFds.pollNow(fds, n, scratch.zeroTimeout) != 0) {
+            int ready = PollFds.pollNow(fds, n);
+            if (ready < 0) {
+                return false; // not vouched for: the handles are opened again
+            }
+            if (ready > 0) {
                 if (revents(fds, 0) != 0) {
                     return false;
                 }

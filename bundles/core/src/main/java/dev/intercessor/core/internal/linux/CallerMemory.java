@@ -3,6 +3,7 @@ package dev.intercessor.core.internal.linux;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongFunction;
 
 import dev.intercessor.api.Errno;
 import dev.intercessor.api.SyscallException;
@@ -44,16 +45,20 @@ final class CallerMemory {
         }
     }
 
-    /** @return what was read at {@code address}, if a handler read there */
-    MemoryRead readAt(long address) {
-        if (reads != null) {
-            for (MemoryRead r : reads) {
+    /** @return what was read, by address (a copy of the list); null if nothing was */
+    LongFunction<MemoryRead> reads() {
+        if (reads == null) {
+            return null;
+        }
+        List<MemoryRead> kept = List.copyOf(reads);
+        return address -> {
+            for (MemoryRead r : kept) {
                 if (r.address() == address) {
                     return r;
                 }
             }
-        }
-        return null;
+            return null;
+        };
     }
 
     /** Reads what it can; returns the count read (short at the first unreadable byte). */
@@ -154,7 +159,7 @@ final class CallerMemory {
         // and a check just before the write would not stop a caller from leaving just after it.
         int done = 0;
         while (done < data.length) {
-            long n = FileCalls.pwrite(fd, local.slice(done), data.length - done, address + done);
+            long n = FileCalls.pwriteUnsaved(fd, done == 0 ? local : local.slice(done), data.length - done, address + done);
             if (n <= 0) {
                 break;
             }

@@ -46,10 +46,9 @@ final class FileCalls {
         return n >= 0 ? n : -Linux.errno();
     }
 
-    /** @return bytes written at {@code offset}, or {@code -errno} */
-    static long pwrite(int fd, Pointer from, long count, long offset) {
-        long n = Linux.libc().pwrite64(fd, from, count, offset);
-        return n >= 0 ? n : -Linux.errno();
+    /** @return bytes written at {@code offset}, or -1 (errno not kept: for a caller that does not need it) */
+    static long pwriteUnsaved(int fd, Pointer from, long count, long offset) {
+        return Linux.unsaved().pwrite64(fd, from, count, offset);
     }
 
     /** Writes all of {@code data} (a small control file's text) in one write. */

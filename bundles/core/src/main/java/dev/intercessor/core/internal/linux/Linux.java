@@ -85,6 +85,9 @@ public final class Linux {
             .option(LibraryOption.SaveError, true)
             .load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    private static final LibCUnsaved UNSAVED = LibraryLoader.create(LibCUnsaved.class)
+            .option(LibraryOption.IgnoreError, true)
+            .load("c");
 
     /** The supervisor's own architecture, e.g. {@code x86_64}. */
     public static final String HOST_ARCH = hostArch();
@@ -139,6 +142,23 @@ public final class Linux {
 
     public static LibC libc() {
         return LIBC;
+    }
+
+    /** @return the calls on every trapped call's path, which leave errno unread ({@link LibCUnsaved}) */
+    static LibCUnsaved unsaved() {
+        return UNSAVED;
+    }
+
+    /**
+     * An ioctl on a trapped call's path: without errno's save, and only if it fails made again
+     * through {@link LibC}, so that {@link #errno()} says why. Only for a request that changes
+     * nothing when it fails (so asking again fails the same way, or does what the first did not).
+     *
+     * @return the ioctl's result
+     */
+    static int ioctlErrnoOnFailure(int fd, long request, Pointer arg) {
+        int result = UNSAVED.ioctl(fd, request, arg);
+        return result >= 0 ? result : LIBC.ioctl(fd, request, arg);
     }
 
     public static Runtime runtime() {
@@ -250,7 +270,21 @@ public final class Linux {
     public static boolean exited(int pidfd) {
         Scratch scratch = Scratch.get();
         PollFds.watchReadable(scratch.pollfd, 0, pidfd);
-        return PollFds.pollNow(scratch.pollfd, 1, scratch.zeroTimeout) != 0;
+        return PollFds.pollNow(scratch.pollfd, 1) != 0;
+    }
+
+    /**
+     * Zeroes {@code [from, to)} of {@code p} with plain stores: {@code setMemory} is a call into the
+     * JVM, which costs more than these few words on the path of every trapped call.
+     */
+    static void zero(Pointer p, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            p.putLong(i, 0);
+        }
+        for (; i < to; i++) {
+            p.putByte(i, (byte) 0);
+        }
     }
 
     /** @return the calling thread's kernel id */
@@ -265,11 +299,12 @@ public final class Linux {
     });
 
     /**
-     * Lets {@link #WAKE_SIGNAL} reach the calling thread ({@code true}) or holds it pending
-     * ({@code false}): a thread takes it only while blocked where an interruption is harmless.
+     * Lets {@link #WAKE_SIGNAL} reach the calling thread (a thread may have inherited a mask that
+     * blocks it). Its sender makes sure it comes only while the thread waits where an interruption
+     * is harmless.
      */
-    public static void acceptWake(boolean accept) {
-        LIBC.pthread_sigmask(accept ? 1 : 0, WAKE_SET.get(), null); // SIG_UNBLOCK : SIG_BLOCK
+    public static void acceptWake() {
+        LIBC.pthread_sigmask(1, WAKE_SET.get(), null); // SIG_UNBLOCK
     }
 
     /** Sends {@link #WAKE_SIGNAL} to one thread of this process. */

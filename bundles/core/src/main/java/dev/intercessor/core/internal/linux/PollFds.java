@@ -39,9 +39,12 @@ final class PollFds {
         return fds.getShort((long) SIZE * index + REVENTS);
     }
 
-    /** @return ppoll's result without waiting ({@code zeroTimeout}: a zeroed timespec) */
-    static int pollNow(Pointer fds, int count, Pointer zeroTimeout) {
-        return Linux.libc().ppoll(fds, count, zeroTimeout, null);
+    /**
+     * @return poll's result without waiting (poll, not ppoll: no timespec or signal mask to copy
+     *         in); -1 on a failure, whose errno is not kept (callers take it as "look closer")
+     */
+    static int pollNow(Pointer fds, int count) {
+        return Linux.unsaved().poll(fds, count, 0);
     }
 
     /**

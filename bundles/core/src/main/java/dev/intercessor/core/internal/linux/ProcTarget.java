@@ -2,6 +2,7 @@ package dev.intercessor.core.internal.linux;
 
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongFunction;
 
 import dev.intercessor.api.CallerAction;
 import dev.intercessor.api.CallerFd;
@@ -158,9 +159,9 @@ public final class ProcTarget implements Target, AutoCloseable {
         memory().write(address, data);
     }
 
-    /** @return what was read at {@code address}, if a handler read there */
-    public MemoryRead readAt(long address) {
-        return memory == null ? null : memory.readAt(address);
+    /** @return what the handler read of the caller's memory, by address (kept after close); null if nothing */
+    public LongFunction<MemoryRead> reads() {
+        return memory == null ? null : memory.reads();
     }
 
     /** struct procmap_query's size, for the thread's scratch buffer ({@link ProcmapQuery}). */

@@ -35,11 +35,11 @@ final class ProcmapQuery extends Struct {
      *         on a kernel without PROCMAP_QUERY, ENOENT if no writable mapping covers it
      */
     long writableEnd(int maps, long address) {
-        memory.setMemory(0, SIZE, (byte) 0);
+        Linux.zero(memory, 0, SIZE);
         size.set(SIZE);
         queryFlags.set(VMA_WRITABLE); // only a writable mapping covering the address
         queryAddr.set(address);
-        if (Linux.libc().ioctl(maps, REQUEST, memory) < 0) {
+        if (Linux.ioctlErrnoOnFailure(maps, REQUEST, memory) < 0) { // a query changes nothing
             return -Linux.errno();
         }
         return vmaEnd.longValue();

@@ -18,8 +18,6 @@ final class Scratch {
     final Pointer mapQuery = Linux.allocate(ProcTarget.PROCMAP_QUERY_SIZE);
     final Pointer pollfd = Linux.allocate(8);
     final Pointer pollfds = Linux.allocate(16);
-    /** A zero timespec (allocate zero-fills): poll without waiting. */
-    final Pointer zeroTimeout = Linux.allocate(16);
     private Pointer large;
 
     static Scratch get() {

@@ -64,10 +64,18 @@ public final class Seccomp {
         public final Pointer timespec = Linux.allocate(16);
     }
 
-    /** Receives one notification (into {@code buffers.notif}, which the kernel wants zeroed). */
-    public static SeccompNotif receive(int notifyFd, Buffers buffers) throws LinuxException {
-        buffers.notif.setMemory(0, NOTIF_SIZE, (byte) 0);
-        Linux.check("NOTIF_RECV", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_RECV, buffers.notif));
+    /**
+     * Receives one notification (into {@code buffers.notif}, which the kernel wants zeroed).
+     *
+     * @return it, or null if none came: a signal (EINTR), a caller killed before it was received
+     *         (ENOENT), or every caller gone (ENOENT at once: {@link #await} then says POLLHUP).
+     *         Which one is not asked: every caller polls next, and keeping errno would cost every call.
+     */
+    public static SeccompNotif receive(int notifyFd, Buffers buffers) {
+        Linux.zero(buffers.notif, 0, NOTIF_SIZE);
+        if (Linux.unsaved().ioctl(notifyFd, IOCTL_NOTIF_RECV, buffers.notif) < 0) {
+            return null;
+        }
         return SeccompNotif.decode(buffers.notif);
     }
 
@@ -86,12 +94,13 @@ public final class Seccomp {
     public static void send(int notifyFd, Buffers buffers, long id, long value, int error,
             boolean continueSyscall) throws LinuxException {
         Pointer resp = buffers.resp;
-        resp.setMemory(0, RESP_SIZE, (byte) 0);
+        Linux.zero(resp, 24, RESP_SIZE); // a newer kernel's larger struct: the fields we do not know
         resp.putLong(RESP_ID, id);
         resp.putLong(RESP_VAL, value);
         resp.putInt(RESP_ERROR, -error);
         resp.putInt(RESP_FLAGS, continueSyscall ? USER_NOTIF_FLAG_CONTINUE : 0);
-        Linux.check("NOTIF_SEND", Linux.libc().ioctl(notifyFd, IOCTL_NOTIF_SEND, resp));
+        // A SEND that failed answered nothing: sent again it fails the same way (ENOENT: the caller is gone).
+        Linux.check("NOTIF_SEND", Linux.ioctlErrnoOnFailure(notifyFd, IOCTL_NOTIF_SEND, resp));
     }
 
     /**

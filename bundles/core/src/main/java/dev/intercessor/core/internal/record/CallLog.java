@@ -30,26 +30,22 @@ public final class CallLog {
     /** handler name → syscall name → stats */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, CallStats>> byHandler =
             new ConcurrentHashMap<>();
-    private final AtomicReferenceArray<CallRecord> recent = new AtomicReferenceArray<>(RECENT);
+    private final AtomicReferenceArray<DecidedCall> recent = new AtomicReferenceArray<>(RECENT);
     private final AtomicLong recorded = new AtomicLong();
     private final List<Follower> followers = new CopyOnWriteArrayList<>();
     private volatile boolean following;
-    private volatile Consumer<CallRecord> audit;
+    private volatile Consumer<DecidedCall> audit;
 
     private record Follower(String containerId, Consumer<CallRecord> listener) {
     }
 
     /**
-     * Counts a call that no handler took (the fast path: no record is made).
-     *
-     * @param nanos its latency, or -1 if it was not timed (only a sample is)
+     * @return where the plain "continue"s of {@code syscall} count ({@link CallStats#continued}):
+     *         the same for every caller, for the dispatcher to look up once and keep
      */
-    public void plainContinue(String syscall, long nanos) {
+    public CallStats plainStats(String syscall) {
         CallStats stats = plain.get(syscall);
-        if (stats == null) {
-            stats = plain.computeIfAbsent(syscall, s -> new CallStats(null, s));
-        }
-        stats.record(nanos, false, true);
+        return stats != null ? stats : plain.computeIfAbsent(syscall, s -> new CallStats(null, s));
     }
 
     /** @return whether someone follows the calls live, so plain "continue"s need a record too */
@@ -59,9 +55,10 @@ public final class CallLog {
 
     /**
      * Records a decided call: statistics (unless it is a plain "continue", counted already), the
-     * recent list, the followers, and the audit log when a handler emulated or refused it.
+     * recent list, the followers, and the audit log when a handler emulated or refused it. Only a
+     * follower makes it into a {@link CallRecord} here; the others keep it raw.
      */
-    public void record(CallRecord call) {
+    public void record(DecidedCall call) {
         if (call.handler() != null) {
             ConcurrentHashMap<String, CallStats> handler = byHandler.get(call.handler());
             if (handler == null) {
@@ -73,7 +70,7 @@ public final class CallLog {
             }
             stats.record(call.nanos(), call.decision() == Decision.REFUSED, call.decision() == Decision.CONTINUED);
             recent.set((int) (recorded.getAndIncrement() % RECENT), call);
-            Consumer<CallRecord> a = audit;
+            Consumer<DecidedCall> a = audit;
             if (a != null && call.decision() != Decision.CONTINUED) {
                 a.accept(call);
             }
@@ -82,7 +79,7 @@ public final class CallLog {
             for (Follower f : followers) {
                 if (f.containerId() == null || f.containerId().equals(call.containerId())) {
                     try {
-                        f.listener().accept(call);
+                        f.listener().accept(call.record());
                     } catch (RuntimeException e) {
                         LOG.log(Level.WARNING, "a trace follower failed; it no longer follows", e);
                         unfollow(f);
@@ -97,9 +94,9 @@ public final class CallLog {
         List<CallRecord> out = new ArrayList<>();
         long newest = recorded.get();
         for (long i = newest - 1; i >= 0 && i >= newest - RECENT && out.size() < max; i--) {
-            CallRecord r = recent.get((int) (i % RECENT));
+            DecidedCall r = recent.get((int) (i % RECENT));
             if (r != null && (containerId == null || containerId.equals(r.containerId()))) {
-                out.add(r);
+                out.add(r.record());
             }
         }
         Collections.reverse(out);
@@ -119,7 +116,7 @@ public final class CallLog {
     }
 
     /** Sets where emulated and refused calls go besides the recent list ({@code null}: nowhere). */
-    public void setAudit(Consumer<CallRecord> audit) {
+    public void setAudit(Consumer<DecidedCall> audit) {
         this.audit = audit;
     }
 

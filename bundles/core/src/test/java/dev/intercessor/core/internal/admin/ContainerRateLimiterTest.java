@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongFunction;
 
 import org.junit.Test;
 
@@ -15,11 +16,13 @@ public class ContainerRateLimiterTest {
 
     private static final long SECOND = 1_000_000_000L;
     private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    /** The test's clock: nanoTime 0 is T0. */
+    private static final LongFunction<Instant> WALL = T0::plusNanos;
 
     private static int admitted(ContainerRateLimiter limiter, String container, int calls, long now) {
         int n = 0;
         for (int i = 0; i < calls; i++) {
-            if (limiter.admit(container, T0.plusMillis(i), now)) {
+            if (limiter.admit(container, now)) {
                 n++;
             }
         }
@@ -32,8 +35,8 @@ public class ContainerRateLimiterTest {
         assertEquals(500, admitted(limiter, "a", 4800, 0));
         // one second later: 50 more tokens, whatever the container asks
         assertEquals(50, admitted(limiter, "a", 4800, SECOND));
-        assertEquals(List.of(new Suppressed("a", 4300 + 4750, T0.plusMillis(500))), limiter.drain(SECOND));
-        assertEquals("reported once", List.of(), limiter.drain(SECOND));
+        assertEquals(List.of(new Suppressed("a", 4300 + 4750, T0)), limiter.drain(SECOND, WALL));
+        assertEquals("reported once", List.of(), limiter.drain(SECOND, WALL));
     }
 
     @Test
@@ -43,7 +46,7 @@ public class ContainerRateLimiterTest {
             admitted(limiter, "flood", 4800, t * SECOND);
             assertEquals("b's few calls, second " + t, 5, admitted(limiter, "b", 5, t * SECOND));
         }
-        List<Suppressed> report = limiter.drain(60 * SECOND);
+        List<Suppressed> report = limiter.drain(60 * SECOND, WALL);
         assertEquals(1, report.size());
         assertEquals("flood", report.get(0).containerId());
         assertEquals(60 * 4800 - 500 - 59 * 50, report.get(0).count());
@@ -62,17 +65,17 @@ public class ContainerRateLimiterTest {
     public void aContainerBackToFullIsForgottenAndAnUnlimitedOneNeverTracked() {
         ContainerRateLimiter limiter = new ContainerRateLimiter(10, 5);
         assertEquals(5, admitted(limiter, "a", 6, 0));
-        assertEquals(1, limiter.drain(0).size());
+        assertEquals(1, limiter.drain(0, WALL).size());
         assertEquals("still short of tokens", 1, limiter.tracked());
-        limiter.drain(SECOND);
+        limiter.drain(SECOND, WALL);
         assertEquals("refilled: forgotten", 0, limiter.tracked());
         assertEquals("a new bucket, full", 5, admitted(limiter, "a", 6, SECOND));
 
         limiter.configure(0, 5);
-        limiter.drain(SECOND);
+        limiter.drain(SECOND, WALL);
         assertEquals(100_000, admitted(limiter, "b", 100_000, SECOND));
         assertEquals(0, limiter.tracked());
-        assertTrue(limiter.drain(SECOND).isEmpty());
+        assertTrue(limiter.drain(SECOND, WALL).isEmpty());
     }
 
     @Test
@@ -90,12 +93,12 @@ public class ContainerRateLimiterTest {
         long reported = 0;
         for (Thread w : workers) {
             while (w.isAlive()) {
-                for (Suppressed s : limiter.drain(0)) {
+                for (Suppressed s : limiter.drain(0, WALL)) {
                     reported += s.count();
                 }
             }
         }
-        for (Suppressed s : limiter.drain(0)) {
+        for (Suppressed s : limiter.drain(0, WALL)) {
             reported += s.count();
         }
         int total = 0;
@@ -104,6 +107,6 @@ public class ContainerRateLimiterTest {
         }
         assertEquals(100, total);
         assertEquals(threads * calls - 100, reported);
-        assertFalse(limiter.admit("a", T0, 0));
+        assertFalse(limiter.admit("a", 0));
     }
 }

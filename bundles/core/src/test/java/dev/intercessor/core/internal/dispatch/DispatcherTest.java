@@ -134,6 +134,7 @@ public class DispatcherTest {
         long id = call(GETPPID);
         assertSame(Response.Kind.CONTINUE, onlyAnswer(id).kind());
         assertEquals(1, channel.session().continued());
+        assertEquals("a plain continue is seen once", 1, channel.session().seen());
     }
 
     @Test

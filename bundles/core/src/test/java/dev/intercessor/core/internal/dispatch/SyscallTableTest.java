@@ -103,7 +103,8 @@ public class SyscallTableTest {
     @Test
     public void malformedLinesAreRefusedWithTheirLineNumber() {
         for (String bad : new String[] {"x86_64\t0xc000003e\tread", "x86_64\tc000003e\tread\t0",
-            "x86_64\t0xc000003e\tread\tzero", "x86_64\t0xc000003e\tRead\t0", "x86_64\t0xc000003e\t\t0"}) {
+            "x86_64\t0xc000003e\tread\tzero", "x86_64\t0xc000003e\tRead\t0", "x86_64\t0xc000003e\t\t0",
+            "x86_64\t0xc000003e\t9read\t0", "x86_64\t0xc000003e\tre-ad\t0"}) {
             IllegalStateException e = assertThrows(bad, IllegalStateException.class,
                     () -> SyscallTable.parse(List.of("# header", bad)));
             assertTrue(e.getMessage(), e.getMessage().contains("line 2"));

@@ -1,6 +1,7 @@
 package dev.intercessor.core.internal.record;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
@@ -16,9 +17,9 @@ import dev.intercessor.admin.SyscallStats;
 
 public class CallLogTest {
 
-    private static CallRecord call(String container, String handler, Decision d, long nanos) {
-        return new CallRecord(Instant.EPOCH, container, 1, "x86_64", "mknodat", "", handler, d,
-                d == Decision.REFUSED ? 1 : 0, d == Decision.REFUSED ? "EPERM" : "", 0, nanos);
+    private static DecidedCall call(String container, String handler, Decision d, long nanos) {
+        return new DecidedCall(System.nanoTime(), container, 1, "x86_64", "mknodat", new long[4], null, handler, d,
+                d == Decision.REFUSED ? 1 : 0, 0, nanos);
     }
 
     @Test
@@ -26,7 +27,7 @@ public class CallLogTest {
         CallLog log = new CallLog();
         log.record(call("a", "mknod", Decision.EMULATED, 40_000));
         log.record(call("a", "mknod", Decision.REFUSED, 10_000));
-        log.plainContinue("getppid", 15_000);
+        log.plainStats("getppid").continued(15_000);
         List<SyscallStats> stats = log.stats();
         assertEquals(2, stats.size());
         assertEquals(null, stats.get(0).handler());
@@ -36,6 +37,20 @@ public class CallLogTest {
         assertEquals(2, stats.get(1).count());
         assertEquals(1, stats.get(1).errors());
         assertEquals(40_000, stats.get(1).maxNanos());
+    }
+
+    /** The dispatcher looks a syscall's plain-continue statistics up once and keeps them. */
+    @Test
+    public void plainStatsAreOnePerSyscallAndCountWhereverKept() {
+        CallLog log = new CallLog();
+        CallStats kept = log.plainStats("getppid");
+        assertSame(kept, log.plainStats("getppid"));
+        kept.continued(-1);
+        log.plainStats("getppid").continued(5_000);
+        SyscallStats getppid = log.stats().get(0);
+        assertEquals(2, getppid.count());
+        assertEquals(0, getppid.errors());
+        assertEquals(5_000, getppid.maxNanos());
     }
 
     @Test
@@ -79,15 +94,31 @@ public class CallLogTest {
     }
 
     @Test
+    public void aDecidedCallIsFormattedWhenReadAndOnlyOnce() {
+        long answered = System.nanoTime() - 2_000_000_000L;
+        DecidedCall call = new DecidedCall(answered, "abc123", 4711, "x86_64", "mknodat",
+                new long[] {-100, 0x1000, 0x21b6, 0x103}, address -> address == 0x1000
+                        ? new dev.intercessor.core.internal.linux.ProcTarget.MemoryRead(address,
+                                "/dev/null".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 9, true)
+                        : null, "mknod", Decision.REFUSED, 1, 0, 41_000);
+        CallRecord r = call.record();
+        assertEquals("AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3)", r.arguments());
+        assertEquals("EPERM", r.errnoName());
+        long ago = java.time.Duration.between(r.time(), Instant.now()).toMillis();
+        assertTrue("answered two seconds ago, shown " + ago + " ms ago", ago >= 1_900 && ago < 10_000);
+        assertTrue("formatted once", r == call.record());
+    }
+
+    @Test
     public void auditGetsEmulatedAndRefusedOnly() {
         CallLog log = new CallLog();
-        List<CallRecord> audited = new ArrayList<>();
+        List<DecidedCall> audited = new ArrayList<>();
         log.setAudit(audited::add);
         log.record(call("a", "mknod", Decision.EMULATED, 1));
         log.record(call("a", "mknod", Decision.REFUSED, 2));
         log.record(call("a", "setxattr", Decision.CONTINUED, 3));
         log.record(call("a", null, Decision.CONTINUED, 4));
-        assertEquals(List.of(1L, 2L), audited.stream().map(CallRecord::nanos).toList());
+        assertEquals(List.of(1L, 2L), audited.stream().map(DecidedCall::nanos).toList());
     }
 
     @Test
@@ -105,9 +136,9 @@ public class CallLogTest {
     @Test
     public void untimedCallsAreCountedButNotInTheLatencies() {
         CallLog log = new CallLog();
-        log.plainContinue("getppid", -1);
-        log.plainContinue("getppid", 20_000);
-        log.plainContinue("getppid", -1);
+        log.plainStats("getppid").continued(-1);
+        log.plainStats("getppid").continued(20_000);
+        log.plainStats("getppid").continued(-1);
         SyscallStats s = log.stats().get(0);
         assertEquals(3, s.count());
         assertEquals(20_000, s.maxNanos());
