@@ -12,15 +12,19 @@ import java.util.logging.Logger;
 final class LogCapture extends Handler implements AutoCloseable {
 
     private final Logger logger;
+    /** The logger's own level before the capture, put back by {@link #close}. */
+    private final Level level;
     private final Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
 
     private LogCapture(Logger logger) {
         this.logger = logger;
+        this.level = logger.getLevel();
     }
 
-    /** Starts capturing what {@code loggerName} logs; {@link #close} stops it. */
+    /** Starts capturing everything {@code loggerName} logs, DEBUG too; {@link #close} stops it. */
     static LogCapture of(String loggerName) {
         LogCapture capture = new LogCapture(Logger.getLogger(loggerName));
+        capture.logger.setLevel(Level.ALL);
         capture.logger.addHandler(capture);
         return capture;
     }
@@ -67,5 +71,6 @@ final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void close() {
         logger.removeHandler(this);
+        logger.setLevel(level);
     }
 }

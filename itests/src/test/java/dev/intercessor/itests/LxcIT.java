@@ -141,8 +141,23 @@ public class LxcIT extends HandlerIT {
      */
     private void assertMknodServed(String what, String id, LogCapture capture) throws Exception {
         Container.Result served = attach(id, "mknod /dev/m c 1 3 && echo ok");
-        assertEquals(what + ": " + served + "\n" + log(id) + "\n--- supervisor log\n" + capture.all(), "ok\n",
-                served.out());
+        assertEquals(what + ": " + served + "\n" + explain(id, capture), "ok\n", served.out());
+    }
+
+    /** Waits until container {@code id} is attached; if it is not, the message says why as {@link #explain} can. */
+    private void awaitAttached(String id, Container.Result firstCall, LogCapture capture) throws Exception {
+        try {
+            TestSetup.awaitAttached(supervision, id);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nits first call: " + firstCall + "\n" + explain(id, capture), e);
+        }
+    }
+
+    /** LXC's state of container {@code id}, its log and what the supervisor logged meanwhile ({@code capture}). */
+    private String explain(String id, LogCapture capture) throws Exception {
+        Container.Result info = Container.execute(List.of("lxc-info", "-n", id, "-P", dir.toString()));
+        return "--- lxc-info\n" + info.out() + info.err() + "--- LXC log\n" + log(id) + "\n--- supervisor log\n"
+                + capture.all();
     }
 
     private static String log(String id) throws Exception {
@@ -217,8 +232,7 @@ public class LxcIT extends HandlerIT {
         try (LogCapture capture = LogCapture.of("dev.intercessor")) {
             assertEquals("closed\n", Container.execute(List.of(client, TestSetup.LXC_PROXY, "garbage")).out());
             String id = start("lxc-forged", "");
-            attach(id, "mknod /dev/n c 1 3");
-            TestSetup.awaitAttached(supervision, id);
+            awaitAttached(id, attach(id, "mknod /dev/n c 1 3"), capture);
             int init = supervision.container(id).orElseThrow().initPid();
             assertEquals("closed\n", Container.execute(List.of(client, TestSetup.LXC_PROXY, "forged",
                     Integer.toString(init))).out());

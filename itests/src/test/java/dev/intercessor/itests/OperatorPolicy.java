@@ -54,13 +54,26 @@ final class OperatorPolicy {
         p.put(MARKER, marker);
         configAdmin.getConfiguration(PID, "?").update(p);
         // ConfigAdmin delivers asynchronously: wait until a new container sees the marker.
-        TestSetup.waitFor(() -> {
-            try (Container probe = Container.start("it-probe-" + marker.substring(0, 8))) {
+        long start = System.nanoTime();
+        int probes = 0;
+        String seen = null;
+        while (true) {
+            try (Container probe = Container.start("it-probe-" + marker.substring(0, 8) + "-" + probes)) {
                 TestSetup.awaitAttached(supervision, probe.id());
-                return supervision.policy(probe.id()).stream()
-                        .anyMatch(e -> e.key().equals(MARKER) && marker.equals(e.value()));
+                probes++;
+                seen = supervision.policy(probe.id()).stream().filter(e -> e.key().equals(MARKER))
+                        .map(e -> e.value()).findFirst().orElse("none");
             }
-        }, "the operator's policy to apply");
+            if (marker.equals(seen)) {
+                return;
+            }
+            if (System.nanoTime() - start > 30_000_000_000L) { // each probe is a container start: seconds on a busy CI host
+                throw new AssertionError("timed out waiting for the operator's policy to apply: " + probes
+                        + " probe containers in " + (System.nanoTime() - start) / 1_000_000 + " ms, the last saw "
+                        + MARKER + " " + seen + ", not " + marker);
+            }
+            Thread.sleep(20);
+        }
     }
 
     void restore() throws Exception {

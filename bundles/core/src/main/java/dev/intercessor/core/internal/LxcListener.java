@@ -116,6 +116,7 @@ public class LxcListener {
             }
             peers.put(connection, peer);
             waiting.add(connection, Linux.EPOLLIN, connection);
+            LOG.log(Level.DEBUG, () -> "LXC monitor " + peer.pid() + " connected; it waits for its first notification");
         } catch (LinuxException e) {
             peers.remove(connection);
             Linux.close(connection);
