@@ -111,6 +111,47 @@ public class LauncherIT {
         assertTrue(launcher("run", "--print-config").out().contains("\"devices\": [],"));
     }
 
+    /**
+     * The {@code intercessor} parent cgroups run puts its containers in stay while any run lives
+     * (one that ends meanwhile leaves them) and go with the last run to end.
+     */
+    @Test
+    public void theLastRunToEndRemovesTheParentCgroups() throws Exception {
+        Process longer = new ProcessBuilder(home.resolve("bin/intercessor").toString(), "run", "--no-intercept",
+                "--name", "it-cgroups-long", "--", "sleep", "30").redirectErrorStream(true).start();
+        try {
+            TestSetup.waitFor(() -> Container.execute(List.of("runc", "state", "it-cgroups-long")).out()
+                    .contains("\"running\""), "it-cgroups-long running");
+            Container.Result shorter = launcher("run", "--no-intercept", "--name", "it-cgroups-short", "--", "true");
+            assertEquals(shorter.toString(), 0, shorter.exit());
+            List<Path> parents = cgroupParents();
+            assertFalse("the parents stay while a run lives", parents.isEmpty());
+            for (Path parent : parents) {
+                assertTrue(parent + " holds it-cgroups-long", Files.isDirectory(parent.resolve("it-cgroups-long")));
+            }
+        } finally {
+            Container.execute(List.of("runc", "kill", "it-cgroups-long", "KILL"));
+            longer.waitFor();
+        }
+        assertEquals("after the last run: " + cgroupParents(), List.of(), cgroupParents());
+    }
+
+    /** @return the {@code intercessor} parent cgroups there are now, in every hierarchy */
+    private static List<Path> cgroupParents() throws Exception {
+        List<Path> parents = new ArrayList<>();
+        try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                if (Files.isDirectory(h.resolve("intercessor"))) {
+                    parents.add(h.resolve("intercessor"));
+                }
+            }
+        }
+        if (Files.isDirectory(Path.of("/sys/fs/cgroup/intercessor"))) {
+            parents.add(Path.of("/sys/fs/cgroup/intercessor")); // cgroup v2 alone
+        }
+        return parents;
+    }
+
     @Test
     public void startStatusContainerStop() throws Exception {
         // Under 3 s (issue 2). A start is ~2.2 s on these 2-core VMs, but the same build takes
