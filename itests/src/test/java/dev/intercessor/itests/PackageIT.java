@@ -106,5 +106,6 @@ public class PackageIT {
         for (Path p : INSTALLED) {
             assertFalse(p + " left after purge", Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         }
+        assertFalse("run's lock left after purge (no run holds it)", Files.exists(Path.of("/run/intercessor-run.lock")));
     }
 }
