@@ -29,6 +29,40 @@ public class PackageIT {
             Path.of("/var/lib/intercessor"), Path.of("/var/log/intercessor"), Path.of("/usr/bin/intercessor"),
             Path.of("/lib/systemd/system/intercessor.service"));
 
+    /** The handlers the calls below need, as the daemon logs them once bound. */
+    private static final List<String> NEEDED = List.of("handler mknod [", "handler sysinfo [");
+
+    /** Waits until {@code log} names the handlers the calls below need. */
+    private static void awaitHandlers(Path log) throws Exception {
+        TestSetup.waitFor(() -> NEEDED.stream().allMatch(Files.readString(log)::contains), "mknod and sysinfo in " + log);
+    }
+
+    /** Waits until the package's daemon log, past its first {@code from} characters, names them. */
+    private static void awaitHandlers(long from) throws Exception {
+        TestSetup.waitFor(() -> {
+            String log = daemonLog();
+            String since = log.length() >= from ? log.substring((int) from) : log; // rotated meanwhile: all of it
+            return NEEDED.stream().allMatch(since::contains);
+        }, "mknod and sysinfo in /var/log/intercessor/intercessor.log");
+    }
+
+    /** @return how long the package's daemon log is now */
+    private static long logged() throws Exception {
+        return daemonLog().equals("(no log)") ? 0 : daemonLog().length();
+    }
+
+    /** @return the package's daemon log (the rotated file first), or what is missing */
+    private static String daemonLog() throws Exception {
+        StringBuilder log = new StringBuilder();
+        for (String name : List.of("intercessor.log.1", "intercessor.log")) {
+            Path file = Path.of("/var/log/intercessor", name);
+            if (Files.exists(file)) {
+                log.append(Files.readString(file));
+            }
+        }
+        return log.length() > 0 ? log.toString() : "(no log)";
+    }
+
     private static Path deb() throws Exception {
         Path target = Path.of(System.getProperty("intercessor.home")).getParent();
         try (Stream<Path> files = Files.list(target)) {
@@ -65,6 +99,8 @@ public class PackageIT {
             daemon = pb.start();
             assertTrue("READY=1 within 60 s", manager.waitFor(70, TimeUnit.SECONDS));
             assertEquals(Files.readString(work.resolve("notify")), 0, manager.exitValue());
+            // READY=1, like start, says the listener accepts; the handlers follow from deploy/.
+            awaitHandlers(work.resolve("daemon.log"));
 
             Container.Result demo = Container.execute(List.of("/usr/bin/intercessor", "run", "--", "sh", "-c",
                     "mknod /dev/n c 1 3 && echo x > /dev/n && echo emulated"));
@@ -78,7 +114,9 @@ public class PackageIT {
 
             // An upgrade (the package installed over itself) with a container calling all along:
             // without systemd, it stops the daemon `intercessor start` began and starts it again.
+            long logged = logged();
             assertEquals(0, Container.execute(List.of("/usr/bin/intercessor", "start")).exit());
+            awaitHandlers(logged);
             Path calls = work.resolve("calls");
             Process caller = new ProcessBuilder("/usr/bin/intercessor", "run", "--memory", "256m", "--bind",
                     System.getProperty("intercessor.test.programs") + ":/opt/t:ro", "--", "sh", "-c",
@@ -90,7 +128,9 @@ public class PackageIT {
             assertTrue("the caller finished", caller.waitFor(60, TimeUnit.SECONDS));
             List<String> lines = Files.readAllLines(calls);
             String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-            assertTrue(lines.toString(), last.matches("calls=\\d+ nodes=\\d+ unexpected=0"));
+            // The purge takes the log with it: the message carries what the daemons logged.
+            assertTrue(lines + "\n--- /var/log/intercessor/intercessor.log\n" + daemonLog(),
+                    last.matches("calls=\\d+ nodes=\\d+ unexpected=0"));
             assertEquals("running again after the upgrade", 0,
                     Container.execute(List.of("/usr/bin/intercessor", "status")).exit());
             assertEquals(0, Container.execute(List.of("/usr/bin/intercessor", "stop")).exit());
