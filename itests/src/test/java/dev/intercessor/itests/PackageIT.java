@@ -48,7 +48,8 @@ public class PackageIT {
 
     /** @return how long the package's daemon log is now */
     private static long logged() throws Exception {
-        return daemonLog().equals("(no log)") ? 0 : daemonLog().length();
+        String log = daemonLog();
+        return log.equals("(no log)") ? 0 : log.length();
     }
 
     /** @return the package's daemon log (the rotated file first), or what is missing */
