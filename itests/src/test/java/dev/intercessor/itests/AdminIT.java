@@ -62,6 +62,8 @@ public class AdminIT extends HandlerIT {
             Container.Result r = c.exec("mknod /dev/n c 1 3; mknod /dev/b b 7 0; /opt/t/mknodtest badptr; "
                     + "free >/dev/null; echo done");
             assertEquals(r.toString(), "errno=EFAULT\ndone\n", r.out());
+            // The exec's notify fd goes once the supervisor sees its hang-up, a moment after exec returns.
+            TestSetup.waitFor(() -> info(c.id()).notifyPids().size() == 1, "the exec's notify fd detached");
             ContainerInfo listed = supervision.containers().stream().filter(i -> i.id().equals(c.id()))
                     .findFirst().orElseThrow(() -> new AssertionError(c.id() + " not listed"));
             assertEquals(c.hostPid(), listed.initPid());
@@ -184,6 +186,19 @@ public class AdminIT extends HandlerIT {
                 .orElseThrow(() -> new AssertionError("no " + key + " in " + supervision.policy(id)));
     }
 
+    /**
+     * @return the size of {@code records} once it has not grown for 200 ms: a call is recorded just
+     *         after its answer, so the caller may have ended before its last record arrives
+     */
+    private static int settled(List<?> records) throws InterruptedException {
+        int size;
+        do {
+            size = records.size();
+            Thread.sleep(200);
+        } while (records.size() != size);
+        return size;
+    }
+
     @Test
     public void statsAndTraceShowTheCallsStraceLike() throws Exception {
         long before = count("mknod", "mknodat") + count("mknod", "mknod");
@@ -191,6 +206,8 @@ public class AdminIT extends HandlerIT {
             Container.Result r = c.exec("/opt/t/mknodtest at /dev n 1 3; /opt/t/mknodtest at /dev b 1 1; "
                     + "/opt/t/mknodtest badptr");
             assertEquals(r.toString(), "ok\nerrno=EPERM\nerrno=EFAULT\n", r.out());
+            // Recorded just after each answer: the last may come a moment after the caller ended.
+            TestSetup.waitFor(() -> supervision.recentCalls(c.id(), 10).size() >= 3, "3 calls in the recent list");
             List<CallRecord> recent = supervision.recentCalls(c.id(), 10);
             assertEquals(recent.toString(), 3, recent.size());
             String made = recent.get(0).toString();
@@ -211,16 +228,16 @@ public class AdminIT extends HandlerIT {
             try (AutoCloseable f = supervision.follow(c.id(), followed::add)) {
                 Container.Result loop = c.exec("/opt/t/mknodtest loop 5 getppid");
                 assertTrue(loop.toString(), loop.out().startsWith("calls=5 "));
-                afterFive = followed.size();
+                afterFive = settled(followed);
                 c.exec("/opt/t/mknodtest loop 8 getppid");
-                whileFollowed = followed.size();
+                whileFollowed = settled(followed);
             }
             // Each run is followed call by call: the 8-call run shows 3 more than the 5-call one
             // (busybox sh asks once for its $PPID in both).
             assertTrue(followed.toString(), afterFive >= 5);
             assertEquals(followed.toString(), 3, (whileFollowed - afterFive) - afterFive);
             c.exec("/opt/t/mknodtest loop 3 getppid"); // no longer followed
-            assertEquals(whileFollowed, followed.size());
+            assertEquals(whileFollowed, settled(followed));
             for (CallRecord call : followed) {
                 assertEquals(Decision.CONTINUED, call.decision());
                 assertEquals(null, call.handler());
