@@ -28,6 +28,8 @@ public final class Seccomp {
     private static final int RESP_VAL = 8;
     private static final int RESP_ERROR = 16;
     private static final int RESP_FLAGS = 20;
+    /** The size of the fields above: a newer kernel's struct may be larger. */
+    private static final int RESP_KNOWN = 24;
     // struct seccomp_notif_addfd: id u64, flags u32, srcfd u32, newfd u32, newfd_flags u32.
     private static final int ADDFD_ID = 0;
     private static final int ADDFD_FLAGS = 8;
@@ -48,7 +50,7 @@ public final class Seccomp {
             throw new IllegalStateException("seccomp user notification unsupported: " + e.getMessage());
         }
         NOTIF_SIZE = Math.max(SeccompNotif.SIZE, Short.toUnsignedInt(sizes.getShort(0)));
-        RESP_SIZE = Math.max(24, Short.toUnsignedInt(sizes.getShort(2)));
+        RESP_SIZE = Math.max(RESP_KNOWN, Short.toUnsignedInt(sizes.getShort(2)));
     }
 
     private Seccomp() {
@@ -94,7 +96,7 @@ public final class Seccomp {
     public static void send(int notifyFd, Buffers buffers, long id, long value, int error,
             boolean continueSyscall) throws LinuxException {
         Pointer resp = buffers.resp;
-        Linux.zero(resp, 24, RESP_SIZE); // a newer kernel's larger struct: the fields we do not know
+        Linux.zero(resp, RESP_KNOWN, RESP_SIZE); // a newer kernel's larger struct: the fields we do not know
         resp.putLong(RESP_ID, id);
         resp.putLong(RESP_VAL, value);
         resp.putInt(RESP_ERROR, -error);
